@@ -1,0 +1,59 @@
+//! The `casebot` command: parses the command line, sets up logging and runs a subcommand.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use casebot::cli;
+use casebot::config::ServeConfig;
+
+/// casebot: a virtual-assistant chat service for immigration case questions.
+#[derive(Parser)]
+#[command(name = "casebot", version, about)]
+struct Cli {
+    /// Log as JSON lines instead of readable text.
+    #[arg(long, global = true, env = "CASEBOT_LOG_JSON")]
+    log_json: bool,
+
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the chat server (the default).
+    Serve(ServeConfig),
+    /// Chat with a running server from the terminal, or pipe messages through it.
+    Chat(cli::chat::ChatArgs),
+    /// Validate the intent and knowledge files.
+    Check(cli::content::ContentArgs),
+    /// Run every test utterance in the content files through the real matcher.
+    Test(cli::content::ContentArgs),
+    /// Load case records from a JSON Lines file into the store.
+    Import(cli::import::ImportArgs),
+    /// Generate chat load against a server and report throughput and latency.
+    Load(cli::load::LoadArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    casebot::logging::init(cli.log_json);
+    let command = cli.command.unwrap_or_else(|| {
+        // `casebot` alone serves with defaults and environment variables.
+        let Cli { command: Some(Command::Serve(config)), .. } = Cli::parse_from(["casebot", "serve"]) else {
+            unreachable!("serve parses with defaults")
+        };
+        Command::Serve(config)
+    });
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    runtime.block_on(async move {
+        match command {
+            Command::Serve(config) => cli::serve::run(config).await,
+            Command::Chat(args) => cli::chat::run(args).await,
+            Command::Check(args) => cli::content::check(args),
+            Command::Test(args) => cli::content::test(args),
+            Command::Import(args) => cli::import::run(args).await,
+            Command::Load(args) => cli::load::run(args).await,
+        }
+    })
+}

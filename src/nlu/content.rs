@@ -1,0 +1,569 @@
+//! The content files FAQ authors edit, their serde models, loading, and the checks that
+//! `casebot check` and hot reload run on them.
+//!
+//! * `intents/*.toml`: `[[intent]]` tables (see docs/authoring.md).
+//! * `intents/synonyms.toml`: `[synonyms]` canonical word = list of variants.
+//! * `knowledge/*.md`: one article each, TOML front matter between `+++` lines, then the
+//!   answer in Markdown.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::server::protocol::Link;
+
+/// Built-in dialog actions an intent can name with `action = "..."`, and the placeholders
+/// each one fills in response templates.
+pub const ACTIONS: &[(&str, &[&str])] = &[
+    ("case_status", CASE_VARS),
+    ("case_history", CASE_VARS),
+    ("case_updated", CASE_VARS),
+    ("case_office", &["receipt_number", "office", "prefix"]),
+    ("subscribe", &["receipt_number"]),
+    ("unsubscribe", &["receipt_number"]),
+    ("form_info", &["form_number"]),
+    ("identifier_help", &[]),
+];
+
+const CASE_VARS: &[&str] = &[
+    "receipt_number",
+    "form",
+    "status",
+    "updated",
+    "office",
+    "meaning",
+    "next_step",
+    "history",
+];
+
+/// Placeholders every template may use.
+pub const GLOBAL_VARS: &[&str] = &["receipt_number", "a_number", "account_number", "form_number"];
+
+/// How serious a [`Diagnostic`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// Worth fixing; does not stop loading.
+    Warning,
+    /// The content cannot be used until it is fixed.
+    Error,
+}
+
+/// A problem in a content file, printed as `path:line:col: severity: message`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// File the problem is in.
+    pub path: PathBuf,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column (in characters).
+    pub col: usize,
+    /// Error or warning.
+    pub severity: Severity,
+    /// What is wrong and, where possible, how to fix it.
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let level = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(f, "{}:{}:{}: {level}: {}", self.path.display(), self.line, self.col, self.message)
+    }
+}
+
+/// A slot: an entity an intent needs, and the question to ask when it is missing.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlotDef {
+    /// Entity kind (`receipt_number`, `a_number`, `account_number`, `form_number`, ...).
+    pub entity: Spanned<String>,
+    /// Question asked when the message and the session memory lack it.
+    pub ask: String,
+    /// Whether an earlier value from the session may fill it (default true).
+    #[serde(default = "yes")]
+    pub remember: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn english() -> String {
+    "en".to_string()
+}
+
+/// One intent as written in an intent file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntentDef {
+    /// Unique id, also the `intent` field of replies.
+    pub id: Spanned<String>,
+    /// Language code of the examples and responses.
+    #[serde(default = "english")]
+    pub lang: String,
+    /// Example utterances in the words people use.
+    #[serde(default)]
+    pub examples: Vec<Spanned<String>>,
+    /// Phrases that, when present, raise the score by the given weight (0 to 1).
+    #[serde(default)]
+    pub keywords: BTreeMap<String, f32>,
+    /// Regular expressions (over the lower-cased message) that count as a strong match.
+    #[serde(default)]
+    pub patterns: Vec<Spanned<String>>,
+    /// Entities the intent needs.
+    #[serde(default)]
+    pub slots: Vec<SlotDef>,
+    /// Response templates; one is picked per reply. Placeholders: `{receipt_number}`, ...
+    #[serde(default)]
+    pub responses: Vec<Spanned<String>>,
+    /// Suggested next messages.
+    #[serde(default)]
+    pub quick_replies: Vec<String>,
+    /// Links shown under the answer.
+    #[serde(default)]
+    pub links: Vec<Link>,
+    /// Only eligible right after one of these intents (follow-ups).
+    #[serde(default)]
+    pub after: Vec<String>,
+    /// Built-in dialog action run to build the reply (see [`ACTIONS`]).
+    #[serde(default)]
+    pub action: Option<Spanned<String>>,
+    /// Utterances that must land on this intent (`casebot test`).
+    #[serde(default)]
+    pub tests: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IntentFile {
+    #[serde(default)]
+    intent: Vec<IntentDef>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SynonymFile {
+    #[serde(default)]
+    synonyms: BTreeMap<String, Vec<String>>,
+}
+
+/// Front matter of a knowledge article.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArticleMeta {
+    /// Unique id, also the `intent` field of replies it answers.
+    pub id: Spanned<String>,
+    /// The canonical question, shown as a "did you mean" suggestion.
+    pub question: Spanned<String>,
+    /// Other ways people ask it.
+    #[serde(default)]
+    pub alternatives: Vec<Spanned<String>>,
+    /// Topic words.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Phrases that, when present, raise the score by the given weight (0 to 1).
+    #[serde(default)]
+    pub keywords: BTreeMap<String, f32>,
+    /// Links shown under the answer (official pages).
+    #[serde(default)]
+    pub links: Vec<Link>,
+    /// Suggested next messages.
+    #[serde(default)]
+    pub quick_replies: Vec<String>,
+    /// Language code.
+    #[serde(default = "english")]
+    pub lang: String,
+    /// Questions that must land on this article (`casebot test`).
+    #[serde(default)]
+    pub tests: Vec<Spanned<String>>,
+}
+
+/// A knowledge article.
+#[derive(Debug, Clone)]
+pub struct Article {
+    /// Its front matter.
+    pub meta: ArticleMeta,
+    /// The answer, Markdown.
+    pub body: String,
+    /// File it came from.
+    pub path: PathBuf,
+}
+
+/// An intent and the file it came from.
+#[derive(Debug, Clone)]
+pub struct Intent {
+    /// As written.
+    pub def: IntentDef,
+    /// File it came from.
+    pub path: PathBuf,
+}
+
+/// All content of one version of the folders.
+#[derive(Debug, Clone, Default)]
+pub struct Content {
+    /// Intents, in file and table order.
+    pub intents: Vec<Intent>,
+    /// Articles, in file-name order.
+    pub articles: Vec<Article>,
+    /// Canonical word → variants (from `intents/synonyms.toml`).
+    pub synonyms: BTreeMap<String, Vec<String>>,
+    /// Text of every file, kept to turn byte spans into line:col.
+    sources: HashMap<PathBuf, String>,
+}
+
+/// Turns byte offset `at` in `text` into a 1-based line and column.
+pub fn line_col(text: &str, at: usize) -> (usize, usize) {
+    let at = at.min(text.len());
+    let before = &text[..text.floor_char_boundary(at)];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+impl Content {
+    /// Reads and parses both folders. Returns the content with its warnings, or every error.
+    pub fn load(intents: &Path, knowledge: &Path) -> Result<(Content, Vec<Diagnostic>), Vec<Diagnostic>> {
+        let mut content = Content::default();
+        let mut diags = Vec::new();
+        for path in list_files(intents, "toml", &mut diags) {
+            let Some(text) = read(&path, &mut diags) else { continue };
+            if path.file_name().is_some_and(|n| n == "synonyms.toml") {
+                match toml::from_str::<SynonymFile>(&text) {
+                    Ok(file) => content.synonyms.extend(file.synonyms),
+                    Err(e) => diags.push(toml_error(&path, &text, 0, &e)),
+                }
+            } else {
+                match toml::from_str::<IntentFile>(&text) {
+                    Ok(file) => content
+                        .intents
+                        .extend(file.intent.into_iter().map(|def| Intent { def, path: path.clone() })),
+                    Err(e) => diags.push(toml_error(&path, &text, 0, &e)),
+                }
+            }
+            content.sources.insert(path, text);
+        }
+        for path in list_files(knowledge, "md", &mut diags) {
+            let Some(text) = read(&path, &mut diags) else { continue };
+            match parse_article(&path, &text) {
+                Ok(article) => content.articles.push(article),
+                Err(d) => diags.push(d),
+            }
+            content.sources.insert(path, text);
+        }
+        diags.extend(content.validate());
+        if diags.iter().any(|d| d.severity == Severity::Error) {
+            diags.sort_by(|a, b| (&a.path, a.line, a.col).cmp(&(&b.path, b.line, b.col)));
+            return Err(diags);
+        }
+        Ok((content, diags))
+    }
+
+    /// A diagnostic at byte `span_start` of `path`.
+    pub fn diag_at(&self, path: &Path, span_start: usize, severity: Severity, message: String) -> Diagnostic {
+        let (line, col) = self.sources.get(path).map_or((1, 1), |text| line_col(text, span_start));
+        Diagnostic { path: path.to_path_buf(), line, col, severity, message }
+    }
+
+    /// Checks what the serde models cannot: ids, placeholders, regexes, references.
+    fn validate(&self) -> Vec<Diagnostic> {
+        let mut diags = Vec::new();
+        let mut ids: HashMap<String, (PathBuf, usize)> = HashMap::new();
+        let mut claim_id = |id: &Spanned<String>, path: &Path, diags: &mut Vec<Diagnostic>| {
+            if id.get_ref().trim().is_empty() {
+                diags.push(self.diag_at(path, id.span().start, Severity::Error, "the id is empty".into()));
+            } else if let Some((other, at)) = ids.get(id.get_ref()) {
+                let (line, _) = self.sources.get(other).map_or((0, 0), |t| line_col(t, *at));
+                diags.push(self.diag_at(
+                    path,
+                    id.span().start,
+                    Severity::Error,
+                    format!("duplicate id `{}` (also at {}:{line})", id.get_ref(), other.display()),
+                ));
+            } else {
+                ids.insert(id.get_ref().clone(), (path.to_path_buf(), id.span().start));
+            }
+        };
+        for intent in &self.intents {
+            claim_id(&intent.def.id, &intent.path, &mut diags);
+        }
+        for article in &self.articles {
+            claim_id(&article.meta.id, &article.path, &mut diags);
+        }
+        let intent_ids: Vec<&str> = self.intents.iter().map(|i| i.def.id.get_ref().as_str()).collect();
+        for intent in &self.intents {
+            diags.extend(self.validate_intent(intent, &intent_ids));
+        }
+        for article in &self.articles {
+            diags.extend(self.validate_article(article));
+        }
+        diags.extend(self.duplicate_utterances());
+        diags
+    }
+
+    fn validate_intent(&self, intent: &Intent, intent_ids: &[&str]) -> Vec<Diagnostic> {
+        let def = &intent.def;
+        let path = &intent.path;
+        let at = def.id.span().start;
+        let mut diags = Vec::new();
+        let mut err = |span: usize, message: String| diags.push(self.diag_at(path, span, Severity::Error, message));
+        if def.examples.is_empty() && def.patterns.is_empty() && def.keywords.is_empty() {
+            err(at, format!("intent `{}` has no examples, patterns or keywords, so nothing can match it", def.id.get_ref()));
+        }
+        let action_vars: &[&str] = match &def.action {
+            None => &[],
+            Some(action) => match ACTIONS.iter().find(|(name, _)| name == action.get_ref()) {
+                Some((_, vars)) => vars,
+                None => {
+                    let names: Vec<&str> = ACTIONS.iter().map(|(n, _)| *n).collect();
+                    err(action.span().start, format!("unknown action `{}`; known actions: {}", action.get_ref(), names.join(", ")));
+                    &[]
+                }
+            },
+        };
+        if def.responses.is_empty() && def.action.is_none() {
+            err(at, format!("intent `{}` has no responses", def.id.get_ref()));
+        }
+        for slot in &def.slots {
+            if super::extract::EntityKind::from_name(slot.entity.get_ref()).is_none() {
+                err(slot.entity.span().start, format!("unknown entity `{}` in slot; use one of receipt_number, a_number, account_number, form_number, phone, email", slot.entity.get_ref()));
+            }
+        }
+        for response in &def.responses {
+            for name in placeholders(response.get_ref()) {
+                let filled = GLOBAL_VARS.contains(&name)
+                    || action_vars.contains(&name)
+                    || def.slots.iter().any(|s| s.entity.get_ref() == name);
+                if !filled {
+                    err(response.span().start, format!("placeholder `{{{name}}}` is not filled by any slot or by the intent's action"));
+                }
+            }
+        }
+        for pattern in &def.patterns {
+            if let Err(e) = regex::Regex::new(pattern.get_ref()) {
+                let first = e.to_string().lines().last().unwrap_or_default().trim().to_string();
+                err(pattern.span().start, format!("invalid regex: {first}"));
+            }
+        }
+        for (phrase, weight) in &def.keywords {
+            if !(0.0..=1.0).contains(weight) {
+                err(at, format!("keyword `{phrase}` has weight {weight}; weights go from 0 to 1"));
+            }
+        }
+        for after in &def.after {
+            if !intent_ids.contains(&after.as_str()) {
+                err(at, format!("`after` names `{after}`, which is not an intent id"));
+            }
+        }
+        for link in &def.links {
+            if !(link.url.starts_with("https://") || link.url.starts_with("http://")) {
+                err(at, format!("link `{}` needs an absolute http(s) URL", link.title));
+            }
+        }
+        diags
+    }
+
+    fn validate_article(&self, article: &Article) -> Vec<Diagnostic> {
+        let meta = &article.meta;
+        let mut diags = Vec::new();
+        let at = meta.id.span().start;
+        if meta.question.get_ref().trim().is_empty() {
+            diags.push(self.diag_at(&article.path, meta.question.span().start, Severity::Error, "the question is empty".into()));
+        }
+        if article.body.trim().is_empty() {
+            diags.push(self.diag_at(&article.path, self.sources.get(&article.path).map_or(0, |t| t.len()), Severity::Error, "the article has no answer text after the front matter".into()));
+        }
+        let words = article.body.split_whitespace().count();
+        if words > 150 {
+            diags.push(self.diag_at(&article.path, at, Severity::Warning, format!("the answer has {words} words; keep answers under about 120 words")));
+        }
+        for link in &meta.links {
+            if !(link.url.starts_with("https://") || link.url.starts_with("http://")) {
+                diags.push(self.diag_at(&article.path, at, Severity::Error, format!("link `{}` needs an absolute http(s) URL", link.title)));
+            }
+        }
+        diags
+    }
+
+    /// The same utterance under two different intents or articles is an error: the matcher
+    /// cannot honour both.
+    fn duplicate_utterances(&self) -> Vec<Diagnostic> {
+        let mut seen: HashMap<String, &str> = HashMap::new();
+        let mut diags = Vec::new();
+        for (id, path, utterance) in self.utterances() {
+            let key = super::normalize::fold_for_compare(utterance.get_ref());
+            match seen.get(&key) {
+                Some(owner) if *owner != id => diags.push(self.diag_at(
+                    path,
+                    utterance.span().start,
+                    Severity::Error,
+                    format!("\"{}\" is also an example of `{owner}`; keep it under one intent or article", utterance.get_ref()),
+                )),
+                Some(_) => {}
+                None => {
+                    seen.insert(key, id);
+                }
+            }
+        }
+        diags
+    }
+
+    /// Every example, question and alternative, with its owner's id and file.
+    pub fn utterances(&self) -> impl Iterator<Item = (&str, &Path, &Spanned<String>)> {
+        let intents = self.intents.iter().flat_map(|i| {
+            i.def.examples.iter().map(move |e| (i.def.id.get_ref().as_str(), i.path.as_path(), e))
+        });
+        let articles = self.articles.iter().flat_map(|a| {
+            std::iter::once(&a.meta.question)
+                .chain(a.meta.alternatives.iter())
+                .map(move |q| (a.meta.id.get_ref().as_str(), a.path.as_path(), q))
+        });
+        intents.chain(articles)
+    }
+
+    /// Every test utterance, with its expected id and file.
+    pub fn test_utterances(&self) -> impl Iterator<Item = (&str, &Path, &Spanned<String>)> {
+        let intents = self.intents.iter().flat_map(|i| {
+            i.def.tests.iter().map(move |e| (i.def.id.get_ref().as_str(), i.path.as_path(), e))
+        });
+        let articles = self.articles.iter().flat_map(|a| {
+            a.meta.tests.iter().map(move |q| (a.meta.id.get_ref().as_str(), a.path.as_path(), q))
+        });
+        intents.chain(articles)
+    }
+
+    /// Finds an intent by id.
+    pub fn intent(&self, id: &str) -> Option<&Intent> {
+        self.intents.iter().find(|i| i.def.id.get_ref() == id)
+    }
+}
+
+/// `{name}` placeholders in a template.
+pub fn placeholders(template: &str) -> impl Iterator<Item = &str> {
+    template.split('{').skip(1).filter_map(|rest| {
+        let end = rest.find('}')?;
+        let name = &rest[..end];
+        (!name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')).then_some(name)
+    })
+}
+
+fn list_files(dir: &Path, ext: &str, diags: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => {
+            diags.push(Diagnostic {
+                path: dir.to_path_buf(),
+                line: 1,
+                col: 1,
+                severity: Severity::Error,
+                message: format!("cannot read the folder: {e}"),
+            });
+            return Vec::new();
+        }
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == ext))
+        .filter(|p| !p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.')))
+        .collect();
+    files.sort();
+    files
+}
+
+fn read(path: &Path, diags: &mut Vec<Diagnostic>) -> Option<String> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Some(text),
+        Err(e) => {
+            diags.push(Diagnostic {
+                path: path.to_path_buf(),
+                line: 1,
+                col: 1,
+                severity: Severity::Error,
+                message: format!("cannot read the file: {e}"),
+            });
+            None
+        }
+    }
+}
+
+/// Turns a TOML error into a diagnostic; `offset` is where the TOML starts in the file.
+fn toml_error(path: &Path, text: &str, offset: usize, e: &toml::de::Error) -> Diagnostic {
+    let at = offset + e.span().map_or(0, |s| s.start);
+    let (line, col) = line_col(text, at);
+    Diagnostic { path: path.to_path_buf(), line, col, severity: Severity::Error, message: explain_toml_error(e.message()) }
+}
+
+/// Rewrites serde's "unknown field" message into one that suggests the closest known key.
+fn explain_toml_error(message: &str) -> String {
+    let message = message.trim();
+    let Some(rest) = message.strip_prefix("unknown field `") else {
+        return message.to_string();
+    };
+    let Some((key, expected)) = rest.split_once('`') else {
+        return message.to_string();
+    };
+    let known: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    let best = known
+        .iter()
+        .map(|k| (super::normalize::edit_distance(key, k), *k))
+        .min()
+        .filter(|(d, k)| *d <= 2.max(k.len() / 3));
+    match best {
+        Some((_, k)) => format!("unknown key `{key}`; did you mean `{k}`?"),
+        None => format!("unknown key `{key}`; known keys: {}", known.join(", ")),
+    }
+}
+
+/// Splits an article into front matter and body and parses the front matter.
+fn parse_article(path: &Path, text: &str) -> Result<Article, Diagnostic> {
+    let fail = |at: usize, message: String| {
+        let (line, col) = line_col(text, at);
+        Diagnostic { path: path.to_path_buf(), line, col, severity: Severity::Error, message }
+    };
+    let body_start = text.strip_prefix('\u{feff}').map_or(0, |_| 3);
+    let rest = &text[body_start..];
+    let Some(after_open) = rest.strip_prefix("+++\n").or_else(|| rest.strip_prefix("+++\r\n")) else {
+        return Err(fail(0, "an article must start with a `+++` line, then its TOML front matter, then `+++`".into()));
+    };
+    let fm_start = text.len() - after_open.len();
+    let Some(close) = find_closing_fence(after_open) else {
+        return Err(fail(0, "the front matter is not closed: add a line with `+++` after it".into()));
+    };
+    let front = &after_open[..close];
+    let body = after_open[close..].trim_start_matches("+++").trim_start_matches(['\r', '\n']);
+    match toml::from_str::<ArticleMeta>(front) {
+        Ok(mut meta) => {
+            shift_spans(&mut meta, fm_start);
+            Ok(Article { meta, body: body.trim().to_string(), path: path.to_path_buf() })
+        }
+        Err(e) => Err(toml_error(path, text, fm_start, &e)),
+    }
+}
+
+fn find_closing_fence(s: &str) -> Option<usize> {
+    let mut at = 0;
+    for line in s.split_inclusive('\n') {
+        if line.trim_end() == "+++" {
+            return Some(at);
+        }
+        at += line.len();
+    }
+    None
+}
+
+/// Front-matter spans are relative to the TOML block; make them relative to the file.
+fn shift_spans(meta: &mut ArticleMeta, by: usize) {
+    let shift = |s: &mut Spanned<String>| {
+        let span = s.span();
+        let value = std::mem::take(s.get_mut());
+        *s = Spanned::new(span.start + by..span.end + by, value);
+    };
+    shift(&mut meta.id);
+    shift(&mut meta.question);
+    meta.alternatives.iter_mut().for_each(shift);
+    meta.tests.iter_mut().for_each(shift);
+}

@@ -1,0 +1,111 @@
+//! Finds case identifiers in free text: receipt numbers, A-numbers, online account numbers,
+//! form numbers, phone numbers, e-mail addresses, and Social Security numbers (detected so
+//! they can be refused and masked, never echoed).
+//!
+//! STUB: the full extractor lands with the identifier-extraction issue.
+
+/// What kind of identifier an [`Entity`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EntityKind {
+    /// USCIS receipt number: three letters and ten digits.
+    ReceiptNumber,
+    /// Alien Registration Number: `A` and nine digits.
+    ANumber,
+    /// USCIS online account number: twelve digits.
+    AccountNumber,
+    /// A form name such as `I-485`.
+    FormNumber,
+    /// A telephone number.
+    Phone,
+    /// An e-mail address.
+    Email,
+    /// A U.S. Social Security number. Never echoed, logged or stored.
+    Ssn,
+}
+
+impl EntityKind {
+    /// The name used on the wire and in content files (`receipt_number`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntityKind::ReceiptNumber => "receipt_number",
+            EntityKind::ANumber => "a_number",
+            EntityKind::AccountNumber => "account_number",
+            EntityKind::FormNumber => "form_number",
+            EntityKind::Phone => "phone",
+            EntityKind::Email => "email",
+            EntityKind::Ssn => "ssn",
+        }
+    }
+
+    /// Parses a wire/content name back into a kind.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Some(match name {
+            "receipt_number" => EntityKind::ReceiptNumber,
+            "a_number" => EntityKind::ANumber,
+            "account_number" => EntityKind::AccountNumber,
+            "form_number" => EntityKind::FormNumber,
+            "phone" => EntityKind::Phone,
+            "email" => EntityKind::Email,
+            "ssn" => EntityKind::Ssn,
+            _ => return None,
+        })
+    }
+}
+
+/// One identifier found in a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entity {
+    /// What it is.
+    pub kind: EntityKind,
+    /// Canonical value (`EAC2190012345`, `A012345678`, `123456789012`, `I-485`,
+    /// `+18003755283`, `name@example.org`). For SSNs this is the masked form.
+    pub value: String,
+    /// Byte offset of the first byte in the original text.
+    pub start: usize,
+    /// Byte offset one past the last byte in the original text.
+    pub end: usize,
+    /// For receipt numbers: the office the prefix stands for, `None` when not a known prefix.
+    pub office: Option<&'static str>,
+    /// True when the value was corrected from what was typed (O typed for 0, I for 1, ...).
+    pub corrected: bool,
+}
+
+/// Something that looks like an identifier but is not a valid one, so the reply can say
+/// what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NearMiss {
+    /// Byte offset of the first byte in the original text.
+    pub start: usize,
+    /// Byte offset one past the last byte in the original text.
+    pub end: usize,
+    /// A sentence for the user saying what is wrong, without echoing the raw value.
+    pub problem: String,
+}
+
+/// Everything extracted from one message.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Extraction {
+    /// Valid identifiers, in order of appearance.
+    pub entities: Vec<Entity>,
+    /// Receipt-number look-alikes that are not valid, in order of appearance.
+    pub near_misses: Vec<NearMiss>,
+}
+
+impl Extraction {
+    /// The first entity of `kind`, if any.
+    pub fn first(&self, kind: EntityKind) -> Option<&Entity> {
+        self.entities.iter().find(|e| e.kind == kind)
+    }
+}
+
+/// Extracts identifiers from `text`.
+pub fn extract(text: &str) -> Extraction {
+    let _ = text;
+    Extraction::default()
+}
+
+/// Looks up the office a receipt prefix stands for.
+pub fn office_for_prefix(prefix: &str) -> Option<&'static str> {
+    let _ = prefix;
+    None
+}

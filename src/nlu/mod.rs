@@ -1,0 +1,62 @@
+//! Natural-language understanding: everything between the text a person typed and the
+//! ranked list of intents and articles that could answer it. Pure, synchronous code with no
+//! I/O on the hot path, so it is easy to benchmark, fuzz and property-test.
+//!
+//! * [`normalize`]: case folding, contractions, synonyms, typo tolerance, stemming.
+//! * [`extract`]: identifiers (receipt numbers, A-numbers, ...).
+//! * [`mask`]: masking identifiers before they leave the process.
+//! * [`content`]: the intent and knowledge file formats, loading and checking.
+//! * [`matcher`]: the compiled index that ranks intents and articles for a message.
+
+pub mod content;
+pub mod extract;
+pub mod mask;
+pub mod matcher;
+pub mod normalize;
+
+use std::path::Path;
+
+pub use content::{Content, Diagnostic, Severity};
+pub use matcher::{Matcher, Scored, Target};
+
+use extract::Extraction;
+
+/// The compiled content of one version of intents/ and knowledge/: what the server swaps
+/// atomically on reload.
+pub struct Nlu {
+    /// The parsed content files.
+    pub content: Content,
+    /// The index compiled from them.
+    pub matcher: Matcher,
+}
+
+/// What the NLU made of one message.
+#[derive(Debug, Clone)]
+pub struct Parse {
+    /// Identifiers found in the message.
+    pub extraction: Extraction,
+    /// Intents and articles that could answer, best first, with confidences in [0, 1].
+    pub candidates: Vec<Scored>,
+}
+
+impl Nlu {
+    /// Loads and compiles the content folders. Errors are returned as diagnostics with
+    /// `path:line:col`; warnings do not stop loading.
+    pub fn load(intents: &Path, knowledge: &Path) -> Result<(Nlu, Vec<Diagnostic>), Vec<Diagnostic>> {
+        let (content, warnings) = Content::load(intents, knowledge)?;
+        Ok((Nlu::compile(content), warnings))
+    }
+
+    /// Compiles already-parsed content.
+    pub fn compile(content: Content) -> Nlu {
+        let matcher = Matcher::build(&content);
+        Nlu { content, matcher }
+    }
+
+    /// Understands one message.
+    pub fn parse(&self, text: &str) -> Parse {
+        let extraction = extract::extract(text);
+        let candidates = self.matcher.rank(text, &extraction);
+        Parse { extraction, candidates }
+    }
+}

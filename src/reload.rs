@@ -1,0 +1,76 @@
+//! Hot reload: watches intents/ and knowledge/, and when a file changes, loads and checks
+//! the whole bundle off the async runtime and swaps it in atomically. A bundle with errors
+//! is refused (each error logged with its `path:line:col`) and the last good one stays live.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use notify::{RecommendedWatcher, RecursiveMode, Watcher};
+use tokio::sync::mpsc;
+
+use crate::nlu::Nlu;
+use crate::server::AppState;
+
+/// Quiet time after the last file event before reloading.
+const DEBOUNCE: Duration = Duration::from_millis(150);
+
+/// Keeps the file watcher alive; dropping it stops hot reload.
+pub struct ReloadHandle {
+    _watcher: RecommendedWatcher,
+}
+
+/// Starts watching the content folders of `state`'s configuration.
+pub fn watch(state: AppState) -> notify::Result<ReloadHandle> {
+    let (tx, rx) = mpsc::unbounded_channel::<()>();
+    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| match event {
+        Ok(event) if is_content_event(&event) => {
+            let _ = tx.send(());
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "content watcher error"),
+    })?;
+    let intents = state.config().intents.clone();
+    let knowledge = state.config().knowledge.clone();
+    watcher.watch(&intents, RecursiveMode::NonRecursive)?;
+    watcher.watch(&knowledge, RecursiveMode::NonRecursive)?;
+    tokio::spawn(reload_loop(state, rx, intents, knowledge));
+    Ok(ReloadHandle { _watcher: watcher })
+}
+
+fn is_content_event(event: &notify::Event) -> bool {
+    use notify::EventKind;
+    matches!(event.kind, EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_))
+        && event.paths.iter().any(|p| {
+            p.extension().is_some_and(|e| e == "toml" || e == "md")
+                && !p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'))
+        })
+}
+
+async fn reload_loop(state: AppState, mut rx: mpsc::UnboundedReceiver<()>, intents: PathBuf, knowledge: PathBuf) {
+    let shutdown = state.shutdown_token();
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            got = rx.recv() => if got.is_none() { return },
+        }
+        // Debounce: wait until events stop for a moment.
+        while let Ok(Some(())) = tokio::time::timeout(DEBOUNCE, rx.recv()).await {}
+        let (i, k) = (intents.clone(), knowledge.clone());
+        match tokio::task::spawn_blocking(move || Nlu::load(&i, &k)).await {
+            Ok(Ok((nlu, warnings))) => {
+                for w in warnings {
+                    tracing::warn!("{w}");
+                }
+                state.swap_nlu(nlu);
+                tracing::info!("content reloaded");
+            }
+            Ok(Err(errors)) => {
+                for e in &errors {
+                    tracing::error!("{e}");
+                }
+                tracing::error!(errors = errors.len(), "content reload refused; the previous content stays live");
+            }
+            Err(e) => tracing::error!(error = %e, "content reload task failed"),
+        }
+    }
+}

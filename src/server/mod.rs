@@ -1,0 +1,216 @@
+//! The chat server: the HTTP router, WebSocket upgrade and sessions, the admin API and the
+//! widget. [`run`] takes a bound listener and a shutdown future, so tests start the real
+//! server on port 0 and stop it at will.
+
+pub mod admin;
+pub mod protocol;
+pub mod rate;
+pub mod session;
+pub mod sessions;
+pub mod widget;
+mod upgrade;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use arc_swap::ArcSwap;
+use axum::Router;
+use axum::http::StatusCode;
+use axum::routing::get;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::config::ServeConfig;
+use crate::dialog::DialogOptions;
+use crate::nlu::Nlu;
+use crate::store::CaseStore;
+use sessions::SessionRegistry;
+
+/// Shared state of a running server. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+struct Inner {
+    config: ServeConfig,
+    nlu: ArcSwap<Nlu>,
+    store: CaseStore,
+    sessions: SessionRegistry,
+    dialog: DialogOptions,
+    shutdown: CancellationToken,
+    tracker: TaskTracker,
+    connections: upgrade::ConnectionLimiter,
+    ready: AtomicBool,
+}
+
+impl AppState {
+    /// State for a server with this configuration, compiled content and open store.
+    pub fn new(config: ServeConfig, nlu: Nlu, store: CaseStore) -> Self {
+        let sessions = SessionRegistry::new(config.limits.session_ttl(), config.limits.max_sessions);
+        let connections =
+            upgrade::ConnectionLimiter::new(config.limits.max_connections, config.limits.max_connections_per_ip);
+        let dialog = DialogOptions::from_limits(&config.limits);
+        AppState(Arc::new(Inner {
+            config,
+            nlu: ArcSwap::from_pointee(nlu),
+            store,
+            sessions,
+            dialog,
+            shutdown: CancellationToken::new(),
+            tracker: TaskTracker::new(),
+            connections,
+            ready: AtomicBool::new(false),
+        }))
+    }
+
+    /// The configuration the server runs with.
+    pub fn config(&self) -> &ServeConfig {
+        &self.0.config
+    }
+
+    /// The current content snapshot; keep the `Arc` for a whole turn.
+    pub fn nlu(&self) -> Arc<Nlu> {
+        self.0.nlu.load_full()
+    }
+
+    /// Replaces the content for new messages.
+    pub fn swap_nlu(&self, nlu: Nlu) {
+        self.0.nlu.store(Arc::new(nlu));
+    }
+
+    /// The case store.
+    pub fn store(&self) -> &CaseStore {
+        &self.0.store
+    }
+
+    /// The session registry.
+    pub fn sessions(&self) -> &SessionRegistry {
+        &self.0.sessions
+    }
+
+    /// Dialog options derived from the configuration.
+    pub fn dialog_options(&self) -> &DialogOptions {
+        &self.0.dialog
+    }
+
+    /// Cancelled when the server shuts down.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.0.shutdown.clone()
+    }
+
+    /// The greeting sent to new sessions.
+    pub fn greeting(&self) -> String {
+        "Hi! I'm casebot, a virtual assistant for immigration case questions. Ask me about your \
+         online account, receipt numbers, or the status of your case."
+            .to_string()
+    }
+
+    /// Suggested first questions for new sessions.
+    pub fn starter_questions(&self) -> Vec<String> {
+        vec![
+            "Check my case status".to_string(),
+            "What is an online account number?".to_string(),
+            "Talk to a person".to_string(),
+        ]
+    }
+}
+
+/// Builds the router from shared state.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/ws", get(upgrade::ws_handler))
+        .merge(widget::routes())
+        .merge(admin::routes())
+        .with_state(state)
+}
+
+async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> (StatusCode, &'static str) {
+    if state.0.ready.load(Ordering::Acquire) && !state.0.shutdown.is_cancelled() {
+        (StatusCode::OK, "ok")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "starting or stopping")
+    }
+}
+
+/// Serves chat on `listener` until `shutdown` completes, then closes every chat with code
+/// 1001, waits for the connections to finish (a few seconds at most) and flushes the store.
+pub async fn run(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let background = CancellationToken::new();
+    tokio::spawn(forward_notifications(state.clone(), background.clone()));
+    tokio::spawn(sweep_sessions(state.clone(), background.clone()));
+    let _watcher = if state.config().watch {
+        match crate::reload::watch(state.clone()) {
+            Ok(w) => Some(w),
+            Err(e) => {
+                tracing::warn!(error = %e, "content hot reload is off");
+                None
+            }
+        }
+    } else {
+        None
+    };
+    state.0.ready.store(true, Ordering::Release);
+    let cancel = state.0.shutdown.clone();
+    let service = app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, service)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            cancel.cancel();
+        })
+        .await?;
+    state.0.shutdown.cancel();
+    state.0.tracker.close();
+    if tokio::time::timeout(Duration::from_secs(5), state.0.tracker.wait()).await.is_err() {
+        tracing::warn!("some chats did not close within 5 s");
+    }
+    background.cancel();
+    if let Err(e) = state.store().flush().await {
+        tracing::error!(error = %e, "flushing the case store at shutdown failed");
+    }
+    Ok(())
+}
+
+/// Turns store changes into notifications for the sessions that follow each case.
+async fn forward_notifications(state: AppState, stop: CancellationToken) {
+    let mut changes = state.store().subscribe();
+    loop {
+        let change = tokio::select! {
+            _ = stop.cancelled() => return,
+            change = changes.recv() => change,
+        };
+        match change {
+            Ok(change) => {
+                if let Some(notification) = crate::dialog::notification_for(&change) {
+                    state.sessions().notify(&notification);
+                }
+            }
+            Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                tracing::warn!(missed = n, "notification feed lagged; some case changes were not pushed");
+            }
+            Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+        }
+    }
+}
+
+async fn sweep_sessions(state: AppState, stop: CancellationToken) {
+    let mut every = tokio::time::interval(Duration::from_secs(30));
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = every.tick() => {
+                let dropped = state.sessions().sweep();
+                if dropped > 0 {
+                    tracing::debug!(dropped, "expired sessions dropped");
+                }
+            }
+        }
+    }
+}

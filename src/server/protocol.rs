@@ -1,0 +1,332 @@
+//! The WebSocket wire protocol: every frame the client and server exchange, as typed serde
+//! structs. docs/protocol.md documents the same frames for integrators.
+
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Version of the protocol announced in the `welcome` frame.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// A frame the client sent, after validation.
+#[derive(Debug, PartialEq)]
+pub enum ClientFrame<'a> {
+    /// A chat message to answer.
+    Message {
+        /// What the user typed (already checked to be non-empty).
+        text: Cow<'a, str>,
+        /// Client-chosen id echoed as `reply_to`.
+        id: Option<Value>,
+        /// Ask the server to include the ranked candidates in the reply.
+        debug: bool,
+    },
+    /// An application-level keep-alive; answered with `pong`.
+    Ping {
+        /// Client-chosen id echoed as `reply_to`.
+        id: Option<Value>,
+    },
+}
+
+/// Why a client frame was refused. Each variant has a stable machine-readable code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The frame is not valid JSON.
+    InvalidJson,
+    /// The frame is JSON but not an object.
+    InvalidFrame,
+    /// The object has no `type` field, or it is not a string.
+    MissingType,
+    /// The `type` is not one the server knows.
+    UnknownType,
+    /// A `message` frame without `text`.
+    MissingText,
+    /// `text` is present but not a string.
+    InvalidText,
+    /// `text` is empty or only white space.
+    EmptyText,
+    /// `text` is longer than the configured limit.
+    TextTooLong,
+    /// `id` is not a string or number, or is too long.
+    InvalidId,
+    /// A binary WebSocket frame; only text frames carry JSON.
+    BinaryNotSupported,
+    /// Messages are arriving faster than the per-connection limit.
+    RateLimited,
+    /// The server could not answer because of an internal fault.
+    Internal,
+}
+
+impl ErrorCode {
+    /// The human-readable sentence sent with this code.
+    pub fn message(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidJson => "That frame is not valid JSON.",
+            ErrorCode::InvalidFrame => "A frame must be a JSON object.",
+            ErrorCode::MissingType => "A frame needs a \"type\" field with a string value.",
+            ErrorCode::UnknownType => "Unknown frame type; send {\"type\":\"message\",\"text\":\"...\"}.",
+            ErrorCode::MissingText => "A message frame needs a \"text\" field.",
+            ErrorCode::InvalidText => "The \"text\" field must be a string.",
+            ErrorCode::EmptyText => "The message is empty; type a question.",
+            ErrorCode::TextTooLong => "That message is too long; please shorten it.",
+            ErrorCode::InvalidId => "The \"id\" field must be a string or number of at most 128 characters.",
+            ErrorCode::BinaryNotSupported => "Binary frames are not supported; send JSON text frames.",
+            ErrorCode::RateLimited => "You are sending messages too fast; please wait a moment.",
+            ErrorCode::Internal => "Something went wrong on our side; please try again.",
+        }
+    }
+}
+
+/// A refused client frame: the code plus the client id if one could be read.
+#[derive(Debug, PartialEq)]
+pub struct FrameError {
+    /// What was wrong.
+    pub code: ErrorCode,
+    /// The frame's `id`, when it was readable, so clients can match the error.
+    pub id: Option<Value>,
+}
+
+#[derive(Deserialize)]
+struct RawFrame<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Cow<'a, str>,
+    #[serde(borrow, default)]
+    text: Option<Cow<'a, str>>,
+    #[serde(default)]
+    id: Option<Value>,
+    #[serde(default)]
+    debug: bool,
+}
+
+const MAX_ID_CHARS: usize = 128;
+
+/// Decodes and validates one text frame from a client.
+///
+/// The fast path deserializes straight into borrowed fields; only a frame that fails it is
+/// parsed again as a generic JSON value to say precisely what is wrong.
+pub fn parse_client_frame(raw: &str, max_text_chars: usize) -> Result<ClientFrame<'_>, FrameError> {
+    let frame: RawFrame<'_> = match serde_json::from_str(raw) {
+        Ok(frame) => frame,
+        Err(_) => return Err(diagnose(raw)),
+    };
+    let id = match frame.id {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if s.chars().count() <= MAX_ID_CHARS => Some(Value::String(s)),
+        Some(Value::Number(n)) => Some(Value::Number(n)),
+        Some(_) => return Err(FrameError { code: ErrorCode::InvalidId, id: None }),
+    };
+    let fail = |code| Err(FrameError { code, id: id.clone() });
+    match frame.kind.as_ref() {
+        "message" => {
+            let Some(text) = frame.text else {
+                return fail(ErrorCode::MissingText);
+            };
+            if text.trim().is_empty() {
+                return fail(ErrorCode::EmptyText);
+            }
+            if text.len() > max_text_chars && text.chars().count() > max_text_chars {
+                return fail(ErrorCode::TextTooLong);
+            }
+            Ok(ClientFrame::Message { text, id, debug: frame.debug })
+        }
+        "ping" => Ok(ClientFrame::Ping { id }),
+        _ => fail(ErrorCode::UnknownType),
+    }
+}
+
+fn diagnose(raw: &str) -> FrameError {
+    let value: Value = match serde_json::from_str(raw) {
+        Ok(v) => v,
+        Err(_) => return FrameError { code: ErrorCode::InvalidJson, id: None },
+    };
+    let Value::Object(map) = value else {
+        return FrameError { code: ErrorCode::InvalidFrame, id: None };
+    };
+    let id = match map.get("id") {
+        Some(v @ (Value::String(_) | Value::Number(_))) => Some(v.clone()),
+        _ => None,
+    };
+    let code = match map.get("type") {
+        Some(Value::String(t)) if t == "message" => match map.get("text") {
+            None | Some(Value::Null) => ErrorCode::MissingText,
+            Some(Value::String(_)) => ErrorCode::InvalidId,
+            Some(_) => ErrorCode::InvalidText,
+        },
+        Some(Value::String(t)) if t == "ping" => ErrorCode::InvalidId,
+        Some(Value::String(_)) => ErrorCode::UnknownType,
+        _ => ErrorCode::MissingType,
+    };
+    FrameError { code, id }
+}
+
+/// A link shown under a reply.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Link {
+    /// Text of the link.
+    pub title: String,
+    /// Absolute URL.
+    pub url: String,
+}
+
+/// One identifier found in the user's message, as sent on the wire.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WireEntity {
+    /// `receipt_number`, `a_number`, `account_number`, `form_number`, `phone` or `email`.
+    pub kind: String,
+    /// Canonical value (see docs/protocol.md).
+    pub value: String,
+    /// Byte offset of the first byte in the message text.
+    pub start: usize,
+    /// Byte offset one past the last byte in the message text.
+    pub end: usize,
+    /// For receipt numbers: the office the prefix stands for, when known.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub office: Option<String>,
+    /// For receipt numbers: whether the prefix is a known USCIS office.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub known_prefix: Option<bool>,
+    /// Set when the value was corrected from what was typed (for example the letter O for 0).
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub corrected: bool,
+}
+
+/// A ranked candidate, included in replies when the client asked for `debug`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Candidate {
+    /// Intent or article id.
+    pub id: String,
+    /// Confidence in [0, 1].
+    pub score: f32,
+}
+
+/// The answer to one `message` frame.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Reply {
+    /// The `id` of the message this answers (null when the message had none).
+    pub reply_to: Option<Value>,
+    /// The answer, in a small Markdown subset (links, lists, emphasis).
+    pub text: String,
+    /// Id of the intent or article that answered; null for the fallback.
+    pub intent: Option<String>,
+    /// How sure the matcher is, in [0, 1].
+    pub confidence: f32,
+    /// Every identifier found in the message.
+    pub entities: Vec<WireEntity>,
+    /// Suggested next messages; the widget shows them as buttons that send their text.
+    pub quick_replies: Vec<String>,
+    /// Links shown under the answer.
+    pub links: Vec<Link>,
+    /// Top candidates with scores, only when the message asked for `debug`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub candidates: Option<Vec<Candidate>>,
+}
+
+/// A change to a case the session follows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Notification {
+    /// Canonical receipt number of the case that changed.
+    pub receipt_number: String,
+    /// Its new status title.
+    pub status: String,
+    /// Form of the case, e.g. `I-130`.
+    pub form: String,
+    /// Date of the update (ISO 8601).
+    pub updated: String,
+    /// A sentence for the user.
+    pub text: String,
+}
+
+/// Every frame the server sends.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerFrame {
+    /// First frame on every connection.
+    Welcome {
+        /// Token to resume this session with `/ws?session=TOKEN`.
+        session: String,
+        /// True when an earlier session was resumed.
+        resumed: bool,
+        /// True when the client asked to resume a session that is unknown or expired.
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        resume_failed: bool,
+        /// Protocol version.
+        protocol: u32,
+        /// Greeting text for a new session.
+        text: String,
+        /// Suggested first questions.
+        quick_replies: Vec<String>,
+    },
+    /// The answer to a message.
+    Reply(Reply),
+    /// A followed case changed.
+    Notification(Notification),
+    /// A frame could not be taken.
+    Error {
+        /// Stable machine-readable code.
+        code: ErrorCode,
+        /// Human-readable sentence.
+        message: String,
+        /// The offending frame's `id`, when readable.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reply_to: Option<Value>,
+    },
+    /// Answer to a client `ping`.
+    Pong {
+        /// The ping's `id`.
+        reply_to: Option<Value>,
+    },
+}
+
+impl ServerFrame {
+    /// An error frame for `code`.
+    pub fn error(code: ErrorCode, reply_to: Option<Value>) -> Self {
+        ServerFrame::Error { code, message: code.message().to_string(), reply_to }
+    }
+
+    /// The frame as JSON text.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("server frames always serialize")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(raw: &str) -> ErrorCode {
+        parse_client_frame(raw, 100).unwrap_err().code
+    }
+
+    #[test]
+    fn accepts_a_message_with_id() {
+        let frame = parse_client_frame(r#"{"type":"message","text":"hi","id":"a1"}"#, 100).unwrap();
+        assert_eq!(
+            frame,
+            ClientFrame::Message { text: "hi".into(), id: Some(Value::String("a1".into())), debug: false }
+        );
+    }
+
+    #[test]
+    fn names_each_kind_of_bad_frame() {
+        assert_eq!(code("{not json"), ErrorCode::InvalidJson);
+        assert_eq!(code("[1,2]"), ErrorCode::InvalidFrame);
+        assert_eq!(code(r#"{"text":"hi"}"#), ErrorCode::MissingType);
+        assert_eq!(code(r#"{"type":5,"text":"hi"}"#), ErrorCode::MissingType);
+        assert_eq!(code(r#"{"type":"shout","text":"hi"}"#), ErrorCode::UnknownType);
+        assert_eq!(code(r#"{"type":"message"}"#), ErrorCode::MissingText);
+        assert_eq!(code(r#"{"type":"message","text":42}"#), ErrorCode::InvalidText);
+        assert_eq!(code(r#"{"type":"message","text":"  \n "}"#), ErrorCode::EmptyText);
+        assert_eq!(code(r#"{"type":"message","text":"hi","id":{"a":1}}"#), ErrorCode::InvalidId);
+        let long = format!(r#"{{"type":"message","text":"{}"}}"#, "x".repeat(101));
+        assert_eq!(code(&long), ErrorCode::TextTooLong);
+    }
+
+    #[test]
+    fn keeps_the_id_on_errors_when_it_can() {
+        let err = parse_client_frame(r#"{"type":"message","text":"","id":7}"#, 100).unwrap_err();
+        assert_eq!(err.id, Some(Value::from(7)));
+        let err = parse_client_frame(r#"{"type":"message","text":[],"id":"x"}"#, 100).unwrap_err();
+        assert_eq!(err.id, Some(Value::from("x")));
+    }
+}

@@ -1,0 +1,184 @@
+//! One chat connection: decodes frames, enforces limits, runs the dialog for each message,
+//! and pushes notifications. A single task owns the socket, so every exit path can send a
+//! proper Close frame.
+
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use tokio::sync::mpsc;
+use tokio::time::{Instant, sleep_until, timeout};
+
+use super::AppState;
+use super::protocol::{ClientFrame, ErrorCode, Reply, ServerFrame, parse_client_frame};
+use super::rate::TokenBucket;
+use super::sessions::Outbound;
+use crate::dialog::{self, Effect};
+use crate::nlu::mask::mask_text;
+
+/// How long one frame may take to be written before the client is considered stuck.
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+/// Rate-limit errors in a row after which the connection is closed.
+const MAX_RATE_STRIKES: u32 = 20;
+/// Close codes.
+const CLOSE_GOING_AWAY: u16 = 1001;
+const CLOSE_POLICY: u16 = 1008;
+const CLOSE_TOO_BIG: u16 = 1009;
+/// Custom close code: the session was resumed by another connection.
+const CLOSE_REPLACED: u16 = 4001;
+
+/// Why the loop ended.
+enum End {
+    Close(u16, &'static str),
+    Gone,
+}
+
+/// Runs one connection until it closes. `resume` is the token from `/ws?session=`.
+pub async fn run(mut socket: WebSocket, state: AppState, resume: Option<String>) {
+    let (tx, mut rx) = mpsc::channel::<Outbound>(16);
+    let attached = state.sessions().attach(resume.as_deref(), tx);
+    let limits = &state.config().limits;
+    let welcome = ServerFrame::Welcome {
+        session: attached.token.clone(),
+        resumed: attached.resumed,
+        resume_failed: resume.is_some() && !attached.resumed,
+        protocol: super::protocol::PROTOCOL_VERSION,
+        text: if attached.resumed { "Welcome back!".into() } else { state.greeting() },
+        quick_replies: if attached.resumed { Vec::new() } else { state.starter_questions() },
+    };
+    let mut ok = send(&mut socket, &welcome).await;
+    for missed in attached.missed {
+        ok = ok && send(&mut socket, &ServerFrame::Notification(missed)).await;
+    }
+    let shutdown = state.shutdown_token();
+    let ping_every = Duration::from_secs(limits.ping_secs.max(1));
+    let idle_after = Duration::from_secs(limits.idle_timeout_secs.max(1));
+    let mut last_seen = Instant::now();
+    let mut next_ping = Instant::now() + ping_every;
+    let mut bucket = TokenBucket::new(limits.messages_per_sec, limits.message_burst);
+    let mut strikes = 0u32;
+
+    let end = if !ok {
+        End::Gone
+    } else {
+        loop {
+            let idle_deadline = last_seen + idle_after;
+            tokio::select! {
+                _ = shutdown.cancelled() => break End::Close(CLOSE_GOING_AWAY, "server shutting down"),
+                incoming = socket.recv() => {
+                    let Some(incoming) = incoming else { break End::Gone };
+                    let message = match incoming {
+                        Ok(m) => m,
+                        Err(e) => break classify_error(e),
+                    };
+                    last_seen = Instant::now();
+                    let frame = match message {
+                        Message::Text(text) => {
+                            if !bucket.take() {
+                                strikes += 1;
+                                if strikes > MAX_RATE_STRIKES {
+                                    break End::Close(CLOSE_POLICY, "too many messages");
+                                }
+                                ServerFrame::error(ErrorCode::RateLimited, None)
+                            } else {
+                                strikes = 0;
+                                handle_text(&state, &attached.token, &attached.dialog, &text)
+                            }
+                        }
+                        Message::Binary(_) => ServerFrame::error(ErrorCode::BinaryNotSupported, None),
+                        Message::Ping(_) | Message::Pong(_) => continue,
+                        Message::Close(_) => break End::Gone,
+                    };
+                    if !send(&mut socket, &frame).await {
+                        break End::Gone;
+                    }
+                }
+                out = rx.recv() => match out {
+                    Some(Outbound::Notification(n)) => {
+                        if !send(&mut socket, &ServerFrame::Notification(n)).await {
+                            break End::Gone;
+                        }
+                    }
+                    Some(Outbound::Replaced) | None => break End::Close(CLOSE_REPLACED, "session resumed elsewhere"),
+                },
+                _ = sleep_until(next_ping) => {
+                    next_ping = Instant::now() + ping_every;
+                    let ping = socket.send(Message::Ping(Default::default()));
+                    if !matches!(timeout(SEND_TIMEOUT, ping).await, Ok(Ok(()))) {
+                        break End::Gone;
+                    }
+                }
+                _ = sleep_until(idle_deadline) => break End::Close(CLOSE_GOING_AWAY, "idle timeout"),
+            }
+        }
+    };
+    if let End::Close(code, reason) = end {
+        let close = Message::Close(Some(CloseFrame { code, reason: Utf8Bytes::from_static(reason) }));
+        let _ = timeout(Duration::from_secs(2), socket.send(close)).await;
+    }
+    state.sessions().detach(&attached.token, attached.conn);
+}
+
+/// Turns a socket read error into how the loop ends: an oversized message gets close 1009.
+fn classify_error(e: axum::Error) -> End {
+    use tokio_tungstenite::tungstenite::Error as WsError;
+    use tokio_tungstenite::tungstenite::error::CapacityError;
+    let inner = e.into_inner();
+    match inner.downcast_ref::<WsError>() {
+        Some(WsError::Capacity(CapacityError::MessageTooLong { .. })) => {
+            End::Close(CLOSE_TOO_BIG, "message too large")
+        }
+        Some(WsError::Capacity(_)) => End::Close(CLOSE_TOO_BIG, "frame too large"),
+        Some(WsError::Utf8(_)) => End::Close(1007, "invalid UTF-8"),
+        Some(WsError::Protocol(_)) => End::Close(1002, "protocol error"),
+        _ => End::Gone,
+    }
+}
+
+/// Decodes one text frame and produces the frame to send back.
+fn handle_text(
+    state: &AppState,
+    token: &str,
+    dialog: &std::sync::Mutex<dialog::DialogState>,
+    raw: &str,
+) -> ServerFrame {
+    let limits = &state.config().limits;
+    let (text, id, debug) = match parse_client_frame(raw, limits.max_text_chars) {
+        Ok(ClientFrame::Message { text, id, debug }) => (text, id, debug),
+        Ok(ClientFrame::Ping { id }) => return ServerFrame::Pong { reply_to: id },
+        Err(e) => {
+            tracing::debug!(code = ?e.code, "refused a client frame");
+            return ServerFrame::error(e.code, e.id);
+        }
+    };
+    let nlu = state.nlu();
+    let outcome = {
+        let mut dialog = dialog.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        dialog::respond(&mut dialog, &text, &nlu, state.store(), state.dialog_options())
+    };
+    for effect in &outcome.effects {
+        match effect {
+            Effect::Subscribe(rn) => state.sessions().follow(token, rn, true),
+            Effect::Unsubscribe(rn) => state.sessions().follow(token, rn, false),
+        }
+    }
+    if tracing::enabled!(tracing::Level::DEBUG) {
+        tracing::debug!(
+            text = %mask_text(&text),
+            intent = outcome.reply.intent.as_deref().unwrap_or("-"),
+            confidence = outcome.reply.confidence,
+            "answered"
+        );
+    }
+    let mut reply: Reply = outcome.reply;
+    reply.reply_to = id;
+    if !debug {
+        reply.candidates = None;
+    }
+    ServerFrame::Reply(reply)
+}
+
+/// Sends one frame; false when the client is gone or stuck.
+async fn send(socket: &mut WebSocket, frame: &ServerFrame) -> bool {
+    let text = frame.to_json();
+    matches!(timeout(SEND_TIMEOUT, socket.send(Message::Text(text.into()))).await, Ok(Ok(())))
+}
