@@ -75,6 +75,8 @@ fn split_words(text: &str, out: &mut Vec<String>) {
 
 /// Appends the folded words of `text` to `out`, each followed by a space.
 fn push_words(text: &str, out: &mut String) {
+    let text = mark_a_numbers(text);
+    let text = text.as_ref();
     let folded: Cow<'_, str> = if text.is_ascii() {
         if text.bytes().any(|b| b.is_ascii_uppercase()) { Cow::Owned(text.to_ascii_lowercase()) } else { Cow::Borrowed(text) }
     } else {
@@ -91,29 +93,54 @@ fn push_words(text: &str, out: &mut String) {
 }
 
 /// Joins a lone letter to the word after it: "a-number" and "a#" → "anumber", "e-mail" →
-/// "email", so such compounds survive the split on punctuation.
+/// "email", so such compounds survive the split on punctuation. Any other `#` reads as the
+/// word "number" ("account #" → "account number").
 fn join_letter_prefixes(text: &str) -> Cow<'_, str> {
     let bytes = text.as_bytes();
-    let joins = |i: usize| {
-        (bytes[i] == b'-' || bytes[i] == b'#')
-            && i >= 1
-            && bytes[i - 1].is_ascii_alphabetic()
-            && (i < 2 || !bytes[i - 2].is_ascii_alphanumeric())
-    };
-    if !(1..bytes.len()).any(joins) {
+    let lone_letter_before = |i: usize| i >= 1 && bytes[i - 1].is_ascii_alphabetic() && (i < 2 || !bytes[i - 2].is_ascii_alphanumeric());
+    if !bytes.iter().enumerate().any(|(i, b)| *b == b'#' || (*b == b'-' && lone_letter_before(i))) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
     for (i, c) in text.char_indices() {
-        if c.is_ascii() && joins(i) {
-            if bytes[i] == b'#' {
-                out.push_str("number");
-            }
-            continue;
+        match c {
+            '#' if lone_letter_before(i) => out.push_str("number"),
+            '#' => out.push_str(" number "),
+            '-' if lone_letter_before(i) => {}
+            _ => out.push(c),
         }
-        out.push(c);
     }
     Cow::Owned(out)
+}
+
+/// "A number" (capital A) and "my a number" name the A-number, not "a number".
+fn mark_a_numbers(text: &str) -> Cow<'_, str> {
+    if !text.contains(" number") && !text.contains(" Number") {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    let mut changed = false;
+    while let Some(pos) = rest.find(['A', 'a']) {
+        let (before, from) = rest.split_at(pos);
+        out.push_str(before);
+        let prev = out.trim_end().rsplit(|c: char| !c.is_alphanumeric()).next().unwrap_or("").to_ascii_lowercase();
+        let starts_word = out.chars().last().is_none_or(|c| !c.is_alphanumeric());
+        let after = &from[1..];
+        let next_is_number = after.strip_prefix(' ').is_some_and(|a| a.len() >= 6 && a[..6].eq_ignore_ascii_case("number"));
+        let capital = from.starts_with('A');
+        let determiner = matches!(prev.as_str(), "my" | "an" | "the" | "your" | "his" | "her" | "their" | "our" | "same");
+        if starts_word && next_is_number && (capital || determiner) {
+            out.push_str("anumber");
+            rest = &after[7..];
+            changed = true;
+        } else {
+            out.push_str(&from[..1]);
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    if changed { Cow::Owned(out) } else { Cow::Borrowed(text) }
 }
 
 /// "what's" → "what is", "can't"/"cant" → "can not", "i'm" → "i am", ...
@@ -206,7 +233,7 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// Shortest word the typo corrector touches; shorter words are too easily confused.
-const MIN_TYPO_LEN: usize = 5;
+const MIN_TYPO_LEN: usize = 6;
 
 /// True when `a` and `b` are at most one edit apart (insertion, deletion, substitution or
 /// swap of neighbours). No allocation for ASCII words.
@@ -430,6 +457,10 @@ mod tests {
         assert_eq!(words("I’m locked", &e), ["i", "am", "locked"]);
         assert_eq!(words("ＡＣＣＯＵＮＴ", &e), ["account"]);
         assert_eq!(words("my A-number, A# or e-mail", &e), ["my", "anumber", "anumber", "or", "email"]);
+        assert_eq!(words("what is an A number", &e), ["what", "is", "an", "anumber"]);
+        assert_eq!(words("is my a number on it", &e), ["is", "my", "anumber", "on", "it"]);
+        assert_eq!(words("pick a number", &e), ["pick", "a", "number"]);
+        assert_eq!(words("my account # and USCIS#", &e), ["my", "account", "number", "and", "uscis", "number"]);
     }
 
     #[test]
