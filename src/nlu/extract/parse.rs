@@ -157,24 +157,31 @@ impl<'a> Scanner<'a> {
         &self.bytes[group.gap_start..group.start]
     }
 
-    /// How many leading groups make a number of `lo..=hi` digits: the fewest that reach
-    /// `lo`. Groups after it must be set apart by a plain space; a dash or dot would mean
-    /// the number goes on and is too long.
+    /// How many leading groups make a number of `lo..=hi` digits: the first group alone
+    /// when it is long enough (`A12345678 2 times`), else as many groups as fit (`A 12 345
+    /// 678`). The group after it must be set apart by a plain space; a dash or dot would
+    /// mean the number goes on and is too long.
     fn fit(&self, run: &Run, lo: usize, hi: usize) -> Option<usize> {
+        let groups = run.as_slice();
         let mut total = 0;
-        for (k, group) in run.as_slice().iter().enumerate() {
+        let mut best = None;
+        for (k, group) in groups.iter().enumerate() {
             total += group.len();
             if total > hi {
-                return None;
+                break;
             }
             if total >= lo {
-                return match run.as_slice().get(k + 1) {
-                    Some(next) if !lex::is_space(self.gap(next)) => None,
-                    _ => Some(k + 1),
-                };
+                best = Some(k + 1);
+                if k == 0 {
+                    break;
+                }
             }
         }
-        None
+        let k = best?;
+        match groups.get(k) {
+            Some(next) if !lex::is_space(self.gap(next)) => None,
+            _ => Some(k),
+        }
     }
 
     fn push(&mut self, kind: EntityKind, value: String, start: usize, end: usize) -> usize {
