@@ -111,6 +111,8 @@ pub struct Matcher {
 /// Per-thread buffers reused across messages.
 #[derive(Default)]
 struct Scratch {
+    /// Per target: the matched weight of its best document (breaks ties for specificity).
+    best_hit: Vec<f32>,
     matched: Vec<f32>,
     touched: Vec<u32>,
     body: Vec<f32>,
@@ -317,8 +319,13 @@ impl Matcher {
             }
         }
         let mut best = vec![0.0f32; self.targets.len()];
+        let mut specificity = vec![0.0f32; self.targets.len()];
         if !ids.is_empty() {
-            SCRATCH.with(|scratch| self.score_documents(&ids, query_mass, &mut scratch.borrow_mut(), &mut best));
+            SCRATCH.with(|scratch| {
+                let mut scratch = scratch.borrow_mut();
+                self.score_documents(&ids, query_mass, &mut scratch, &mut best);
+                specificity.copy_from_slice(&scratch.best_hit);
+            });
         }
         for id in &ids {
             for kw in self.keywords.get(id).into_iter().flatten() {
@@ -344,13 +351,15 @@ impl Matcher {
                 best[t] = 0.0;
             }
         }
-        let mut ranked: Vec<Scored> = best
+        let mut ranked: Vec<(Scored, f32)> = best
             .iter()
             .enumerate()
             .filter(|(_, s)| **s > 0.0)
-            .map(|(t, s)| Scored { target: self.targets[t], score: *s })
+            .map(|(t, s)| (Scored { target: self.targets[t], score: *s }, specificity[t]))
             .collect();
-        ranked.sort_by(|a, b| b.score.total_cmp(&a.score));
+        // Equal scores: the target whose matching utterance said more wins.
+        ranked.sort_by(|a, b| b.0.score.total_cmp(&a.0.score).then(b.1.total_cmp(&a.1)));
+        let mut ranked: Vec<Scored> = ranked.into_iter().map(|(scored, _)| scored).collect();
         ranked.truncate(TOP_N);
         ranked
     }
@@ -358,7 +367,9 @@ impl Matcher {
     /// Fills `best[target]` with `√(covered_d · covered_q)`: the best coverage of one of its
     /// documents by the message, and how much of the message the target explains.
     fn score_documents(&self, ids: &[u32], query_mass: f32, scratch: &mut Scratch, best: &mut [f32]) {
-        let Scratch { matched, touched, body: explained } = scratch;
+        let Scratch { best_hit, matched, touched, body: explained } = scratch;
+        best_hit.clear();
+        best_hit.resize(self.targets.len(), 0.0);
         matched.clear();
         matched.resize(self.docs.len(), 0.0);
         explained.clear();
@@ -379,9 +390,13 @@ impl Matcher {
         }
         for doc in touched.iter() {
             let d = &self.docs[*doc as usize];
-            let covered_d = (matched[*doc as usize] * d.inv_mass).min(1.0);
-            let b = &mut best[d.target as usize];
-            *b = b.max(covered_d);
+            let hit = matched[*doc as usize];
+            let covered_d = (hit * d.inv_mass).min(1.0);
+            let t = d.target as usize;
+            if covered_d > best[t] || (covered_d == best[t] && hit > best_hit[t]) {
+                best[t] = covered_d;
+                best_hit[t] = hit;
+            }
         }
         let inv_query = 1.0 / query_mass;
         for (target, b) in best.iter_mut().enumerate() {

@@ -17,7 +17,7 @@ use super::fxhash::FxHashMap;
 /// here: they separate "what is X" from "how do I get X".
 const STOP_WORDS: &[&str] = &[
     "a", "an", "the", "is", "are", "am", "was", "were", "be", "been", "being", "i", "me", "my", "mine",
-    "myself", "we", "us", "our", "you", "your", "yours", "it", "its", "this", "that", "these", "those", "to",
+    "myself", "we", "us", "our", "yours", "it", "its", "this", "that", "these", "those", "to",
     "of", "for", "in", "on", "at", "by", "with", "from", "and", "or", "but", "so", "if", "as", "do", "does",
     "did", "have", "has", "had", "can", "could", "would", "should", "will", "shall", "may", "might", "must",
     "please", "pls", "plz", "there", "here", "just", "also", "about", "some", "any", "again", "then",
