@@ -184,6 +184,7 @@
   const offline = el("p", { class: "offline", hidden: true }, t.offlineNote);
   const log = el("div", { class: "log", role: "log", "aria-live": "off", "aria-label": title, tabindex: "0" });
   const typing = el("div", { class: "typing", hidden: true, role: "img", "aria-label": t.typing }, el("span"), el("span"), el("span"));
+  log.append(typing);
   const live = el("div", { class: "sr", "aria-live": "polite", "aria-atomic": "true" });
   const input = el("textarea", { rows: 1, maxLength: MAX_TEXT, placeholder: t.placeholder, "aria-label": t.placeholder, enterKeyHint: "send", onkeydown: onKey });
   const form = el("form", { class: "compose", onsubmit: onSubmit }, input, el("button", { class: "send", type: "submit" }, t.send));
