@@ -94,6 +94,7 @@ fn with_cases(action: &str, state: &mut DialogState, turn: &Turn<'_>, intent: &I
             ..Reply::default()
         },
         effects,
+        ranked: Vec::new(),
     }
 }
 
@@ -273,5 +274,6 @@ fn simple(intent: &IntentDef, text: String) -> Outcome {
             ..Reply::default()
         },
         effects: Vec::new(),
+        ranked: Vec::new(),
     }
 }

@@ -123,6 +123,13 @@ pub struct Outcome {
     pub reply: Reply,
     /// What the server must do.
     pub effects: Vec<Effect>,
+    /// The ranked candidates, for replies that asked for `debug`.
+    pub ranked: Vec<Scored>,
+}
+
+/// The ranked candidates as sent in a debug reply.
+pub fn candidates(nlu: &Nlu, ranked: &[Scored]) -> Vec<Candidate> {
+    ranked.iter().map(|c| Candidate { id: target_id(nlu, c.target).to_string(), score: c.score }).collect()
 }
 
 /// Tunables of the dialog, from the server configuration.
@@ -196,9 +203,7 @@ pub fn respond(
     };
     state.last_intent = outcome.reply.intent.clone();
     outcome.reply.entities = wire_entities(&parse.extraction);
-    outcome.reply.candidates = Some(
-        parse.candidates.iter().map(|c| Candidate { id: target_id(nlu, c.target).to_string(), score: c.score }).collect(),
-    );
+    outcome.ranked = parse.candidates;
     outcome
 }
 
@@ -259,6 +264,7 @@ fn answer_article(nlu: &Nlu, index: usize, confidence: f32) -> Outcome {
             ..Reply::default()
         },
         effects: Vec::new(),
+        ranked: Vec::new(),
     }
 }
 
@@ -308,6 +314,7 @@ fn fallback(turn: &Turn<'_>) -> Outcome {
             ..Reply::default()
         },
         effects: Vec::new(),
+        ranked: Vec::new(),
     }
 }
 
@@ -323,6 +330,7 @@ fn privacy_warning() -> Outcome {
             ..Reply::default()
         },
         effects: Vec::new(),
+        ranked: Vec::new(),
     }
 }
 

@@ -58,6 +58,7 @@ pub(crate) fn ask(state: &mut DialogState, intent: &IntentDef, entity: EntityKin
     Outcome {
         reply: Reply { text: ask, intent: Some(intent.id.get_ref().clone()), ..Reply::default() },
         effects: Vec::new(),
+        ranked: Vec::new(),
     }
 }
 
@@ -89,6 +90,7 @@ pub(crate) fn intent_reply(state: &mut DialogState, turn: &Turn<'_>, intent: &In
             ..Reply::default()
         },
         effects: Vec::new(),
+        ranked: Vec::new(),
     }
 }
 

@@ -10,7 +10,7 @@
 //!   words the content never uses count with [`UNKNOWN_WEIGHT`], so questions about the
 //!   weather or recipes cover little and fall back;
 //! * `covered_d` = the same weight / weight of all of `d`'s terms;
-//! * the document score is `covered_d^0.55 · covered_q^0.45`, in [0, 1].
+//! * the document score is the geometric mean `√(covered_d · covered_q)`, in [0, 1].
 //!
 //! A target's score is its best document's score, plus keyword-phrase boosts, a floor for
 //! regex pattern hits and a small bonus when the message carries an entity the intent uses.
@@ -19,6 +19,8 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+
+use super::fxhash::FxHashMap;
 
 use regex::RegexSet;
 
@@ -55,8 +57,8 @@ const TOP_N: usize = 5;
 
 struct Doc {
     target: u32,
-    /// Sum of the weights of the document's distinct terms.
-    mass: f32,
+    /// 1 / the sum of the weights of the document's distinct terms.
+    inv_mass: f32,
 }
 
 struct Keyword {
@@ -69,7 +71,9 @@ struct Keyword {
 pub struct Matcher {
     normalizer: Normalizer,
     /// Stem → term id.
-    term_ids: HashMap<String, u32>,
+    term_ids: FxHashMap<String, u32>,
+    /// Canonical vocabulary word → term id (skips stemming at match time).
+    word_terms: FxHashMap<String, u32>,
     /// Weight (IDF) of each term.
     weights: Vec<f32>,
     /// Term id → documents containing it.
@@ -138,7 +142,7 @@ impl Matcher {
         }
 
         // Term ids and document frequency over targets.
-        let mut term_ids: HashMap<String, u32> = HashMap::new();
+        let mut term_ids: FxHashMap<String, u32> = FxHashMap::default();
         let mut target_sets: Vec<Vec<u32>> = Vec::new();
         let mut docs_by_term: Vec<Vec<u32>> = Vec::new();
         let mut doc_term_ids: Vec<Vec<u32>> = Vec::new();
@@ -171,7 +175,10 @@ impl Matcher {
         let docs = doc_terms
             .iter()
             .zip(&doc_term_ids)
-            .map(|((target, _), ids)| Doc { target: *target, mass: ids.iter().map(|i| weights[*i as usize]).sum() })
+            .map(|((target, _), ids)| Doc {
+                target: *target,
+                inv_mass: 1.0 / ids.iter().map(|i| weights[*i as usize]).sum::<f32>().max(f32::EPSILON),
+            })
             .collect();
 
         let mut keywords: HashMap<u32, Vec<Keyword>> = HashMap::new();
@@ -202,9 +209,14 @@ impl Matcher {
         }
         let patterns = RegexSet::new(&patterns).unwrap_or_else(|_| RegexSet::empty());
 
+        let word_terms = normalizer
+            .vocabulary_stems()
+            .filter_map(|(word, stem)| Some((word.to_string(), *term_ids.get(stem?)?)))
+            .collect();
         Matcher {
             normalizer,
             term_ids,
+            word_terms,
             weights,
             postings: docs_by_term,
             docs,
@@ -220,19 +232,26 @@ impl Matcher {
     /// Ranks intents and articles for a message, best first (at most five). `previous` is the
     /// intent that answered the message before, which makes its follow-ups eligible.
     pub fn rank(&self, text: &str, extraction: &Extraction, previous: Option<&str>) -> Vec<Scored> {
-        let stems = self.normalizer.terms(text, extraction);
-        let mut ids: Vec<u32> = Vec::with_capacity(stems.len());
+        let canonical = self.normalizer.canonical(text, extraction);
+        // The message as a sequence of term ids (None: a word no content uses).
+        let mut sequence: Vec<Option<u32>> = Vec::with_capacity(16);
+        let mut ids: Vec<u32> = Vec::with_capacity(16);
+        let mut unknown: Vec<&str> = Vec::new();
         let mut query_mass = 0.0f32;
-        let mut seen_unknown: Vec<&str> = Vec::new();
-        for stem in &stems {
-            match self.term_ids.get(stem) {
-                Some(id) if !ids.contains(id) => {
-                    ids.push(*id);
-                    query_mass += self.weights[*id as usize];
+        for word in self.normalizer.content_words(&canonical) {
+            let id = self.word_terms.get(word).copied().or_else(|| {
+                let stem = self.normalizer.stem(word);
+                self.term_ids.get(stem.as_ref()).copied()
+            });
+            sequence.push(id);
+            match id {
+                Some(id) if !ids.contains(&id) => {
+                    ids.push(id);
+                    query_mass += self.weights[id as usize];
                 }
                 Some(_) => {}
-                None if !seen_unknown.contains(&stem.as_str()) => {
-                    seen_unknown.push(stem);
+                None if !unknown.contains(&word) => {
+                    unknown.push(word);
                     query_mass += UNKNOWN_WEIGHT;
                 }
                 None => {}
@@ -255,22 +274,25 @@ impl Matcher {
                         *slot += w;
                     }
                 }
+                // Compare products of the two coverages; the square root (the geometric
+                // mean) is taken once per target below.
+                let inv_query = 1.0 / query_mass;
                 for doc in touched {
                     let d = &self.docs[doc as usize];
                     let matched = acc[doc as usize];
-                    let covered_d = (matched / d.mass).min(1.0);
-                    let covered_q = (matched / query_mass).min(1.0);
-                    let score = covered_d.powf(0.55) * covered_q.powf(0.45);
+                    let product = (matched * d.inv_mass).min(1.0) * (matched * inv_query).min(1.0);
                     let b = &mut best[d.target as usize];
-                    *b = b.max(score);
+                    *b = b.max(product);
                 }
             });
         }
-        for (pos, id) in ids.iter().enumerate() {
-            let _ = pos;
+        for b in best.iter_mut().filter(|b| **b > 0.0) {
+            *b = b.sqrt();
+        }
+        for id in &ids {
             if let Some(list) = self.keywords.get(id) {
                 for kw in list {
-                    if contains_sequence(&stems, &kw.terms, &self.term_ids) {
+                    if contains_sequence(&sequence, &kw.terms) {
                         let b = &mut best[kw.target as usize];
                         *b = (*b + kw.weight).min(1.0);
                     }
@@ -305,8 +327,7 @@ impl Matcher {
     }
 }
 
-/// True when the stems of `text` contain the term sequence `phrase` in order, adjacent.
-fn contains_sequence(stems: &[String], phrase: &[u32], ids: &HashMap<String, u32>) -> bool {
-    let seq: Vec<Option<u32>> = stems.iter().map(|s| ids.get(s).copied()).collect();
-    seq.windows(phrase.len()).any(|w| w.iter().zip(phrase).all(|(a, b)| *a == Some(*b)))
+/// True when the message's term sequence contains `phrase` in order, adjacent.
+fn contains_sequence(sequence: &[Option<u32>], phrase: &[u32]) -> bool {
+    sequence.windows(phrase.len()).any(|w| w.iter().zip(phrase).all(|(a, b)| *a == Some(*b)))
 }

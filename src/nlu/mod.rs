@@ -10,6 +10,7 @@
 
 pub mod content;
 pub mod extract;
+pub mod fxhash;
 pub mod mask;
 pub mod matcher;
 pub mod normalize;

@@ -171,8 +171,8 @@ fn handle_text(
     }
     let mut reply: Reply = outcome.reply;
     reply.reply_to = id;
-    if !debug {
-        reply.candidates = None;
+    if debug {
+        reply.candidates = Some(dialog::candidates(&nlu, &outcome.ranked));
     }
     ServerFrame::Reply(reply)
 }
