@@ -1,6 +1,8 @@
 //! Dialog: the per-session state (slots, memory, subscriptions) and the reply pipeline,
 //! a plain function from (message, session state, content, case store) to a reply.
 
+pub mod status_guide;
+
 use std::collections::BTreeSet;
 
 use crate::nlu::Nlu;
