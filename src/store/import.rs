@@ -152,50 +152,73 @@ pub async fn import_reader<R: AsyncBufRead + Unpin>(
     let mut report = ImportReport::default();
     let mut line_no = 0;
     let mut batch: Vec<(usize, Vec<u8>)> = Vec::with_capacity(BATCH_SIZE);
+    // Writing batch k overlaps with reading and parsing batch k + 1.
+    let mut writing: Option<Write> = None;
     loop {
         let mut line = Vec::new();
         let n = reader
             .read_until(b'\n', &mut line)
             .await
             .map_err(|e| ImportError::Read(e.to_string()))?;
+        if n > 0 {
+            line_no += 1;
+            if !line.iter().all(u8::is_ascii_whitespace) {
+                batch.push((line_no, line));
+            }
+        }
+        if batch.len() == BATCH_SIZE || (n == 0 && !batch.is_empty()) {
+            let records =
+                parse_batch(std::mem::take(&mut batch), &mut report, &mut on_event).await?;
+            if let Some(previous) = writing.take() {
+                finish_write(previous, &mut report, &mut on_event).await?;
+            }
+            let store = store.clone();
+            writing = Some(Write {
+                lines: line_no,
+                task: tokio::spawn(async move { store.upsert_batch(records).await }),
+            });
+        }
         if n == 0 {
             break;
         }
-        line_no += 1;
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        batch.push((line_no, line));
-        if batch.len() == BATCH_SIZE {
-            import_batch(
-                store,
-                std::mem::take(&mut batch),
-                &mut report,
-                &mut on_event,
-            )
-            .await?;
-            on_event(ImportEvent::Progress {
-                lines: line_no,
-                report: &report,
-            });
-        }
     }
-    if !batch.is_empty() {
-        import_batch(store, batch, &mut report, &mut on_event).await?;
-        on_event(ImportEvent::Progress {
-            lines: line_no,
-            report: &report,
-        });
+    if let Some(last) = writing {
+        finish_write(last, &mut report, &mut on_event).await?;
     }
     Ok(report)
 }
 
-async fn import_batch(
-    store: &CaseStore,
-    lines: Vec<(usize, Vec<u8>)>,
+/// A batch being written, and how many lines had been read when it was sent.
+struct Write {
+    lines: usize,
+    task: tokio::task::JoinHandle<Result<Vec<UpsertOutcome>, StoreError>>,
+}
+
+async fn finish_write(
+    write: Write,
     report: &mut ImportReport,
     on_event: &mut impl FnMut(ImportEvent<'_>),
 ) -> Result<(), ImportError> {
+    let outcomes = write
+        .task
+        .await
+        .map_err(|e| ImportError::Store(StoreError::Db(format!("batch write failed: {e}"))))??;
+    for outcome in outcomes {
+        report.count(outcome);
+    }
+    on_event(ImportEvent::Progress {
+        lines: write.lines,
+        report,
+    });
+    Ok(())
+}
+
+/// Parses a batch off the async runtime; records the refused lines and returns the rest.
+async fn parse_batch(
+    lines: Vec<(usize, Vec<u8>)>,
+    report: &mut ImportReport,
+    on_event: &mut impl FnMut(ImportEvent<'_>),
+) -> Result<Vec<CaseRecord>, ImportError> {
     let parsed = tokio::task::spawn_blocking(move || {
         lines
             .into_iter()
@@ -219,10 +242,7 @@ async fn import_batch(
             }
         }
     }
-    for outcome in store.upsert_batch(records).await? {
-        report.count(outcome);
-    }
-    Ok(())
+    Ok(records)
 }
 
 /// Parses and validates one line of a JSON Lines file (with or without its line break).

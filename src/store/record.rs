@@ -76,6 +76,11 @@ impl std::error::Error for InvalidRecord {}
 
 /// Parses one JSON record and validates it; every failure names the field and the problem.
 pub fn parse_record(json: &[u8]) -> Result<CaseRecord, InvalidRecord> {
+    // Fast path for the common, well-formed record; the slow path explains failures.
+    if let Ok(record) = serde_json::from_slice::<CaseRecord>(json) {
+        validate(&record)?;
+        return Ok(record);
+    }
     let value: serde_json::Value = serde_json::from_slice(json)
         .map_err(|e| InvalidRecord::new("", format!("malformed JSON: {e}")))?;
     record_from_value(value)
