@@ -28,7 +28,7 @@ pub struct ServeConfig {
 
     /// JSON Lines file of cases loaded into the store at start-up (upserted; unchanged
     /// records are left alone). Empty to load nothing.
-    #[arg(long, env = "CASEBOT_SEED", default_value = "")]
+    #[arg(long, env = "CASEBOT_SEED", default_value = "data/demo-cases.jsonl")]
     pub seed: String,
 
     /// Bearer token that enables the admin API. Unset: the admin API answers 404.
