@@ -215,7 +215,13 @@ fn decide(state: &mut DialogState, turn: &Turn<'_>) -> Outcome {
     if let Some(pending) = state.pending.take() {
         let supplies = turn.parse.extraction.first(pending.entity).is_some()
             || (pending.entity == EntityKind::ReceiptNumber && cases::offers_receipt_like(&turn.parse.extraction));
-        if supplies && !top_is_case_action {
+        // A bare "here is my receipt number" reads as the generic status request, so only
+        // another specific case action ("notify me about …") overrides the pending question.
+        let overridden = top.is_some_and(|c| {
+            let action = action_of(turn.nlu, c.target);
+            action.is_some() && action != Some("case_status") && target_id(turn.nlu, c.target) != pending.intent
+        });
+        if supplies && !overridden {
             if let Some(index) = intent_index(turn.nlu, &pending.intent) {
                 return run_intent(state, turn, index, 1.0);
             }
