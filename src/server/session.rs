@@ -15,8 +15,6 @@ use super::sessions::Outbound;
 use crate::dialog::{self, Effect};
 use crate::nlu::mask::mask_text;
 
-/// How long one frame may take to be written before the client is considered stuck.
-const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// Rate-limit errors in a row after which the connection is closed.
 const MAX_RATE_STRIKES: u32 = 20;
 /// Close codes.
@@ -45,9 +43,10 @@ pub async fn run(mut socket: WebSocket, state: AppState, resume: Option<String>)
         text: if attached.resumed { "Welcome back!".into() } else { state.greeting() },
         quick_replies: if attached.resumed { Vec::new() } else { state.starter_questions() },
     };
-    let mut ok = send(&mut socket, &welcome).await;
+    let send_timeout = Duration::from_secs(limits.send_timeout_secs.max(1));
+    let mut ok = send(&mut socket, &welcome, send_timeout).await;
     for missed in attached.missed {
-        ok = ok && send(&mut socket, &ServerFrame::Notification(missed)).await;
+        ok = ok && send(&mut socket, &ServerFrame::Notification(missed), send_timeout).await;
     }
     let shutdown = state.shutdown_token();
     let ping_every = Duration::from_secs(limits.ping_secs.max(1));
@@ -88,13 +87,13 @@ pub async fn run(mut socket: WebSocket, state: AppState, resume: Option<String>)
                         Message::Ping(_) | Message::Pong(_) => continue,
                         Message::Close(_) => break End::Gone,
                     };
-                    if !send(&mut socket, &frame).await {
+                    if !send(&mut socket, &frame, send_timeout).await {
                         break End::Gone;
                     }
                 }
                 out = rx.recv() => match out {
                     Some(Outbound::Notification(n)) => {
-                        if !send(&mut socket, &ServerFrame::Notification(n)).await {
+                        if !send(&mut socket, &ServerFrame::Notification(n), send_timeout).await {
                             break End::Gone;
                         }
                     }
@@ -103,7 +102,7 @@ pub async fn run(mut socket: WebSocket, state: AppState, resume: Option<String>)
                 _ = sleep_until(next_ping) => {
                     next_ping = Instant::now() + ping_every;
                     let ping = socket.send(Message::Ping(Default::default()));
-                    if !matches!(timeout(SEND_TIMEOUT, ping).await, Ok(Ok(()))) {
+                    if !matches!(timeout(send_timeout, ping).await, Ok(Ok(()))) {
                         break End::Gone;
                     }
                 }
@@ -178,7 +177,7 @@ fn handle_text(
 }
 
 /// Sends one frame; false when the client is gone or stuck.
-async fn send(socket: &mut WebSocket, frame: &ServerFrame) -> bool {
+async fn send(socket: &mut WebSocket, frame: &ServerFrame, within: Duration) -> bool {
     let text = frame.to_json();
-    matches!(timeout(SEND_TIMEOUT, socket.send(Message::Text(text.into()))).await, Ok(Ok(())))
+    matches!(timeout(within, socket.send(Message::Text(text.into()))).await, Ok(Ok(())))
 }
