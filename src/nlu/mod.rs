@@ -53,10 +53,10 @@ impl Nlu {
         Nlu { content, matcher }
     }
 
-    /// Understands one message.
-    pub fn parse(&self, text: &str) -> Parse {
+    /// Understands one message; `previous` is the intent that answered the message before.
+    pub fn parse(&self, text: &str, previous: Option<&str>) -> Parse {
         let extraction = extract::extract(text);
-        let candidates = self.matcher.rank(text, &extraction);
+        let candidates = self.matcher.rank(text, &extraction, previous);
         Parse { extraction, candidates }
     }
 }
