@@ -66,7 +66,11 @@ async fn close_code(
             .await
             .expect("server closes in time");
         match next {
-            Some(Ok(Message::Close(Some(frame)))) => return frame.code,
+            Some(Ok(Message::Close(Some(frame)))) => {
+                // Reading on flushes our Close reply, completing the closing handshake.
+                while let Ok(Some(Ok(_))) = tokio::time::timeout(WAIT, ws.next()).await {}
+                return frame.code;
+            }
             Some(Ok(Message::Close(None))) => panic!("close frame without a code"),
             Some(Ok(_)) => continue,
             Some(Err(e)) => panic!("connection failed before a close frame: {e}"),

@@ -112,9 +112,26 @@ pub async fn run(mut socket: WebSocket, state: AppState, resume: Option<String>)
     };
     if let End::Close(code, reason) = end {
         let close = Message::Close(Some(CloseFrame { code, reason: Utf8Bytes::from_static(reason) }));
-        let _ = timeout(Duration::from_secs(2), socket.send(close)).await;
+        // Going away (shutdown, idle) is quick; other closes follow a client that may still
+        // be sending, so they wait for its Close.
+        let wait = code != CLOSE_GOING_AWAY;
+        let _ = timeout(Duration::from_secs(2), close_handshake(&mut socket, close, wait)).await;
     }
     state.sessions().detach(&attached.token, attached.conn);
+}
+
+/// Sends our Close and waits for the client's, discarding what it still sends. Dropping a
+/// socket with unread input makes the kernel reset the connection, which can destroy the
+/// Close frame before the client reads it (a flooding client would never learn why).
+async fn close_handshake(socket: &mut WebSocket, close: Message, wait: bool) {
+    if socket.send(close).await.is_err() || !wait {
+        return;
+    }
+    while let Some(Ok(message)) = socket.recv().await {
+        if matches!(message, Message::Close(_)) {
+            break;
+        }
+    }
 }
 
 /// Turns a socket read error into how the loop ends: an oversized message gets close 1009.
