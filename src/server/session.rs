@@ -167,9 +167,14 @@ fn handle_text(
         }
     };
     let nlu = state.nlu();
-    let outcome = {
+    // A bug in one turn answers `internal` and keeps the chat open; the panic hook logs it
+    // with the text masked.
+    let turn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let mut dialog = dialog.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         dialog::respond(&mut dialog, &text, &nlu, state.store(), state.dialog_options())
+    }));
+    let Ok(outcome) = turn else {
+        return ServerFrame::error(ErrorCode::Internal, id);
     };
     for effect in &outcome.effects {
         match effect {
