@@ -16,4 +16,3 @@ pub const MESSAGES: &[&str] = &[
     "I filed my I-485 last year and I was wondering how long processing takes these days",
     "notify me about changes",
 ];
-

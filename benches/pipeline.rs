@@ -25,7 +25,9 @@ impl CaseLookup for NoCases {
 
 fn shipped() -> Nlu {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    Nlu::load(&root.join("intents"), &root.join("knowledge")).expect("shipped content loads").0
+    Nlu::load(&root.join("intents"), &root.join("knowledge"))
+        .expect("shipped content loads")
+        .0
 }
 
 /// The shipped content with every intent and article copied `times` times under new ids,
@@ -71,7 +73,13 @@ fn run_all(c: &mut Criterion, name: &str, nlu: &Nlu) {
             let mut state = DialogState::default();
             let text = MESSAGES[i % MESSAGES.len()];
             i += 1;
-            black_box(respond(&mut state, black_box(text), nlu, &NoCases, &options));
+            black_box(respond(
+                &mut state,
+                black_box(text),
+                nlu,
+                &NoCases,
+                &options,
+            ));
         })
     });
 }
@@ -85,7 +93,9 @@ fn pipeline(c: &mut Criterion) {
     let mut group = c.benchmark_group("startup");
     group.sample_size(10);
     group.bench_function("load_and_compile_shipped_content", |b| {
-        b.iter(|| black_box(Nlu::load(&root.join("intents"), &root.join("knowledge")).expect("loads")))
+        b.iter(|| {
+            black_box(Nlu::load(&root.join("intents"), &root.join("knowledge")).expect("loads"))
+        })
     });
     group.finish();
 }

@@ -23,7 +23,8 @@ impl CaseLookup for NoCases {
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let started = Instant::now();
-    let (nlu, _) = Nlu::load(&root.join("intents"), &root.join("knowledge")).expect("shipped content loads");
+    let (nlu, _) =
+        Nlu::load(&root.join("intents"), &root.join("knowledge")).expect("shipped content loads");
     let load = started.elapsed();
     if std::env::var_os("SPLIT").is_some() {
         split_timing(&nlu);
@@ -42,7 +43,9 @@ fn main() {
         }
     }
     samples.sort_unstable();
-    let pct = |p: f64| samples[((samples.len() as f64 * p) as usize).min(samples.len() - 1)] as f64 / 1000.0;
+    let pct = |p: f64| {
+        samples[((samples.len() as f64 * p) as usize).min(samples.len() - 1)] as f64 / 1000.0
+    };
     let mean = samples.iter().sum::<u64>() as f64 / samples.len() as f64 / 1000.0;
     println!(
         "{{\"messages\":{},\"mean_us\":{mean:.2},\"p50_us\":{:.2},\"p90_us\":{:.2},\"p99_us\":{:.2},\"max_us\":{:.2},\"content_load_ms\":{:.1}}}",

@@ -42,28 +42,56 @@ fn answer(nlu: &Nlu, q: &str) -> (Option<String>, f32) {
 
 /// The figure recorded in docs/performance.md on the line `KEY: N%`.
 fn recorded(root: &Path, key: &str) -> f64 {
-    let doc = std::fs::read_to_string(root.join("docs/performance.md")).expect("docs/performance.md");
-    let line = doc.lines().find(|l| l.contains(key)).unwrap_or_else(|| panic!("docs/performance.md records {key}"));
-    let figure = line.split(key).nth(1).unwrap().trim().trim_start_matches(':').trim();
-    figure.trim_end_matches(['%', '`', '*']).trim().parse().expect("a percentage")
+    let doc =
+        std::fs::read_to_string(root.join("docs/performance.md")).expect("docs/performance.md");
+    let line = doc
+        .lines()
+        .find(|l| l.contains(key))
+        .unwrap_or_else(|| panic!("docs/performance.md records {key}"));
+    let figure = line
+        .split(key)
+        .nth(1)
+        .unwrap()
+        .trim()
+        .trim_start_matches(':')
+        .trim();
+    figure
+        .trim_end_matches(['%', '`', '*'])
+        .trim()
+        .parse()
+        .expect("a percentage")
 }
 
 #[test]
 fn knowledge_eval_set_meets_the_recorded_accuracy() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let set: EvalSet =
-        toml::from_str(&std::fs::read_to_string(root.join("tests/eval/knowledge.toml")).unwrap()).expect("eval set parses");
-    let (nlu, _) = Nlu::load(&root.join("intents"), &root.join("knowledge")).expect("content loads");
-    let ids: Vec<&str> = nlu.content.articles.iter().map(|a| a.meta.id.get_ref().as_str()).collect();
+        toml::from_str(&std::fs::read_to_string(root.join("tests/eval/knowledge.toml")).unwrap())
+            .expect("eval set parses");
+    let (nlu, _) =
+        Nlu::load(&root.join("intents"), &root.join("knowledge")).expect("content loads");
+    let ids: Vec<&str> = nlu
+        .content
+        .articles
+        .iter()
+        .map(|a| a.meta.id.get_ref().as_str())
+        .collect();
 
     let mut correct = 0;
     for case in &set.case {
-        assert!(ids.contains(&case.expect.as_str()), "eval expects unknown article {}", case.expect);
+        assert!(
+            ids.contains(&case.expect.as_str()),
+            "eval expects unknown article {}",
+            case.expect
+        );
         let (got, score) = answer(&nlu, &case.q);
         if got.as_deref() == Some(case.expect.as_str()) {
             correct += 1;
         } else {
-            println!("MISS {:?}: expected {}, got {:?} ({score:.2})", case.q, case.expect, got);
+            println!(
+                "MISS {:?}: expected {}, got {:?} ({score:.2})",
+                case.q, case.expect, got
+            );
         }
     }
     let mut fell_back = 0;
@@ -80,9 +108,18 @@ fn knowledge_eval_set_meets_the_recorded_accuracy() {
         set.case.len(),
         set.out_of_scope.len()
     );
-    assert!(set.case.len() >= 150 && set.out_of_scope.len() >= 20, "the set keeps its size");
+    assert!(
+        set.case.len() >= 150 && set.out_of_scope.len() >= 20,
+        "the set keeps its size"
+    );
     let floor = recorded(root, "eval-top1-floor");
-    assert!(top1 >= floor, "top-1 accuracy {top1:.1}% fell below the recorded {floor}%");
+    assert!(
+        top1 >= floor,
+        "top-1 accuracy {top1:.1}% fell below the recorded {floor}%"
+    );
     let floor = recorded(root, "eval-fallback-floor");
-    assert!(fallback_rate >= floor, "out-of-scope fallback {fallback_rate:.1}% fell below the recorded {floor}%");
+    assert!(
+        fallback_rate >= floor,
+        "out-of-scope fallback {fallback_rate:.1}% fell below the recorded {floor}%"
+    );
 }

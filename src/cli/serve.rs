@@ -29,7 +29,10 @@ pub async fn run(config: ServeConfig) -> ExitCode {
             for e in &errors {
                 eprintln!("{e}");
             }
-            eprintln!("casebot: the content has {} error(s); fix them and start again", errors.len());
+            eprintln!(
+                "casebot: the content has {} error(s); fix them and start again",
+                errors.len()
+            );
             return ExitCode::FAILURE;
         }
     };
@@ -45,7 +48,9 @@ pub async fn run(config: ServeConfig) -> ExitCode {
                     rejected = report.rejected.len(),
                     "seed cases loaded"
                 ),
-                Err(e) => tracing::warn!(file = %seed.display(), error = %e, "seed cases not loaded"),
+                Err(e) => {
+                    tracing::warn!(file = %seed.display(), error = %e, "seed cases not loaded")
+                }
             }
         }
     }
@@ -56,7 +61,10 @@ pub async fn run(config: ServeConfig) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let addr = listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
+    let addr = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
     tracing::info!(%addr, cases = store.len(), "casebot is listening: open http://{addr}/");
     let state = AppState::new(config, nlu, store);
     match server::run(listener, state, shutdown_signal()).await {

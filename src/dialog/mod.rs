@@ -129,7 +129,13 @@ pub struct Outcome {
 
 /// The ranked candidates as sent in a debug reply.
 pub fn candidates(nlu: &Nlu, ranked: &[Scored]) -> Vec<Candidate> {
-    ranked.iter().map(|c| Candidate { id: target_id(nlu, c.target).to_string(), score: c.score }).collect()
+    ranked
+        .iter()
+        .map(|c| Candidate {
+            id: target_id(nlu, c.target).to_string(),
+            score: c.score,
+        })
+        .collect()
 }
 
 /// Tunables of the dialog, from the server configuration.
@@ -145,7 +151,9 @@ pub const LOOKUP_WINDOW: std::time::Duration = std::time::Duration::from_secs(60
 impl DialogOptions {
     /// Options from the configured limits.
     pub fn from_limits(limits: &crate::config::Limits) -> Self {
-        DialogOptions { lookups_per_window: limits.lookups_per_window }
+        DialogOptions {
+            lookups_per_window: limits.lookups_per_window,
+        }
     }
 }
 
@@ -194,7 +202,13 @@ pub fn respond(
 ) -> Outcome {
     state.turns += 1;
     let parse = nlu.parse(text, state.last_intent.as_deref());
-    let turn = Turn { nlu, parse: &parse, text, cases, options };
+    let turn = Turn {
+        nlu,
+        parse: &parse,
+        text,
+        cases,
+        options,
+    };
     let mut outcome = if parse.extraction.first(EntityKind::Ssn).is_some() {
         privacy_warning()
     } else {
@@ -210,30 +224,45 @@ pub fn respond(
 /// Picks what answers: the pending question, a receipt number on its own, the best
 /// candidate, or the fallback.
 fn decide(state: &mut DialogState, turn: &Turn<'_>) -> Outcome {
-    let top = turn.parse.candidates.first().filter(|c| c.score >= ANSWER_THRESHOLD);
+    let top = turn
+        .parse
+        .candidates
+        .first()
+        .filter(|c| c.score >= ANSWER_THRESHOLD);
     let top_is_case_action = top.is_some_and(|c| action_of(turn.nlu, c.target).is_some());
     if let Some(pending) = state.pending.take() {
         let supplies = turn.parse.extraction.first(pending.entity).is_some()
-            || (pending.entity == EntityKind::ReceiptNumber && cases::offers_receipt_like(&turn.parse.extraction));
+            || (pending.entity == EntityKind::ReceiptNumber
+                && cases::offers_receipt_like(&turn.parse.extraction));
         // A bare "here is my receipt number" reads as the generic status request, so only
         // another specific case action ("notify me about …") overrides the pending question.
         let overridden = top.is_some_and(|c| {
             let action = action_of(turn.nlu, c.target);
-            action.is_some() && action != Some("case_status") && target_id(turn.nlu, c.target) != pending.intent
+            action.is_some()
+                && action != Some("case_status")
+                && target_id(turn.nlu, c.target) != pending.intent
         });
-        if supplies && !overridden {
-            if let Some(index) = intent_index(turn.nlu, &pending.intent) {
-                return run_intent(state, turn, index, 1.0);
-            }
+        if supplies
+            && !overridden
+            && let Some(index) = intent_index(turn.nlu, &pending.intent)
+        {
+            return run_intent(state, turn, index, 1.0);
         }
     }
-    let has_receipt = turn.parse.extraction.first(EntityKind::ReceiptNumber).is_some();
-    let strong_article = top.is_some_and(|c| matches!(c.target, Target::Article(_)) && c.score >= 0.75);
-    if has_receipt && !top_is_case_action && !strong_article {
-        if let Some(index) = intent_with_action(turn.nlu, "case_status") {
-            let confidence = top.map_or(0.9, |c| c.score.max(0.9));
-            return run_intent(state, turn, index, confidence);
-        }
+    let has_receipt = turn
+        .parse
+        .extraction
+        .first(EntityKind::ReceiptNumber)
+        .is_some();
+    let strong_article =
+        top.is_some_and(|c| matches!(c.target, Target::Article(_)) && c.score >= 0.75);
+    if has_receipt
+        && !top_is_case_action
+        && !strong_article
+        && let Some(index) = intent_with_action(turn.nlu, "case_status")
+    {
+        let confidence = top.map_or(0.9, |c| c.score.max(0.9));
+        return run_intent(state, turn, index, confidence);
     }
     match top {
         Some(best) => {
@@ -276,14 +305,17 @@ fn answer_article(nlu: &Nlu, index: usize, confidence: f32) -> Outcome {
 
 /// When a second article scores almost as well, offer it as a suggestion.
 fn offer_close_second(turn: &Turn<'_>, best: &Scored, reply: &mut Reply) {
-    let Some(second) = turn.parse.candidates.get(1) else { return };
-    if second.score >= ANSWER_THRESHOLD && best.score - second.score <= CLOSE_SECOND {
-        if let Target::Article(i) = second.target {
-            let question = turn.nlu.content.articles[i].meta.question.get_ref().clone();
-            if !reply.quick_replies.contains(&question) {
-                reply.quick_replies.insert(0, question);
-                reply.quick_replies.truncate(3);
-            }
+    let Some(second) = turn.parse.candidates.get(1) else {
+        return;
+    };
+    if second.score >= ANSWER_THRESHOLD
+        && best.score - second.score <= CLOSE_SECOND
+        && let Target::Article(i) = second.target
+    {
+        let question = turn.nlu.content.articles[i].meta.question.get_ref().clone();
+        if !reply.quick_replies.contains(&question) {
+            reply.quick_replies.insert(0, question);
+            reply.quick_replies.truncate(3);
         }
     }
 }
@@ -349,7 +381,9 @@ fn suggestion_label(nlu: &Nlu, target: Target) -> Option<String> {
             if !def.after.is_empty() {
                 return None;
             }
-            def.examples.first().map(|e| render::sentence_case(e.get_ref()))
+            def.examples
+                .first()
+                .map(|e| render::sentence_case(e.get_ref()))
         }
     }
 }
@@ -364,17 +398,27 @@ pub fn target_id(nlu: &Nlu, target: Target) -> &str {
 
 fn action_of(nlu: &Nlu, target: Target) -> Option<&str> {
     match target {
-        Target::Intent(i) => nlu.content.intents[i].def.action.as_ref().map(|a| a.get_ref().as_str()),
+        Target::Intent(i) => nlu.content.intents[i]
+            .def
+            .action
+            .as_ref()
+            .map(|a| a.get_ref().as_str()),
         Target::Article(_) => None,
     }
 }
 
 fn intent_index(nlu: &Nlu, id: &str) -> Option<usize> {
-    nlu.content.intents.iter().position(|i| i.def.id.get_ref() == id)
+    nlu.content
+        .intents
+        .iter()
+        .position(|i| i.def.id.get_ref() == id)
 }
 
 fn intent_with_action(nlu: &Nlu, action: &str) -> Option<usize> {
-    nlu.content.intents.iter().position(|i| i.def.action.as_ref().is_some_and(|a| a.get_ref() == action))
+    nlu.content
+        .intents
+        .iter()
+        .position(|i| i.def.action.as_ref().is_some_and(|a| a.get_ref() == action))
 }
 
 /// Entities as sent on the wire; SSNs are never echoed.

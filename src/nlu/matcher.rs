@@ -155,7 +155,13 @@ impl Matcher {
         let texts = content
             .intents
             .iter()
-            .flat_map(|i| i.def.examples.iter().map(|e| e.get_ref().as_str()).chain(i.def.keywords.keys().map(String::as_str)))
+            .flat_map(|i| {
+                i.def
+                    .examples
+                    .iter()
+                    .map(|e| e.get_ref().as_str())
+                    .chain(i.def.keywords.keys().map(String::as_str))
+            })
             .chain(content.articles.iter().flat_map(|a| {
                 std::iter::once(a.meta.question.get_ref().as_str())
                     .chain(a.meta.alternatives.iter().map(|s| s.get_ref().as_str()))
@@ -182,7 +188,14 @@ impl Matcher {
         for (i, intent) in content.intents.iter().enumerate() {
             let t = targets.len() as u32;
             targets.push(Target::Intent(i));
-            slot_kinds.push(intent.def.slots.iter().filter_map(|s| EntityKind::from_name(s.entity.get_ref())).collect());
+            slot_kinds.push(
+                intent
+                    .def
+                    .slots
+                    .iter()
+                    .filter_map(|s| EntityKind::from_name(s.entity.get_ref()))
+                    .collect(),
+            );
             after.push(intent.def.after.clone());
             for example in &intent.def.examples {
                 let ids = add_doc(&mut terms, t, stems_of(example.get_ref()));
@@ -200,7 +213,11 @@ impl Matcher {
                 docs_terms.push((t, ids));
             }
             if !meta.tags.is_empty() {
-                let ids = add_doc(&mut terms, t, normalizer.terms(&meta.tags.join(" "), &Extraction::default()));
+                let ids = add_doc(
+                    &mut terms,
+                    t,
+                    normalizer.terms(&meta.tags.join(" "), &Extraction::default()),
+                );
                 docs_terms.push((t, ids));
             }
             let ids = add_doc(&mut terms, t, stems_of(&article.body));
@@ -208,8 +225,11 @@ impl Matcher {
         }
 
         let n_targets = targets.len().max(1) as f32;
-        let weights: Vec<f32> =
-            terms.targets.iter().map(|set| (1.0 + n_targets / set.len().max(1) as f32).ln()).collect();
+        let weights: Vec<f32> = terms
+            .targets
+            .iter()
+            .map(|set| (1.0 + n_targets / set.len().max(1) as f32).ln())
+            .collect();
         let unknown_weight = UNKNOWN_SCALE * (1.0 + n_targets).ln();
         let mut postings = vec![Vec::new(); weights.len()];
         let mut docs = Vec::with_capacity(docs_terms.len());
@@ -218,7 +238,10 @@ impl Matcher {
                 postings[*id as usize].push(doc as u32);
             }
             let mass: f32 = ids.iter().map(|i| weights[*i as usize]).sum();
-            docs.push(Doc { target: *target, inv_mass: 1.0 / mass.max(MIN_DOC_MASS) });
+            docs.push(Doc {
+                target: *target,
+                inv_mass: 1.0 / mass.max(MIN_DOC_MASS),
+            });
         }
         // Term → (target, share): 1 where the target's questions or examples use the term,
         // BODY_SHARE where only its answer text does.
@@ -256,7 +279,11 @@ impl Matcher {
                     .map(|s| terms.ids.get(s).copied())
                     .collect();
                 if let Some(ids) = ids.filter(|ids| !ids.is_empty()) {
-                    keywords.entry(ids[0]).or_default().push(Keyword { terms: ids, target: t as u32, weight: *weight });
+                    keywords.entry(ids[0]).or_default().push(Keyword {
+                        terms: ids,
+                        target: t as u32,
+                        weight: *weight,
+                    });
                 }
             }
             for p in pats {
@@ -342,7 +369,11 @@ impl Matcher {
             }
         }
         for (t, kinds) in self.slot_kinds.iter().enumerate() {
-            if best[t] > 0.0 && kinds.iter().any(|k| extraction.entities.iter().any(|e| e.kind == *k)) {
+            if best[t] > 0.0
+                && kinds
+                    .iter()
+                    .any(|k| extraction.entities.iter().any(|e| e.kind == *k))
+            {
                 best[t] = (best[t] + ENTITY_BONUS).min(1.0);
             }
         }
@@ -355,7 +386,15 @@ impl Matcher {
             .iter()
             .enumerate()
             .filter(|(_, s)| **s > 0.0)
-            .map(|(t, s)| (Scored { target: self.targets[t], score: *s }, specificity[t]))
+            .map(|(t, s)| {
+                (
+                    Scored {
+                        target: self.targets[t],
+                        score: *s,
+                    },
+                    specificity[t],
+                )
+            })
             .collect();
         // Equal scores: the target whose matching utterance said more wins.
         ranked.sort_by(|a, b| b.0.score.total_cmp(&a.0.score).then(b.1.total_cmp(&a.1)));
@@ -366,8 +405,19 @@ impl Matcher {
 
     /// Fills `best[target]` with `√(covered_d · covered_q)`: the best coverage of one of its
     /// documents by the message, and how much of the message the target explains.
-    fn score_documents(&self, ids: &[u32], query_mass: f32, scratch: &mut Scratch, best: &mut [f32]) {
-        let Scratch { best_hit, matched, touched, body: explained } = scratch;
+    fn score_documents(
+        &self,
+        ids: &[u32],
+        query_mass: f32,
+        scratch: &mut Scratch,
+        best: &mut [f32],
+    ) {
+        let Scratch {
+            best_hit,
+            matched,
+            touched,
+            body: explained,
+        } = scratch;
         best_hit.clear();
         best_hit.resize(self.targets.len(), 0.0);
         matched.clear();
@@ -410,6 +460,7 @@ impl Matcher {
 
 /// True when the message's term sequence contains `phrase` in order, adjacent.
 fn contains_sequence(sequence: &[Option<u32>], phrase: &[u32]) -> bool {
-    sequence.windows(phrase.len()).any(|w| w.iter().zip(phrase).all(|(a, b)| *a == Some(*b)))
+    sequence
+        .windows(phrase.len())
+        .any(|w| w.iter().zip(phrase).all(|(a, b)| *a == Some(*b)))
 }
-

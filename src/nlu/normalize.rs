@@ -16,13 +16,14 @@ use super::fxhash::FxHashMap;
 /// Words that carry no meaning for matching. Question words (what, how, where, ...) are not
 /// here: they separate "what is X" from "how do I get X".
 const STOP_WORDS: &[&str] = &[
-    "a", "an", "the", "is", "are", "am", "was", "were", "be", "been", "being", "i", "me", "my", "mine",
-    "myself", "we", "us", "our", "yours", "it", "its", "this", "that", "these", "those", "to",
-    "of", "for", "in", "on", "at", "by", "with", "from", "and", "or", "but", "so", "if", "as", "do", "does",
-    "did", "have", "has", "had", "can", "could", "would", "should", "will", "shall", "may", "might", "must",
-    "please", "pls", "plz", "there", "here", "just", "also", "about", "some", "any", "again", "then",
-    "than", "very", "really", "u", "ur", "ok", "okay", "um", "uh", "guys", "would", "kindly", "want",
-    "wanna", "like", "need", "know", "tell", "let", "im", "now", "yet", "still",
+    "a", "an", "the", "is", "are", "am", "was", "were", "be", "been", "being", "i", "me", "my",
+    "mine", "myself", "we", "us", "our", "yours", "it", "its", "this", "that", "these", "those",
+    "to", "of", "for", "in", "on", "at", "by", "with", "from", "and", "or", "but", "so", "if",
+    "as", "do", "does", "did", "have", "has", "had", "can", "could", "would", "should", "will",
+    "shall", "may", "might", "must", "please", "pls", "plz", "there", "here", "just", "also",
+    "about", "some", "any", "again", "then", "than", "very", "really", "u", "ur", "ok", "okay",
+    "um", "uh", "guys", "would", "kindly", "want", "wanna", "like", "need", "know", "tell", "let",
+    "im", "now", "yet", "still",
 ];
 
 /// Identifier kinds become placeholder words, so "status of EAC2190012345" and "status of
@@ -42,7 +43,11 @@ pub fn placeholder(kind: EntityKind) -> &'static str {
 /// Splits text into lower-cased words with contractions expanded and identifiers replaced
 /// by placeholders. No vocabulary is needed for this step.
 pub fn words(text: &str, extraction: &Extraction) -> Vec<String> {
-    joined_words(text, extraction).split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect()
+    joined_words(text, extraction)
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// The words of [`words`] as one string: `" w1 w2 … "`, each word followed by a space.
@@ -58,7 +63,13 @@ pub fn joined_words(text: &str, extraction: &Extraction) -> String {
         out.push_str(placeholder(entity.kind));
         out.push(' ');
         if entity.kind == EntityKind::FormNumber {
-            out.extend(entity.value.chars().filter(|c| *c != '-').map(|c| c.to_ascii_lowercase()));
+            out.extend(
+                entity
+                    .value
+                    .chars()
+                    .filter(|c| *c != '-')
+                    .map(|c| c.to_ascii_lowercase()),
+            );
             out.push(' ');
         }
         at = entity.end;
@@ -70,7 +81,12 @@ pub fn joined_words(text: &str, extraction: &Extraction) -> String {
 fn split_words(text: &str, out: &mut Vec<String>) {
     let mut joined = String::new();
     push_words(text, &mut joined);
-    out.extend(joined.split(' ').filter(|w| !w.is_empty()).map(str::to_string));
+    out.extend(
+        joined
+            .split(' ')
+            .filter(|w| !w.is_empty())
+            .map(str::to_string),
+    );
 }
 
 /// Appends the folded words of `text` to `out`, each followed by a space.
@@ -78,9 +94,18 @@ fn push_words(text: &str, out: &mut String) {
     let text = mark_a_numbers(text);
     let text = text.as_ref();
     let folded: Cow<'_, str> = if text.is_ascii() {
-        if text.bytes().any(|b| b.is_ascii_uppercase()) { Cow::Owned(text.to_ascii_lowercase()) } else { Cow::Borrowed(text) }
+        if text.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(text.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(text)
+        }
     } else {
-        Cow::Owned(text.nfkc().collect::<String>().to_lowercase().replace(['’', '‘', 'ʼ', '`'], "'"))
+        Cow::Owned(
+            text.nfkc()
+                .collect::<String>()
+                .to_lowercase()
+                .replace(['’', '‘', 'ʼ', '`'], "'"),
+        )
     };
     let folded = join_letter_prefixes(&folded);
     for raw in folded.split(|c: char| !(c.is_alphanumeric() || c == '\'')) {
@@ -97,8 +122,16 @@ fn push_words(text: &str, out: &mut String) {
 /// word "number" ("account #" → "account number").
 fn join_letter_prefixes(text: &str) -> Cow<'_, str> {
     let bytes = text.as_bytes();
-    let lone_letter_before = |i: usize| i >= 1 && bytes[i - 1].is_ascii_alphabetic() && (i < 2 || !bytes[i - 2].is_ascii_alphanumeric());
-    if !bytes.iter().enumerate().any(|(i, b)| *b == b'#' || (*b == b'-' && lone_letter_before(i))) {
+    let lone_letter_before = |i: usize| {
+        i >= 1
+            && bytes[i - 1].is_ascii_alphabetic()
+            && (i < 2 || !bytes[i - 2].is_ascii_alphanumeric())
+    };
+    if !bytes
+        .iter()
+        .enumerate()
+        .any(|(i, b)| *b == b'#' || (*b == b'-' && lone_letter_before(i)))
+    {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
@@ -124,12 +157,22 @@ fn mark_a_numbers(text: &str) -> Cow<'_, str> {
     while let Some(pos) = rest.find(['A', 'a']) {
         let (before, from) = rest.split_at(pos);
         out.push_str(before);
-        let prev = out.trim_end().rsplit(|c: char| !c.is_alphanumeric()).next().unwrap_or("").to_ascii_lowercase();
+        let prev = out
+            .trim_end()
+            .rsplit(|c: char| !c.is_alphanumeric())
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
         let starts_word = out.chars().last().is_none_or(|c| !c.is_alphanumeric());
         let after = &from[1..];
-        let next_is_number = after.strip_prefix(' ').is_some_and(|a| a.len() >= 6 && a[..6].eq_ignore_ascii_case("number"));
+        let next_is_number = after
+            .strip_prefix(' ')
+            .is_some_and(|a| a.len() >= 6 && a[..6].eq_ignore_ascii_case("number"));
         let capital = from.starts_with('A');
-        let determiner = matches!(prev.as_str(), "my" | "an" | "the" | "your" | "his" | "her" | "their" | "our" | "same");
+        let determiner = matches!(
+            prev.as_str(),
+            "my" | "an" | "the" | "your" | "his" | "her" | "their" | "our" | "same"
+        );
         if starts_word && next_is_number && (capital || determiner) {
             out.push_str("anumber");
             rest = &after[7..];
@@ -140,7 +183,11 @@ fn mark_a_numbers(text: &str) -> Cow<'_, str> {
         }
     }
     out.push_str(rest);
-    if changed { Cow::Owned(out) } else { Cow::Borrowed(text) }
+    if changed {
+        Cow::Owned(out)
+    } else {
+        Cow::Borrowed(text)
+    }
 }
 
 /// "what's" → "what is", "can't"/"cant" → "can not", "i'm" → "i am", ...
@@ -184,7 +231,10 @@ fn expand_contraction(word: &str, out: &mut String) {
         }
         "s" => {
             push(stem);
-            if matches!(stem, "what" | "where" | "how" | "who" | "it" | "that" | "there" | "here") {
+            if matches!(
+                stem,
+                "what" | "where" | "how" | "who" | "it" | "that" | "there" | "here"
+            ) {
                 push("is");
             }
         }
@@ -217,13 +267,15 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            d[i][j] = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            d[i][j] = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
             }
@@ -281,7 +333,10 @@ pub struct Normalizer {
 
 impl Normalizer {
     /// Builds the normalizer from the synonym table and every text of the content.
-    pub fn new<'a>(synonyms: &BTreeMap<String, Vec<String>>, texts: impl Iterator<Item = &'a str>) -> Self {
+    pub fn new<'a>(
+        synonyms: &BTreeMap<String, Vec<String>>,
+        texts: impl Iterator<Item = &'a str>,
+    ) -> Self {
         let mut vocabulary: FxHashMap<String, u32> = FxHashMap::default();
         let empty = Extraction::default();
         for text in texts {
@@ -298,7 +353,9 @@ impl Normalizer {
         }
         let words_list: Vec<String> = vocabulary
             .keys()
-            .filter(|w| w.chars().count() >= MIN_TYPO_LEN - 1 && !w.chars().any(|c| c.is_ascii_digit()))
+            .filter(|w| {
+                w.chars().count() >= MIN_TYPO_LEN - 1 && !w.chars().any(|c| c.is_ascii_digit())
+            })
             .cloned()
             .collect();
         let mut deletions: FxHashMap<String, Vec<u32>> = FxHashMap::default();
@@ -311,9 +368,22 @@ impl Normalizer {
         let stemmer = Stemmer::create(Algorithm::English);
         let stems = vocabulary
             .keys()
-            .map(|w| (w.clone(), (!stop.contains(w.as_str())).then(|| stemmer.stem(w).into_owned())))
+            .map(|w| {
+                (
+                    w.clone(),
+                    (!stop.contains(w.as_str())).then(|| stemmer.stem(w).into_owned()),
+                )
+            })
             .collect();
-        Normalizer { synonyms: build_synonyms(synonyms), vocabulary, deletions, words: words_list, stems, stop, stemmer }
+        Normalizer {
+            synonyms: build_synonyms(synonyms),
+            vocabulary,
+            deletions,
+            words: words_list,
+            stems,
+            stop,
+            stemmer,
+        }
     }
 
     /// The message's words after typo correction and synonyms, stop words removed, as one
@@ -347,7 +417,9 @@ impl Normalizer {
 
     /// The content words of a [`Normalizer::canonical`] string (stop words skipped).
     pub fn content_words<'a>(&'a self, canonical: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        canonical.split(' ').filter(|w| !w.is_empty() && !self.stop.contains(w))
+        canonical
+            .split(' ')
+            .filter(|w| !w.is_empty() && !self.stop.contains(w))
     }
 
     /// The stem of one canonical word (cached for vocabulary words).
@@ -366,7 +438,9 @@ impl Normalizer {
     /// Normalizes a message (or an example) into stemmed matching terms.
     pub fn terms(&self, text: &str, extraction: &Extraction) -> Vec<String> {
         let canonical = self.canonical(text, extraction);
-        self.content_words(&canonical).map(|w| self.stem(w).into_owned()).collect()
+        self.content_words(&canonical)
+            .map(|w| self.stem(w).into_owned())
+            .collect()
     }
 
     /// The vocabulary word one edit away from `word`, when `word` is not itself known.
@@ -407,7 +481,14 @@ impl Normalizer {
 fn one_deletions(word: &str) -> Vec<String> {
     let chars: Vec<char> = word.chars().collect();
     (0..chars.len())
-        .map(|skip| chars.iter().enumerate().filter(|(i, _)| *i != skip).map(|(_, c)| c).collect())
+        .map(|skip| {
+            chars
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != skip)
+                .map(|(_, c)| c)
+                .collect()
+        })
         .collect()
 }
 
@@ -429,7 +510,10 @@ fn build_synonyms(table: &BTreeMap<String, Vec<String>>) -> Option<(AhoCorasick,
     if patterns.is_empty() {
         return None;
     }
-    let ac = AhoCorasick::builder().match_kind(MatchKind::LeftmostLongest).build(&patterns).ok()?;
+    let ac = AhoCorasick::builder()
+        .match_kind(MatchKind::LeftmostLongest)
+        .build(&patterns)
+        .ok()?;
     Some((ac, replacements))
 }
 
@@ -452,15 +536,33 @@ mod tests {
     #[test]
     fn expands_contractions_and_folds_case() {
         let e = Extraction::default();
-        assert_eq!(words("What's my STATUS?", &e), ["what", "is", "my", "status"]);
-        assert_eq!(words("I can't log in, dont know why", &e), ["i", "can", "not", "log", "in", "do", "not", "know", "why"]);
+        assert_eq!(
+            words("What's my STATUS?", &e),
+            ["what", "is", "my", "status"]
+        );
+        assert_eq!(
+            words("I can't log in, dont know why", &e),
+            ["i", "can", "not", "log", "in", "do", "not", "know", "why"]
+        );
         assert_eq!(words("I’m locked", &e), ["i", "am", "locked"]);
         assert_eq!(words("ＡＣＣＯＵＮＴ", &e), ["account"]);
-        assert_eq!(words("my A-number, A# or e-mail", &e), ["my", "anumber", "anumber", "or", "email"]);
-        assert_eq!(words("what is an A number", &e), ["what", "is", "an", "anumber"]);
-        assert_eq!(words("is my a number on it", &e), ["is", "my", "anumber", "on", "it"]);
+        assert_eq!(
+            words("my A-number, A# or e-mail", &e),
+            ["my", "anumber", "anumber", "or", "email"]
+        );
+        assert_eq!(
+            words("what is an A number", &e),
+            ["what", "is", "an", "anumber"]
+        );
+        assert_eq!(
+            words("is my a number on it", &e),
+            ["is", "my", "anumber", "on", "it"]
+        );
         assert_eq!(words("pick a number", &e), ["pick", "a", "number"]);
-        assert_eq!(words("my account # and USCIS#", &e), ["my", "account", "number", "and", "uscis", "number"]);
+        assert_eq!(
+            words("my account # and USCIS#", &e),
+            ["my", "account", "number", "and", "uscis", "number"]
+        );
     }
 
     #[test]
@@ -470,7 +572,11 @@ mod tests {
         assert_eq!(stems(&n, "pasword"), stems(&n, "password"));
         assert_eq!(stems(&n, "recipt"), stems(&n, "receipt"));
         assert_eq!(stems(&n, "reciept"), stems(&n, "receipt"));
-        assert_ne!(stems(&n, "acnt"), stems(&n, "account"), "short words are left alone");
+        assert_ne!(
+            stems(&n, "acnt"),
+            stems(&n, "account"),
+            "short words are left alone"
+        );
     }
 
     #[test]
@@ -482,7 +588,10 @@ mod tests {
 
     #[test]
     fn one_edit_check_agrees_with_edit_distance() {
-        let words = ["account", "acount", "accuont", "accounts", "acc0unt", "ccount", "accoun", "xaccount", "recipt", "receipt", "reciept", "bank"];
+        let words = [
+            "account", "acount", "accuont", "accounts", "acc0unt", "ccount", "accoun", "xaccount",
+            "recipt", "receipt", "reciept", "bank",
+        ];
         for a in words {
             for b in words {
                 assert_eq!(within_one_edit(a, b), edit_distance(a, b) <= 1, "{a} {b}");
@@ -493,6 +602,9 @@ mod tests {
     #[test]
     fn drops_stop_words_and_stems() {
         let n = norm(&[], "");
-        assert_eq!(stems(&n, "the notifications for my cases"), ["notif", "case"]);
+        assert_eq!(
+            stems(&n, "the notifications for my cases"),
+            ["notif", "case"]
+        );
     }
 }

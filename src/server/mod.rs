@@ -7,8 +7,8 @@ pub mod protocol;
 pub mod rate;
 pub mod session;
 pub mod sessions;
-pub mod widget;
 mod upgrade;
+pub mod widget;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -49,9 +49,12 @@ struct Inner {
 impl AppState {
     /// State for a server with this configuration, compiled content and open store.
     pub fn new(config: ServeConfig, nlu: Nlu, store: CaseStore) -> Self {
-        let sessions = SessionRegistry::new(config.limits.session_ttl(), config.limits.max_sessions);
-        let connections =
-            upgrade::ConnectionLimiter::new(config.limits.max_connections, config.limits.max_connections_per_ip);
+        let sessions =
+            SessionRegistry::new(config.limits.session_ttl(), config.limits.max_sessions);
+        let connections = upgrade::ConnectionLimiter::new(
+            config.limits.max_connections,
+            config.limits.max_connections_per_ip,
+        );
         let dialog = DialogOptions::from_limits(&config.limits);
         AppState(Arc::new(Inner {
             config,
@@ -128,7 +131,9 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> (StatusCode, &'static str) {
+async fn healthz(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> (StatusCode, &'static str) {
     if state.0.ready.load(Ordering::Acquire) && !state.0.shutdown.is_cancelled() {
         (StatusCode::OK, "ok")
     } else {
@@ -168,7 +173,10 @@ pub async fn run(
         .await?;
     state.0.shutdown.cancel();
     state.0.tracker.close();
-    if tokio::time::timeout(Duration::from_secs(5), state.0.tracker.wait()).await.is_err() {
+    if tokio::time::timeout(Duration::from_secs(5), state.0.tracker.wait())
+        .await
+        .is_err()
+    {
         tracing::warn!("some chats did not close within 5 s");
     }
     background.cancel();
@@ -193,7 +201,10 @@ async fn forward_notifications(state: AppState, stop: CancellationToken) {
                 }
             }
             Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
-                tracing::warn!(missed = n, "notification feed lagged; some case changes were not pushed");
+                tracing::warn!(
+                    missed = n,
+                    "notification feed lagged; some case changes were not pushed"
+                );
             }
             Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
         }

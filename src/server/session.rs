@@ -40,13 +40,27 @@ pub async fn run(mut socket: WebSocket, state: AppState, resume: Option<String>)
         resumed: attached.resumed,
         resume_failed: resume.is_some() && !attached.resumed,
         protocol: super::protocol::PROTOCOL_VERSION,
-        text: if attached.resumed { "Welcome back!".into() } else { state.greeting() },
-        quick_replies: if attached.resumed { Vec::new() } else { state.starter_questions() },
+        text: if attached.resumed {
+            "Welcome back!".into()
+        } else {
+            state.greeting()
+        },
+        quick_replies: if attached.resumed {
+            Vec::new()
+        } else {
+            state.starter_questions()
+        },
     };
     let send_timeout = Duration::from_secs(limits.send_timeout_secs.max(1));
     let mut ok = send(&mut socket, &welcome, send_timeout).await;
     for missed in attached.missed {
-        ok = ok && send(&mut socket, &ServerFrame::Notification(missed), send_timeout).await;
+        ok = ok
+            && send(
+                &mut socket,
+                &ServerFrame::Notification(missed),
+                send_timeout,
+            )
+            .await;
     }
     let shutdown = state.shutdown_token();
     let ping_every = Duration::from_secs(limits.ping_secs.max(1));
@@ -111,11 +125,18 @@ pub async fn run(mut socket: WebSocket, state: AppState, resume: Option<String>)
         }
     };
     if let End::Close(code, reason) = end {
-        let close = Message::Close(Some(CloseFrame { code, reason: Utf8Bytes::from_static(reason) }));
+        let close = Message::Close(Some(CloseFrame {
+            code,
+            reason: Utf8Bytes::from_static(reason),
+        }));
         // Going away (shutdown, idle) is quick; other closes follow a client that may still
         // be sending, so they wait for its Close.
         let wait = code != CLOSE_GOING_AWAY;
-        let _ = timeout(Duration::from_secs(2), close_handshake(&mut socket, close, wait)).await;
+        let _ = timeout(
+            Duration::from_secs(2),
+            close_handshake(&mut socket, close, wait),
+        )
+        .await;
     }
     state.sessions().detach(&attached.token, attached.conn);
 }
@@ -170,8 +191,16 @@ fn handle_text(
     // A bug in one turn answers `internal` and keeps the chat open; the panic hook logs it
     // with the text masked.
     let turn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let mut dialog = dialog.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        dialog::respond(&mut dialog, &text, &nlu, state.store(), state.dialog_options())
+        let mut dialog = dialog
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        dialog::respond(
+            &mut dialog,
+            &text,
+            &nlu,
+            state.store(),
+            state.dialog_options(),
+        )
     }));
     let Ok(outcome) = turn else {
         return ServerFrame::error(ErrorCode::Internal, id);
@@ -201,5 +230,8 @@ fn handle_text(
 /// Sends one frame; false when the client is gone or stuck.
 async fn send(socket: &mut WebSocket, frame: &ServerFrame, within: Duration) -> bool {
     let text = frame.to_json();
-    matches!(timeout(within, socket.send(Message::Text(text.into()))).await, Ok(Ok(())))
+    matches!(
+        timeout(within, socket.send(Message::Text(text.into()))).await,
+        Ok(Ok(()))
+    )
 }
