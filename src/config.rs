@@ -26,8 +26,8 @@ pub struct ServeConfig {
     #[arg(long, env = "CASEBOT_KNOWLEDGE", default_value = "knowledge")]
     pub knowledge: PathBuf,
 
-    /// JSON Lines file of cases loaded into the store at start-up (upserted; unchanged
-    /// records are left alone). Empty to load nothing.
+    /// JSON Lines file of cases loaded at start-up when the store is empty (a new
+    /// database). Empty to load nothing.
     #[arg(long, env = "CASEBOT_SEED", default_value = "data/demo-cases.jsonl")]
     pub seed: String,
 
