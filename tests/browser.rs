@@ -16,7 +16,10 @@ fn widget_works_in_a_real_browser() {
         "the browser tests need Chromium at {chromium}: run .ci/setup-browser.sh (or set CHROMIUM)"
     );
     let node = Command::new("node").arg("--version").output();
-    assert!(node.is_ok_and(|o| o.status.success()), "the browser tests need Node.js: run .ci/setup-browser.sh");
+    assert!(
+        node.is_ok_and(|o| o.status.success()),
+        "the browser tests need Node.js: run .ci/setup-browser.sh"
+    );
     if !dir.join("node_modules/playwright-core").exists() {
         let status = Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
@@ -34,7 +37,8 @@ fn widget_works_in_a_real_browser() {
         .env_remove("CASEBOT_URL")
         .output()
         .expect("run node --test");
-    let report = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    let report =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     println!("{report}");
     assert!(out.status.success(), "browser tests failed:\n{report}");
 }
