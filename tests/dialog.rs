@@ -292,3 +292,20 @@ async fn guessing_many_receipt_numbers_is_refused() {
         "a number already looked up is still answered: {again}"
     );
 }
+
+#[tokio::test]
+async fn guessing_from_many_sessions_of_one_address_is_refused_too() {
+    let server = TestServer::start_with(|c| {
+        c.limits.lookups_per_window = 10;
+        c.limits.lookups_per_address = 3;
+    })
+    .await;
+    for n in 0..3 {
+        let mut fresh = server.client().await;
+        let answer = fresh.ask(&format!("EAC219000001{n}")).await;
+        assert!(text(&answer).contains("couldn't find"), "{answer}");
+    }
+    let mut another = server.client().await;
+    let refused = another.ask("EAC2190000019").await;
+    assert!(text(&refused).contains("many different cases"), "{refused}");
+}

@@ -68,7 +68,7 @@ fn with_cases(
     let mut effects = Vec::new();
     let mut found_any = false;
     for rn in wanted.iter().take(MAX_PER_MESSAGE) {
-        if !allow_lookup(state, rn, turn.options.lookups_per_window) {
+        if !allow_lookup(state, rn, turn.options.lookups_per_window) || !turn.cases.allow(rn) {
             parts.push(
                 "You've looked up many different cases in a short time, so I've paused look-ups for this chat. \
                  Please try again in a few minutes."

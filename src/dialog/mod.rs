@@ -35,6 +35,13 @@ const CLOSE_SECOND: f32 = 0.06;
 pub trait CaseLookup {
     /// Reads one case by canonical receipt number.
     fn lookup(&self, receipt_number: &str) -> Result<Option<CaseRecord>, StoreError>;
+
+    /// Whether this caller may look up `receipt_number` now (a limit beyond the session's
+    /// own, such as one per client address). Counts the look-up when it allows it.
+    fn allow(&self, receipt_number: &str) -> bool {
+        let _ = receipt_number;
+        true
+    }
 }
 
 impl CaseLookup for CaseStore {
