@@ -151,6 +151,15 @@ async fn a_malformed_receipt_number_gets_what_is_wrong() {
 }
 
 #[tokio::test]
+async fn a_malformed_receipt_number_on_its_own_is_explained() {
+    let server = server_with_cases().await;
+    let mut c = server.client().await;
+    let answer = c.ask("EAC269000001").await;
+    assert_eq!(answer["intent"], "case_status", "{answer}");
+    assert!(text(&answer).to_lowercase().contains("digit"), "{answer}");
+}
+
+#[tokio::test]
 async fn an_a_number_where_a_receipt_is_needed_is_explained() {
     let server = server_with_cases().await;
     let mut c = server.client().await;

@@ -265,11 +265,13 @@ fn decide(state: &mut DialogState, turn: &Turn<'_>) -> Outcome {
             return run_intent(state, turn, index, 1.0);
         }
     }
+    // A receipt number, or something meant as one, with nothing clearer to answer.
     let has_receipt = turn
         .parse
         .extraction
         .first(EntityKind::ReceiptNumber)
-        .is_some();
+        .is_some()
+        || (top.is_none() && !turn.parse.extraction.near_misses.is_empty());
     let strong_article =
         top.is_some_and(|c| matches!(c.target, Target::Article(_)) && c.score >= 0.75);
     if has_receipt

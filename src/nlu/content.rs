@@ -654,7 +654,9 @@ fn explain_toml_error(message: &str) -> String {
 /// Parses the text of one intent file (`path` is only used in the diagnostic). The checks
 /// that span files (ids, placeholders, regexes) run in [`Content::load`].
 pub fn parse_intent_file(path: &Path, text: &str) -> Result<Vec<IntentDef>, Diagnostic> {
-    toml::from_str::<IntentFile>(text).map(|file| file.intent).map_err(|e| toml_error(path, text, 0, &e))
+    toml::from_str::<IntentFile>(text)
+        .map(|file| file.intent)
+        .map_err(|e| toml_error(path, text, 0, &e))
 }
 
 /// Splits an article into front matter and body and parses the front matter.
