@@ -402,17 +402,21 @@ impl Normalizer {
         } else {
             joined
         };
-        match &self.synonyms {
-            Some((ac, replacements)) if ac.is_match(&joined) => {
-                let mut out = String::with_capacity(joined.len());
-                ac.replace_all_with(&joined, &mut out, |m, _, dst| {
-                    dst.push_str(&replacements[m.pattern().as_usize()]);
-                    true
-                });
-                out
-            }
-            _ => joined,
+        let Some((ac, replacements)) = &self.synonyms else {
+            return joined;
+        };
+        let mut out = String::new();
+        let mut copied = 0;
+        for m in ac.find_iter(&joined) {
+            out.push_str(&joined[copied..m.start()]);
+            out.push_str(&replacements[m.pattern().as_usize()]);
+            copied = m.end();
         }
+        if copied == 0 {
+            return joined;
+        }
+        out.push_str(&joined[copied..]);
+        out
     }
 
     /// The content words of a [`Normalizer::canonical`] string (stop words skipped).
