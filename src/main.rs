@@ -22,7 +22,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the chat server (the default).
-    Serve(ServeConfig),
+    Serve(Box<ServeConfig>),
     /// Chat with a running server from the terminal, or pipe messages through it.
     Chat(cli::chat::ChatArgs),
     /// Validate the intent and knowledge files.
@@ -40,15 +40,22 @@ fn main() -> ExitCode {
     casebot::logging::init(cli.log_json);
     let command = cli.command.unwrap_or_else(|| {
         // `casebot` alone serves with defaults and environment variables.
-        let Cli { command: Some(Command::Serve(config)), .. } = Cli::parse_from(["casebot", "serve"]) else {
+        let Cli {
+            command: Some(Command::Serve(config)),
+            ..
+        } = Cli::parse_from(["casebot", "serve"])
+        else {
             unreachable!("serve parses with defaults")
         };
         Command::Serve(config)
     });
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
     runtime.block_on(async move {
         match command {
-            Command::Serve(config) => cli::serve::run(config).await,
+            Command::Serve(config) => cli::serve::run(*config).await,
             Command::Chat(args) => cli::chat::run(args).await,
             Command::Check(args) => cli::content::check(args),
             Command::Test(args) => cli::content::test(args),

@@ -22,13 +22,14 @@ pub struct ReloadHandle {
 /// Starts watching the content folders of `state`'s configuration.
 pub fn watch(state: AppState) -> notify::Result<ReloadHandle> {
     let (tx, rx) = mpsc::unbounded_channel::<()>();
-    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| match event {
-        Ok(event) if is_content_event(&event) => {
-            let _ = tx.send(());
-        }
-        Ok(_) => {}
-        Err(e) => tracing::warn!(error = %e, "content watcher error"),
-    })?;
+    let mut watcher =
+        notify::recommended_watcher(move |event: notify::Result<notify::Event>| match event {
+            Ok(event) if is_content_event(&event) => {
+                let _ = tx.send(());
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "content watcher error"),
+        })?;
     let intents = state.config().intents.clone();
     let knowledge = state.config().knowledge.clone();
     watcher.watch(&intents, RecursiveMode::NonRecursive)?;
@@ -45,19 +46,33 @@ pub fn load_checked(
 ) -> Result<(Nlu, Vec<crate::nlu::Diagnostic>), Vec<crate::nlu::Diagnostic>> {
     let (nlu, warnings) = Nlu::load(intents, knowledge)?;
     let errors = crate::dialog::evaluate::run(&nlu).diagnostics(&nlu);
-    if errors.is_empty() { Ok((nlu, warnings)) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok((nlu, warnings))
+    } else {
+        Err(errors)
+    }
 }
 
 fn is_content_event(event: &notify::Event) -> bool {
     use notify::EventKind;
-    matches!(event.kind, EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_))
-        && event.paths.iter().any(|p| {
-            p.extension().is_some_and(|e| e == "toml" || e == "md")
-                && !p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'))
-        })
+    matches!(
+        event.kind,
+        EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_)
+    ) && event.paths.iter().any(|p| {
+        p.extension().is_some_and(|e| e == "toml" || e == "md")
+            && !p
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with('.'))
+    })
 }
 
-async fn reload_loop(state: AppState, mut rx: mpsc::UnboundedReceiver<()>, intents: PathBuf, knowledge: PathBuf) {
+async fn reload_loop(
+    state: AppState,
+    mut rx: mpsc::UnboundedReceiver<()>,
+    intents: PathBuf,
+    knowledge: PathBuf,
+) {
     let shutdown = state.shutdown_token();
     loop {
         tokio::select! {
@@ -79,7 +94,10 @@ async fn reload_loop(state: AppState, mut rx: mpsc::UnboundedReceiver<()>, inten
                 for e in &errors {
                     tracing::error!("{e}");
                 }
-                tracing::error!(errors = errors.len(), "content reload refused; the previous content stays live");
+                tracing::error!(
+                    errors = errors.len(),
+                    "content reload refused; the previous content stays live"
+                );
             }
             Err(e) => tracing::error!(error = %e, "content reload task failed"),
         }

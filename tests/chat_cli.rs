@@ -17,13 +17,27 @@ fn chat(url: &str, extra: &[&str], input: &str) -> (bool, String) {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn casebot chat");
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned())
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
 }
 
-async fn chat_async(url: String, extra: &'static [&'static str], input: &'static str) -> (bool, String) {
-    tokio::task::spawn_blocking(move || chat(&url, extra, input)).await.unwrap()
+async fn chat_async(
+    url: String,
+    extra: &'static [&'static str],
+    input: &'static str,
+) -> (bool, String) {
+    tokio::task::spawn_blocking(move || chat(&url, extra, input))
+        .await
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -41,7 +55,10 @@ async fn json_mode_prints_raw_frames() {
     let server = TestServer::start().await;
     let (ok, out) = chat_async(server.ws_url(), &["--json"], "hi\n").await;
     assert!(ok, "{out}");
-    let frames: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).expect("JSON line")).collect();
+    let frames: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
     assert_eq!(frames[0]["type"], "welcome");
     assert_eq!(frames[1]["type"], "reply");
     assert_eq!(frames[1]["intent"], "greeting");

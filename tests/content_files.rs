@@ -19,7 +19,10 @@ fn casebot(args: &[&str], intents: &Path, knowledge: &Path) -> (bool, String) {
         .env("RUST_LOG", "error")
         .output()
         .expect("run casebot");
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr))
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+    )
 }
 
 fn write(dir: &Path, name: &str, text: &str) {
@@ -42,14 +45,24 @@ fn check_with(intent_file: &str) -> (bool, String) {
     let (intents, knowledge) = content_copy(dir.path());
     write(&intents, "extra.toml", intent_file);
     let (ok, out) = casebot(&["check"], &intents, &knowledge);
-    (ok, out.replace(&format!("{}/", intents.display()), "intents/"))
+    (
+        ok,
+        out.replace(&format!("{}/", intents.display()), "intents/"),
+    )
 }
 
 #[test]
 fn a_typo_in_a_key_names_the_key_and_suggests_the_right_one() {
-    let (ok, out) = check_with("[[intent]]\nid = \"x\"\nexmaples = [\"hello there friend\"]\nresponses = [\"hi\"]\n");
+    let (ok, out) = check_with(
+        "[[intent]]\nid = \"x\"\nexmaples = [\"hello there friend\"]\nresponses = [\"hi\"]\n",
+    );
     assert!(!ok);
-    assert!(out.contains("intents/extra.toml:3:1: error: unknown key `exmaples`; did you mean `examples`?"), "{out}");
+    assert!(
+        out.contains(
+            "intents/extra.toml:3:1: error: unknown key `exmaples`; did you mean `examples`?"
+        ),
+        "{out}"
+    );
 }
 
 #[test]
@@ -127,17 +140,36 @@ tests = ["talk to a person"]
     write(&intents, "extra.toml", file);
     let (ok, out) = casebot(&["test"], &intents, &knowledge);
     assert!(!ok);
-    assert!(out.contains("weather -> talk_to_person: 1"), "confusion list:\n{out}");
+    assert!(
+        out.contains("weather -> talk_to_person: 1"),
+        "confusion list:\n{out}"
+    );
 }
 
 #[test]
 fn broken_articles_are_located() {
     let dir = tempfile::tempdir().unwrap();
     let (intents, knowledge) = content_copy(dir.path());
-    write(&knowledge, "zz-no-front.md", "Just an answer without front matter.\n");
-    write(&knowledge, "zz-unclosed.md", "+++\nid = \"x\"\nquestion = \"q?\"\n\nanswer\n");
-    write(&knowledge, "zz-empty.md", "+++\nid = \"zz-empty\"\nquestion = \"What is an empty article?\"\n+++\n\n");
-    write(&knowledge, "zz-badkey.md", "+++\nid = \"zz-badkey\"\nquestoin = \"typo?\"\n+++\nanswer\n");
+    write(
+        &knowledge,
+        "zz-no-front.md",
+        "Just an answer without front matter.\n",
+    );
+    write(
+        &knowledge,
+        "zz-unclosed.md",
+        "+++\nid = \"x\"\nquestion = \"q?\"\n\nanswer\n",
+    );
+    write(
+        &knowledge,
+        "zz-empty.md",
+        "+++\nid = \"zz-empty\"\nquestion = \"What is an empty article?\"\n+++\n\n",
+    );
+    write(
+        &knowledge,
+        "zz-badkey.md",
+        "+++\nid = \"zz-badkey\"\nquestoin = \"typo?\"\n+++\nanswer\n",
+    );
     let (ok, out) = casebot(&["check"], &intents, &knowledge);
     assert!(!ok);
     let k = knowledge.display().to_string();
@@ -165,7 +197,10 @@ async fn edits_go_live_without_a_restart_and_broken_edits_are_refused() {
     .await;
     let mut client = server.client().await;
     let question = "do you ship llamas overnight";
-    assert_eq!(client.ask(question).await["intent"], serde_json::Value::Null);
+    assert_eq!(
+        client.ask(question).await["intent"],
+        serde_json::Value::Null
+    );
 
     write(
         &intents,
@@ -183,7 +218,11 @@ async fn edits_go_live_without_a_restart_and_broken_edits_are_refused() {
     assert!(live, "the new intent went live on the same connection");
 
     // A broken edit is refused: the last good content stays live.
-    write(&intents, "llamas.toml", "[[intent]]\nid = \"llamas\"\nexamples = [\"do you ship llamas\"\n");
+    write(
+        &intents,
+        "llamas.toml",
+        "[[intent]]\nid = \"llamas\"\nexamples = [\"do you ship llamas\"\n",
+    );
     tokio::time::sleep(Duration::from_millis(800)).await;
     assert_eq!(client.ask(question).await["intent"], "llamas");
     assert_eq!(client.ask("hello").await["intent"], "greeting");

@@ -29,27 +29,47 @@ async fn welcome_carries_a_fresh_unguessable_session_token() {
 async fn every_message_gets_exactly_one_reply_in_order() {
     let server = TestServer::start().await;
     let mut client = server.client().await;
-    let texts = ["hello", "what can you do", "talk to a person", "thanks", "bye"];
+    let texts = [
+        "hello",
+        "what can you do",
+        "talk to a person",
+        "thanks",
+        "bye",
+    ];
     for (i, text) in texts.iter().enumerate() {
-        client.send_raw(&json!({"type": "message", "text": text, "id": format!("m{i}")}).to_string()).await;
+        client
+            .send_raw(&json!({"type": "message", "text": text, "id": format!("m{i}")}).to_string())
+            .await;
     }
     for i in 0..texts.len() {
         let frame = client.recv().await;
         assert_eq!(frame["type"], "reply");
         assert_eq!(frame["reply_to"], format!("m{i}"));
-        for field in ["text", "intent", "confidence", "entities", "quick_replies", "links"] {
+        for field in [
+            "text",
+            "intent",
+            "confidence",
+            "entities",
+            "quick_replies",
+            "links",
+        ] {
             assert!(frame.get(field).is_some(), "reply has {field}: {frame}");
         }
     }
     assert_eq!(client.ask("hello").await["intent"], "greeting");
-    assert_eq!(client.ask("talk to a person").await["intent"], "talk_to_person");
+    assert_eq!(
+        client.ask("talk to a person").await["intent"],
+        "talk_to_person"
+    );
 }
 
 #[tokio::test]
 async fn numeric_ids_are_echoed_and_missing_ids_are_null() {
     let server = TestServer::start().await;
     let mut client = server.client().await;
-    client.send_raw(r#"{"type":"message","text":"hi","id":42}"#).await;
+    client
+        .send_raw(r#"{"type":"message","text":"hi","id":42}"#)
+        .await;
     assert_eq!(client.recv().await["reply_to"], 42);
     client.send_raw(r#"{"type":"message","text":"hi"}"#).await;
     let frame = client.recv().await;
@@ -78,14 +98,24 @@ async fn bad_frames_get_error_codes_and_the_chat_stays_usable() {
         assert_eq!(frame["code"], code, "{raw}");
         assert!(!frame["message"].as_str().unwrap().is_empty());
     }
-    client.ws.send(Message::binary(vec![1u8, 2, 3])).await.unwrap();
+    client
+        .ws
+        .send(Message::binary(vec![1u8, 2, 3]))
+        .await
+        .unwrap();
     assert_eq!(client.recv().await["code"], "binary_not_supported");
     let long = "a".repeat(2001);
-    client.send_raw(&json!({"type":"message","text":long,"id":"x"}).to_string()).await;
+    client
+        .send_raw(&json!({"type":"message","text":long,"id":"x"}).to_string())
+        .await;
     let frame = client.recv().await;
     assert_eq!(frame["code"], "text_too_long");
     assert_eq!(frame["reply_to"], "x");
-    assert_eq!(client.ask("hello").await["intent"], "greeting", "still usable after errors");
+    assert_eq!(
+        client.ask("hello").await["intent"],
+        "greeting",
+        "still usable after errors"
+    );
 }
 
 #[tokio::test]
@@ -95,7 +125,10 @@ async fn a_frame_over_the_size_limit_closes_with_1009() {
     let big = json!({"type":"message","text":"x".repeat(20 * 1024)}).to_string();
     client.send_raw(&big).await;
     loop {
-        match tokio::time::timeout(WAIT, client.ws.next()).await.expect("close in time") {
+        match tokio::time::timeout(WAIT, client.ws.next())
+            .await
+            .expect("close in time")
+        {
             Some(Ok(Message::Close(Some(frame)))) => {
                 assert_eq!(frame.code, CloseCode::Size);
                 break;
@@ -105,15 +138,23 @@ async fn a_frame_over_the_size_limit_closes_with_1009() {
         }
     }
     let mut other = server.client().await;
-    assert_eq!(other.ask("hi").await["intent"], "greeting", "server still serves others");
+    assert_eq!(
+        other.ask("hi").await["intent"],
+        "greeting",
+        "server still serves others"
+    );
 }
 
 #[tokio::test]
 async fn the_frame_limit_is_configurable() {
     let server = TestServer::start_with(|c| c.limits.max_frame_bytes = 64).await;
     let mut client = server.client().await;
-    client.send_raw(&json!({"type":"message","text":"y".repeat(100)}).to_string()).await;
-    let next = tokio::time::timeout(WAIT, client.ws.next()).await.expect("in time");
+    client
+        .send_raw(&json!({"type":"message","text":"y".repeat(100)}).to_string())
+        .await;
+    let next = tokio::time::timeout(WAIT, client.ws.next())
+        .await
+        .expect("in time");
     assert!(matches!(&next, Some(Ok(Message::Close(Some(f)))) if f.code == CloseCode::Size));
 }
 
@@ -139,7 +180,11 @@ async fn reconnecting_with_the_token_resumes_the_dialog() {
 #[tokio::test]
 async fn an_unknown_token_starts_a_new_session_and_says_so() {
     let server = TestServer::start().await;
-    let client = Client::connect(&format!("{}?session=0123456789abcdef0123456789abcdef", server.ws_url())).await;
+    let client = Client::connect(&format!(
+        "{}?session=0123456789abcdef0123456789abcdef",
+        server.ws_url()
+    ))
+    .await;
     assert_eq!(client.welcome["resumed"], false);
     assert_eq!(client.welcome["resume_failed"], true);
     assert_ne!(client.token(), "0123456789abcdef0123456789abcdef");
@@ -163,8 +208,13 @@ async fn resuming_from_a_second_connection_closes_the_first() {
     let token = first.token();
     let mut second = Client::connect(&format!("{}?session={token}", server.ws_url())).await;
     assert_eq!(second.welcome["resumed"], true);
-    let next = tokio::time::timeout(WAIT, first.ws.next()).await.expect("in time");
-    assert!(matches!(&next, Some(Ok(Message::Close(Some(f)))) if u16::from(f.code) == 4001), "{next:?}");
+    let next = tokio::time::timeout(WAIT, first.ws.next())
+        .await
+        .expect("in time");
+    assert!(
+        matches!(&next, Some(Ok(Message::Close(Some(f)))) if u16::from(f.code) == 4001),
+        "{next:?}"
+    );
     assert_eq!(second.ask("hello").await["intent"], "greeting");
 }
 
@@ -185,8 +235,13 @@ async fn shutdown_closes_open_chats_with_1001_and_returns() {
     let mut b = server.client().await;
     let stopping = tokio::spawn(server.stop());
     for client in [&mut a, &mut b] {
-        let next = tokio::time::timeout(WAIT, client.ws.next()).await.expect("close in time");
-        assert!(matches!(&next, Some(Ok(Message::Close(Some(f)))) if f.code == CloseCode::Away), "{next:?}");
+        let next = tokio::time::timeout(WAIT, client.ws.next())
+            .await
+            .expect("close in time");
+        assert!(
+            matches!(&next, Some(Ok(Message::Close(Some(f)))) if f.code == CloseCode::Away),
+            "{next:?}"
+        );
     }
     stopping.await.unwrap().expect("server stopped cleanly");
 }
@@ -199,8 +254,13 @@ async fn idle_clients_are_disconnected() {
     })
     .await;
     let mut client = server.client().await;
-    let next = tokio::time::timeout(Duration::from_secs(10), client.ws.next()).await.expect("closed in time");
-    assert!(matches!(&next, Some(Ok(Message::Close(Some(f)))) if f.code == CloseCode::Away), "{next:?}");
+    let next = tokio::time::timeout(Duration::from_secs(10), client.ws.next())
+        .await
+        .expect("closed in time");
+    assert!(
+        matches!(&next, Some(Ok(Message::Close(Some(f)))) if f.code == CloseCode::Away),
+        "{next:?}"
+    );
 }
 
 #[tokio::test]
@@ -239,7 +299,13 @@ async fn http_get(server: &TestServer, path: &str) -> std::io::Result<String> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut stream = tokio::net::TcpStream::connect(server.addr).await?;
     stream
-        .write_all(format!("GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", server.addr).as_bytes())
+        .write_all(
+            format!(
+                "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+                server.addr
+            )
+            .as_bytes(),
+        )
         .await?;
     let mut out = String::new();
     stream.read_to_string(&mut out).await?;

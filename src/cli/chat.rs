@@ -39,7 +39,11 @@ pub async fn run(args: ChatArgs) -> ExitCode {
         }
     };
     let interactive = std::io::stdin().is_terminal() && !args.json;
-    let result = if interactive { interactive_loop(ws).await } else { pipe_loop(ws, &args).await };
+    let result = if interactive {
+        interactive_loop(ws).await
+    } else {
+        pipe_loop(ws, &args).await
+    };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -49,7 +53,8 @@ pub async fn run(args: ChatArgs) -> ExitCode {
     }
 }
 
-type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// Pipe mode: one message per input line; each reply printed before the next line is sent.
 async fn pipe_loop(mut ws: Ws, args: &ChatArgs) -> Result<(), String> {
@@ -57,10 +62,10 @@ async fn pipe_loop(mut ws: Ws, args: &ChatArgs) -> Result<(), String> {
     let wait = Duration::from_secs(args.timeout.max(1));
     let mut n = 0u64;
     // The welcome frame comes first.
-    if let Some(frame) = next_frame(&mut ws, wait).await? {
-        if args.json {
-            println!("{frame}");
-        }
+    if let Some(frame) = next_frame(&mut ws, wait).await?
+        && args.json
+    {
+        println!("{frame}");
     }
     while let Some(line) = lines.next_line().await.map_err(|e| e.to_string())? {
         if line.trim().is_empty() {
@@ -69,7 +74,9 @@ async fn pipe_loop(mut ws: Ws, args: &ChatArgs) -> Result<(), String> {
         n += 1;
         let id = format!("c{n}");
         let msg = serde_json::json!({"type": "message", "text": line, "id": id});
-        ws.send(Message::text(msg.to_string())).await.map_err(|e| e.to_string())?;
+        ws.send(Message::text(msg.to_string()))
+            .await
+            .map_err(|e| e.to_string())?;
         loop {
             let Some(frame) = next_frame(&mut ws, wait).await? else {
                 return Err("the server closed the connection".into());
@@ -112,8 +119,10 @@ async fn interactive_loop(ws: Ws) -> Result<(), String> {
             frame = stream.next() => {
                 match frame {
                     Some(Ok(Message::Text(t))) => {
-                        if let Ok(v) = serde_json::from_str::<Value>(&t) {
-                            if let Some(q) = print_frame(&v, true) { quick = q; }
+                        if let Ok(v) = serde_json::from_str::<Value>(&t)
+                            && let Some(q) = print_frame(&v, true)
+                        {
+                            quick = q;
                         }
                     }
                     Some(Ok(Message::Close(c))) => {
@@ -133,10 +142,14 @@ async fn interactive_loop(ws: Ws) -> Result<(), String> {
 
 async fn next_frame(ws: &mut Ws, wait: Duration) -> Result<Option<Value>, String> {
     loop {
-        let next = tokio::time::timeout(wait, ws.next()).await.map_err(|_| "no reply in time".to_string())?;
+        let next = tokio::time::timeout(wait, ws.next())
+            .await
+            .map_err(|_| "no reply in time".to_string())?;
         match next {
             Some(Ok(Message::Text(t))) => {
-                return serde_json::from_str(&t).map(Some).map_err(|e| format!("bad frame from server: {e}"));
+                return serde_json::from_str(&t)
+                    .map(Some)
+                    .map_err(|e| format!("bad frame from server: {e}"));
             }
             Some(Ok(Message::Close(_))) | None => return Ok(None),
             Some(Ok(_)) => continue,
@@ -152,7 +165,11 @@ fn print_frame(frame: &Value, numbered: bool) -> Option<Vec<String>> {
         Some("welcome" | "reply") => {
             println!("casebot> {}", text.replace('\n', "\n         "));
             for link in frame["links"].as_array().into_iter().flatten() {
-                println!("         -> {}: {}", link["title"].as_str().unwrap_or(""), link["url"].as_str().unwrap_or(""));
+                println!(
+                    "         -> {}: {}",
+                    link["title"].as_str().unwrap_or(""),
+                    link["url"].as_str().unwrap_or("")
+                );
             }
             let quick: Vec<String> = frame["quick_replies"]
                 .as_array()
@@ -174,7 +191,11 @@ fn print_frame(frame: &Value, numbered: bool) -> Option<Vec<String>> {
             None
         }
         Some("error") => {
-            println!("casebot (error {})> {}", frame["code"].as_str().unwrap_or("?"), frame["message"].as_str().unwrap_or(""));
+            println!(
+                "casebot (error {})> {}",
+                frame["code"].as_str().unwrap_or("?"),
+                frame["message"].as_str().unwrap_or("")
+            );
             None
         }
         _ => None,

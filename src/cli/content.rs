@@ -20,7 +20,9 @@ pub struct ContentArgs {
 }
 
 /// Loads, compiles and evaluates the content: every problem, errors first by file.
-pub fn check_all(args: &ContentArgs) -> Result<(Nlu, evaluate::Report, Vec<Diagnostic>), Vec<Diagnostic>> {
+pub fn check_all(
+    args: &ContentArgs,
+) -> Result<(Nlu, evaluate::Report, Vec<Diagnostic>), Vec<Diagnostic>> {
     let (nlu, mut diags) = Nlu::load(&args.intents, &args.knowledge)?;
     let report = evaluate::run(&nlu);
     diags.extend(report.diagnostics(&nlu));
@@ -32,7 +34,10 @@ fn print_all(diags: &[Diagnostic]) -> usize {
     for d in diags {
         println!("{d}");
     }
-    diags.iter().filter(|d| d.severity == Severity::Error).count()
+    diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count()
 }
 
 /// `casebot check`: prints every problem as `path:line:col: message`; exits non-zero on
@@ -48,7 +53,11 @@ pub fn check(args: ContentArgs) -> ExitCode {
                 nlu.content.articles.len(),
                 diags.len() - errors
             );
-            if errors == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+            if errors == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
         }
         Err(diags) => {
             let errors = print_all(&diags);
@@ -96,6 +105,14 @@ pub fn test(args: ContentArgs) -> ExitCode {
     let (examples_ok, examples) = count(Kind::Example);
     println!("\nexamples: {examples_ok}/{examples} routed to their own intent or article");
     println!("tests: {tests_ok}/{tests} passed");
-    println!("{} passed, {} failed", tests_ok + examples_ok, (tests + examples) - (tests_ok + examples_ok));
-    if failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    println!(
+        "{} passed, {} failed",
+        tests_ok + examples_ok,
+        (tests + examples) - (tests_ok + examples_ok)
+    );
+    if failures.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }

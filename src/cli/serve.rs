@@ -29,11 +29,16 @@ pub async fn run(config: ServeConfig) -> ExitCode {
             for e in &errors {
                 eprintln!("{e}");
             }
-            eprintln!("casebot: the content has {} error(s); fix them and start again", errors.len());
+            eprintln!(
+                "casebot: the content has {} error(s); fix them and start again",
+                errors.len()
+            );
             return ExitCode::FAILURE;
         }
     };
-    if !config.seed.is_empty() {
+    // The seed fills a new, empty store only, so changes made later (admin API, imports)
+    // survive a restart.
+    if !config.seed.is_empty() && store.is_empty() {
         let seed = Path::new(&config.seed);
         if seed.exists() {
             match crate::store::import::import_file(&store, seed).await {
@@ -45,7 +50,9 @@ pub async fn run(config: ServeConfig) -> ExitCode {
                     rejected = report.rejected.len(),
                     "seed cases loaded"
                 ),
-                Err(e) => tracing::warn!(file = %seed.display(), error = %e, "seed cases not loaded"),
+                Err(e) => {
+                    tracing::warn!(file = %seed.display(), error = %e, "seed cases not loaded")
+                }
             }
         }
     }
@@ -56,7 +63,10 @@ pub async fn run(config: ServeConfig) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let addr = listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
+    let addr = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
     tracing::info!(%addr, cases = store.len(), "casebot is listening: open http://{addr}/");
     let state = AppState::new(config, nlu, store);
     match server::run(listener, state, shutdown_signal()).await {

@@ -18,10 +18,12 @@ const MAX_PER_MESSAGE: usize = 5;
 /// another identifier given in its place.
 pub(crate) fn offers_receipt_like(extraction: &Extraction) -> bool {
     !extraction.near_misses.is_empty()
-        || extraction
-            .entities
-            .iter()
-            .any(|e| matches!(e.kind, EntityKind::ReceiptNumber | EntityKind::ANumber | EntityKind::AccountNumber))
+        || extraction.entities.iter().any(|e| {
+            matches!(
+                e.kind,
+                EntityKind::ReceiptNumber | EntityKind::ANumber | EntityKind::AccountNumber
+            )
+        })
 }
 
 /// Runs `action` for the intent at `index`.
@@ -44,11 +46,20 @@ fn receipts(state: &DialogState, extraction: &Extraction) -> Vec<String> {
         .filter(|e| e.kind == EntityKind::ReceiptNumber)
         .map(|e| e.value.clone())
         .collect();
-    if given.is_empty() { state.memory.receipt_number.iter().cloned().collect() } else { given }
+    if given.is_empty() {
+        state.memory.receipt_number.iter().cloned().collect()
+    } else {
+        given
+    }
 }
 
 /// Status, history, last update and subscribe: all read the case first.
-fn with_cases(action: &str, state: &mut DialogState, turn: &Turn<'_>, intent: &IntentDef) -> Outcome {
+fn with_cases(
+    action: &str,
+    state: &mut DialogState,
+    turn: &Turn<'_>,
+    intent: &IntentDef,
+) -> Outcome {
     let wanted = receipts(state, &turn.parse.extraction);
     if wanted.is_empty() {
         return missing_receipt(state, turn, intent);
@@ -57,7 +68,7 @@ fn with_cases(action: &str, state: &mut DialogState, turn: &Turn<'_>, intent: &I
     let mut effects = Vec::new();
     let mut found_any = false;
     for rn in wanted.iter().take(MAX_PER_MESSAGE) {
-        if !allow_lookup(state, rn, turn.options.lookups_per_window) {
+        if !allow_lookup(state, rn, turn.options.lookups_per_window) || !turn.cases.allow(rn) {
             parts.push(
                 "You've looked up many different cases in a short time, so I've paused look-ups for this chat. \
                  Please try again in a few minutes."
@@ -72,28 +83,41 @@ fn with_cases(action: &str, state: &mut DialogState, turn: &Turn<'_>, intent: &I
                     state.subscriptions.insert(rn.clone());
                     effects.push(Effect::Subscribe(rn.clone()));
                 }
-                parts.push(render::fill(render::pick(intent, state.turns), &case_vars(&record)));
+                parts.push(render::fill(
+                    render::pick(intent, state.turns),
+                    &case_vars(&record),
+                ));
             }
             Ok(None) => parts.push(not_found(rn, &turn.parse.extraction)),
             Err(e) => {
                 tracing::error!(error = %e, "case lookup failed");
-                parts.push("I can't reach the case records right now. Please try again in a moment.".to_string());
+                parts.push(
+                    "I can't reach the case records right now. Please try again in a moment."
+                        .to_string(),
+                );
             }
         }
     }
     let extra = wanted.len().saturating_sub(MAX_PER_MESSAGE);
     if extra > 0 {
-        parts.push(format!("I answered the first {MAX_PER_MESSAGE}; ask me about the other {extra} separately."));
+        parts.push(format!(
+            "I answered the first {MAX_PER_MESSAGE}; ask me about the other {extra} separately."
+        ));
     }
     Outcome {
         reply: Reply {
             text: parts.join("\n\n"),
             intent: Some(intent.id.get_ref().clone()),
-            quick_replies: if found_any { intent.quick_replies.clone() } else { vec!["Talk to a person".to_string()] },
+            quick_replies: if found_any {
+                intent.quick_replies.clone()
+            } else {
+                vec!["Talk to a person".to_string()]
+            },
             links: intent.links.clone(),
             ..Reply::default()
         },
         effects,
+        ..Outcome::default()
     }
 }
 
@@ -101,7 +125,11 @@ fn with_cases(action: &str, state: &mut DialogState, turn: &Turn<'_>, intent: &I
 /// window; false when over it.
 fn allow_lookup(state: &mut DialogState, rn: &str, limit: usize) -> bool {
     let now = Instant::now();
-    while state.lookups.front().is_some_and(|(at, _)| now.duration_since(*at) > LOOKUP_WINDOW) {
+    while state
+        .lookups
+        .front()
+        .is_some_and(|(at, _)| now.duration_since(*at) > LOOKUP_WINDOW)
+    {
         state.lookups.pop_front();
     }
     if state.lookups.iter().any(|(_, r)| r == rn) {
@@ -129,7 +157,12 @@ fn case_vars(record: &CaseRecord) -> Vars<'static> {
     let history = if record.history.is_empty() {
         format!("- {}: {}", record.updated, record.status)
     } else {
-        record.history.iter().map(|h| format!("- {}: {}", h.date, h.status)).collect::<Vec<_>>().join("\n")
+        record
+            .history
+            .iter()
+            .map(|h| format!("- {}: {}", h.date, h.status))
+            .collect::<Vec<_>>()
+            .join("\n")
     };
     vec![
         ("receipt_number", record.receipt_number.clone()),
@@ -137,8 +170,14 @@ fn case_vars(record: &CaseRecord) -> Vars<'static> {
         ("status", record.status.clone()),
         ("updated", record.updated.clone()),
         ("office", office),
-        ("meaning", guide.map_or_else(String::new, |g| g.meaning.to_string())),
-        ("next_step", guide.map_or_else(String::new, |g| g.next_step.to_string())),
+        (
+            "meaning",
+            guide.map_or_else(String::new, |g| g.meaning.to_string()),
+        ),
+        (
+            "next_step",
+            guide.map_or_else(String::new, |g| g.next_step.to_string()),
+        ),
         ("history", history),
     ]
 }
@@ -148,7 +187,10 @@ fn not_found(rn: &str, extraction: &Extraction) -> String {
         "I couldn't find a case with receipt number {rn}. Please check it against your receipt notice: it's three \
          letters followed by ten digits."
     );
-    let typed = extraction.entities.iter().find(|e| e.kind == EntityKind::ReceiptNumber && e.value == rn);
+    let typed = extraction
+        .entities
+        .iter()
+        .find(|e| e.kind == EntityKind::ReceiptNumber && e.value == rn);
     if let Some(e) = typed {
         if e.office.is_none() {
             text.push_str(&format!(
@@ -167,7 +209,10 @@ fn not_found(rn: &str, extraction: &Extraction) -> String {
 fn missing_receipt(state: &mut DialogState, turn: &Turn<'_>, intent: &IntentDef) -> Outcome {
     let extraction = &turn.parse.extraction;
     let explanation = if let Some(miss) = extraction.near_misses.first() {
-        Some(format!("{} Could you check it and type it again?", miss.problem))
+        Some(format!(
+            "{} Could you check it and type it again?",
+            miss.problem
+        ))
     } else if extraction.first(EntityKind::ANumber).is_some() {
         Some(
             "That looks like an A-number (Alien Registration Number), which identifies you, not a case. To look up a \
@@ -184,7 +229,12 @@ fn missing_receipt(state: &mut DialogState, turn: &Turn<'_>, intent: &IntentDef)
     } else {
         None
     };
-    render::ask(state, intent, EntityKind::ReceiptNumber, explanation.as_deref())
+    render::ask(
+        state,
+        intent,
+        EntityKind::ReceiptNumber,
+        explanation.as_deref(),
+    )
 }
 
 fn office(state: &mut DialogState, turn: &Turn<'_>, intent: &IntentDef) -> Outcome {
@@ -226,14 +276,25 @@ fn unsubscribe(state: &mut DialogState, turn: &Turn<'_>, intent: &IntentDef) -> 
         .map(|e| e.value.clone())
         .collect();
     let dropped: Vec<String> = if named.is_empty() {
-        std::mem::take(&mut state.subscriptions).into_iter().collect()
+        std::mem::take(&mut state.subscriptions)
+            .into_iter()
+            .collect()
     } else {
-        named.into_iter().filter(|rn| state.subscriptions.remove(rn)).collect()
+        named
+            .into_iter()
+            .filter(|rn| state.subscriptions.remove(rn))
+            .collect()
     };
     if dropped.is_empty() {
-        return simple(intent, "You don't have any case notifications turned on in this chat.".to_string());
+        return simple(
+            intent,
+            "You don't have any case notifications turned on in this chat.".to_string(),
+        );
     }
-    let mut outcome = simple(intent, render::fill(render::pick(intent, state.turns), &Vec::new()));
+    let mut outcome = simple(
+        intent,
+        render::fill(render::pick(intent, state.turns), &Vec::new()),
+    );
     outcome.effects = dropped.into_iter().map(Effect::Unsubscribe).collect();
     outcome
 }
@@ -250,10 +311,15 @@ fn form_info(state: &mut DialogState, turn: &Turn<'_>, intent: &IntentDef) -> Ou
     };
     let text = match forms::describe(&form) {
         Some(description) => {
-            let vars = vec![("form_number", form.clone()), ("form", description.to_string())];
+            let vars = vec![
+                ("form_number", form.clone()),
+                ("form", description.to_string()),
+            ];
             render::fill(render::pick(intent, state.turns), &vars)
         }
-        None => format!("I don't have details about form {form}. The USCIS forms page lists every form and its instructions."),
+        None => format!(
+            "I don't have details about form {form}. The USCIS forms page lists every form and its instructions."
+        ),
     };
     let mut outcome = simple(intent, text);
     outcome.reply.links = vec![crate::server::protocol::Link {
@@ -264,14 +330,11 @@ fn form_info(state: &mut DialogState, turn: &Turn<'_>, intent: &IntentDef) -> Ou
 }
 
 fn simple(intent: &IntentDef, text: String) -> Outcome {
-    Outcome {
-        reply: Reply {
-            text,
-            intent: Some(intent.id.get_ref().clone()),
-            quick_replies: intent.quick_replies.clone(),
-            links: intent.links.clone(),
-            ..Reply::default()
-        },
-        effects: Vec::new(),
-    }
+    Outcome::from(Reply {
+        text,
+        intent: Some(intent.id.get_ref().clone()),
+        quick_replies: intent.quick_replies.clone(),
+        links: intent.links.clone(),
+        ..Reply::default()
+    })
 }

@@ -61,7 +61,9 @@ impl CaseLookup for NoCases {
 
 /// Runs every example and test through [`respond`] with a fresh session each.
 pub fn run(nlu: &Nlu) -> Report {
-    let options = DialogOptions { lookups_per_window: usize::MAX };
+    let options = DialogOptions {
+        lookups_per_window: usize::MAX,
+    };
     let mut outcomes = Vec::new();
     let utterances = nlu
         .content
@@ -106,7 +108,10 @@ impl Report {
                     &o.path,
                     o.at,
                     Severity::Error,
-                    format!("{what} \"{}\" should reach `{}` but reaches {got}", o.text, o.expected),
+                    format!(
+                        "{what} \"{}\" should reach `{}` but reaches {got}",
+                        o.text, o.expected
+                    ),
                 )
             })
             .collect()

@@ -35,6 +35,13 @@ const CLOSE_SECOND: f32 = 0.06;
 pub trait CaseLookup {
     /// Reads one case by canonical receipt number.
     fn lookup(&self, receipt_number: &str) -> Result<Option<CaseRecord>, StoreError>;
+
+    /// Whether this caller may look up `receipt_number` now (a limit beyond the session's
+    /// own, such as one per client address). Counts the look-up when it allows it.
+    fn allow(&self, receipt_number: &str) -> bool {
+        let _ = receipt_number;
+        true
+    }
 }
 
 impl CaseLookup for CaseStore {
@@ -117,12 +124,34 @@ pub enum Effect {
 }
 
 /// The result of one turn.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Outcome {
     /// The reply frame's content (without `reply_to`).
     pub reply: Reply,
     /// What the server must do.
     pub effects: Vec<Effect>,
+    /// The ranked candidates, for replies that asked for `debug`.
+    pub ranked: Vec<Scored>,
+}
+
+impl From<Reply> for Outcome {
+    fn from(reply: Reply) -> Self {
+        Outcome {
+            reply,
+            ..Outcome::default()
+        }
+    }
+}
+
+/// The ranked candidates as sent in a debug reply.
+pub fn candidates(nlu: &Nlu, ranked: &[Scored]) -> Vec<Candidate> {
+    ranked
+        .iter()
+        .map(|c| Candidate {
+            id: target_id(nlu, c.target).to_string(),
+            score: c.score,
+        })
+        .collect()
 }
 
 /// Tunables of the dialog, from the server configuration.
@@ -138,7 +167,9 @@ pub const LOOKUP_WINDOW: std::time::Duration = std::time::Duration::from_secs(60
 impl DialogOptions {
     /// Options from the configured limits.
     pub fn from_limits(limits: &crate::config::Limits) -> Self {
-        DialogOptions { lookups_per_window: limits.lookups_per_window }
+        DialogOptions {
+            lookups_per_window: limits.lookups_per_window,
+        }
     }
 }
 
@@ -187,7 +218,13 @@ pub fn respond(
 ) -> Outcome {
     state.turns += 1;
     let parse = nlu.parse(text, state.last_intent.as_deref());
-    let turn = Turn { nlu, parse: &parse, text, cases, options };
+    let turn = Turn {
+        nlu,
+        parse: &parse,
+        text,
+        cases,
+        options,
+    };
     let mut outcome = if parse.extraction.first(EntityKind::Ssn).is_some() {
         privacy_warning()
     } else {
@@ -196,33 +233,54 @@ pub fn respond(
     };
     state.last_intent = outcome.reply.intent.clone();
     outcome.reply.entities = wire_entities(&parse.extraction);
-    outcome.reply.candidates = Some(
-        parse.candidates.iter().map(|c| Candidate { id: target_id(nlu, c.target).to_string(), score: c.score }).collect(),
-    );
+    outcome.ranked = parse.candidates;
     outcome
 }
 
 /// Picks what answers: the pending question, a receipt number on its own, the best
 /// candidate, or the fallback.
 fn decide(state: &mut DialogState, turn: &Turn<'_>) -> Outcome {
-    let top = turn.parse.candidates.first().filter(|c| c.score >= ANSWER_THRESHOLD);
+    let top = turn
+        .parse
+        .candidates
+        .first()
+        .filter(|c| c.score >= ANSWER_THRESHOLD);
     let top_is_case_action = top.is_some_and(|c| action_of(turn.nlu, c.target).is_some());
     if let Some(pending) = state.pending.take() {
         let supplies = turn.parse.extraction.first(pending.entity).is_some()
-            || (pending.entity == EntityKind::ReceiptNumber && cases::offers_receipt_like(&turn.parse.extraction));
-        if supplies && !top_is_case_action {
-            if let Some(index) = intent_index(turn.nlu, &pending.intent) {
-                return run_intent(state, turn, index, 1.0);
-            }
+            || (pending.entity == EntityKind::ReceiptNumber
+                && cases::offers_receipt_like(&turn.parse.extraction));
+        // A bare "here is my receipt number" reads as the generic status request, so only
+        // another specific case action ("notify me about …") overrides the pending question.
+        let overridden = top.is_some_and(|c| {
+            let action = action_of(turn.nlu, c.target);
+            action.is_some()
+                && action != Some("case_status")
+                && target_id(turn.nlu, c.target) != pending.intent
+        });
+        if supplies
+            && !overridden
+            && let Some(index) = intent_index(turn.nlu, &pending.intent)
+        {
+            return run_intent(state, turn, index, 1.0);
         }
     }
-    let has_receipt = turn.parse.extraction.first(EntityKind::ReceiptNumber).is_some();
-    let strong_article = top.is_some_and(|c| matches!(c.target, Target::Article(_)) && c.score >= 0.75);
-    if has_receipt && !top_is_case_action && !strong_article {
-        if let Some(index) = intent_with_action(turn.nlu, "case_status") {
-            let confidence = top.map_or(0.9, |c| c.score.max(0.9));
-            return run_intent(state, turn, index, confidence);
-        }
+    // A receipt number, or something meant as one, with nothing clearer to answer.
+    let has_receipt = turn
+        .parse
+        .extraction
+        .first(EntityKind::ReceiptNumber)
+        .is_some()
+        || (top.is_none() && !turn.parse.extraction.near_misses.is_empty());
+    let strong_article =
+        top.is_some_and(|c| matches!(c.target, Target::Article(_)) && c.score >= 0.75);
+    if has_receipt
+        && !top_is_case_action
+        && !strong_article
+        && let Some(index) = intent_with_action(turn.nlu, "case_status")
+    {
+        let confidence = top.map_or(0.9, |c| c.score.max(0.9));
+        return run_intent(state, turn, index, confidence);
     }
     match top {
         Some(best) => {
@@ -249,29 +307,29 @@ fn run_intent(state: &mut DialogState, turn: &Turn<'_>, index: usize, confidence
 
 fn answer_article(nlu: &Nlu, index: usize, confidence: f32) -> Outcome {
     let article = &nlu.content.articles[index];
-    Outcome {
-        reply: Reply {
-            text: article.body.clone(),
-            intent: Some(article.meta.id.get_ref().clone()),
-            confidence,
-            links: article.meta.links.clone(),
-            quick_replies: article.meta.quick_replies.clone(),
-            ..Reply::default()
-        },
-        effects: Vec::new(),
-    }
+    Outcome::from(Reply {
+        text: article.body.clone(),
+        intent: Some(article.meta.id.get_ref().clone()),
+        confidence,
+        links: article.meta.links.clone(),
+        quick_replies: article.meta.quick_replies.clone(),
+        ..Reply::default()
+    })
 }
 
 /// When a second article scores almost as well, offer it as a suggestion.
 fn offer_close_second(turn: &Turn<'_>, best: &Scored, reply: &mut Reply) {
-    let Some(second) = turn.parse.candidates.get(1) else { return };
-    if second.score >= ANSWER_THRESHOLD && best.score - second.score <= CLOSE_SECOND {
-        if let Target::Article(i) = second.target {
-            let question = turn.nlu.content.articles[i].meta.question.get_ref().clone();
-            if !reply.quick_replies.contains(&question) {
-                reply.quick_replies.insert(0, question);
-                reply.quick_replies.truncate(3);
-            }
+    let Some(second) = turn.parse.candidates.get(1) else {
+        return;
+    };
+    if second.score >= ANSWER_THRESHOLD
+        && best.score - second.score <= CLOSE_SECOND
+        && let Target::Article(i) = second.target
+    {
+        let question = turn.nlu.content.articles[i].meta.question.get_ref().clone();
+        if !reply.quick_replies.contains(&question) {
+            reply.quick_replies.insert(0, question);
+            reply.quick_replies.truncate(3);
         }
     }
 }
@@ -299,21 +357,17 @@ fn fallback(turn: &Turn<'_>) -> Outcome {
     } else {
         suggestions
     };
-    Outcome {
-        reply: Reply {
-            text: text.to_string(),
-            intent: None,
-            confidence: turn.parse.candidates.first().map_or(0.0, |c| c.score),
-            quick_replies,
-            ..Reply::default()
-        },
-        effects: Vec::new(),
-    }
+    Outcome::from(Reply {
+        text: text.to_string(),
+        intent: None,
+        confidence: turn.parse.candidates.first().map_or(0.0, |c| c.score),
+        quick_replies,
+        ..Reply::default()
+    })
 }
 
 fn privacy_warning() -> Outcome {
-    Outcome {
-        reply: Reply {
+    Outcome::from(Reply {
             text: "For your safety, please don't share your Social Security number here. I don't need it to help \
                    you, and I haven't kept it. You can ask me about your case with your receipt number instead."
                 .to_string(),
@@ -321,9 +375,7 @@ fn privacy_warning() -> Outcome {
             confidence: 1.0,
             quick_replies: vec!["Check my case status".to_string()],
             ..Reply::default()
-        },
-        effects: Vec::new(),
-    }
+        })
 }
 
 /// A label for a "did you mean" button: the article's question, or the intent's first example.
@@ -335,7 +387,9 @@ fn suggestion_label(nlu: &Nlu, target: Target) -> Option<String> {
             if !def.after.is_empty() {
                 return None;
             }
-            def.examples.first().map(|e| render::sentence_case(e.get_ref()))
+            def.examples
+                .first()
+                .map(|e| render::sentence_case(e.get_ref()))
         }
     }
 }
@@ -350,17 +404,27 @@ pub fn target_id(nlu: &Nlu, target: Target) -> &str {
 
 fn action_of(nlu: &Nlu, target: Target) -> Option<&str> {
     match target {
-        Target::Intent(i) => nlu.content.intents[i].def.action.as_ref().map(|a| a.get_ref().as_str()),
+        Target::Intent(i) => nlu.content.intents[i]
+            .def
+            .action
+            .as_ref()
+            .map(|a| a.get_ref().as_str()),
         Target::Article(_) => None,
     }
 }
 
 fn intent_index(nlu: &Nlu, id: &str) -> Option<usize> {
-    nlu.content.intents.iter().position(|i| i.def.id.get_ref() == id)
+    nlu.content
+        .intents
+        .iter()
+        .position(|i| i.def.id.get_ref() == id)
 }
 
 fn intent_with_action(nlu: &Nlu, action: &str) -> Option<usize> {
-    nlu.content.intents.iter().position(|i| i.def.action.as_ref().is_some_and(|a| a.get_ref() == action))
+    nlu.content
+        .intents
+        .iter()
+        .position(|i| i.def.action.as_ref().is_some_and(|a| a.get_ref() == action))
 }
 
 /// Entities as sent on the wire; SSNs are never echoed.

@@ -17,7 +17,11 @@ pub(crate) fn fill(template: &str, vars: &Vars<'_>) -> String {
         let after = &rest[open + 1..];
         match after.find('}').map(|close| (&after[..close], close)) {
             Some((name, close)) if vars.iter().any(|(n, _)| *n == name) => {
-                let value = vars.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str()).unwrap_or_default();
+                let value = vars
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, v)| v.as_str())
+                    .unwrap_or_default();
                 out.push_str(value);
                 rest = &after[close + 1..];
             }
@@ -49,47 +53,79 @@ pub(crate) fn sentence_case(text: &str) -> String {
 }
 
 /// Asks for a missing slot and remembers what to complete when the answer comes.
-pub(crate) fn ask(state: &mut DialogState, intent: &IntentDef, entity: EntityKind, question: Option<&str>) -> Outcome {
+pub(crate) fn ask(
+    state: &mut DialogState,
+    intent: &IntentDef,
+    entity: EntityKind,
+    question: Option<&str>,
+) -> Outcome {
     let ask = question
         .map(str::to_string)
-        .or_else(|| intent.slots.iter().find(|s| s.entity.get_ref() == entity.as_str()).map(|s| s.ask.clone()))
-        .unwrap_or_else(|| format!("Could you give me the {}?", entity.as_str().replace('_', " ")));
-    state.pending = Some(Pending { intent: intent.id.get_ref().clone(), entity });
-    Outcome {
-        reply: Reply { text: ask, intent: Some(intent.id.get_ref().clone()), ..Reply::default() },
-        effects: Vec::new(),
-    }
+        .or_else(|| {
+            intent
+                .slots
+                .iter()
+                .find(|s| s.entity.get_ref() == entity.as_str())
+                .map(|s| s.ask.clone())
+        })
+        .unwrap_or_else(|| {
+            format!(
+                "Could you give me the {}?",
+                entity.as_str().replace('_', " ")
+            )
+        });
+    state.pending = Some(Pending {
+        intent: intent.id.get_ref().clone(),
+        entity,
+    });
+    Outcome::from(Reply {
+        text: ask,
+        intent: Some(intent.id.get_ref().clone()),
+        ..Reply::default()
+    })
 }
 
 /// A plain intent's reply: slots from the message or memory, then the template.
-pub(crate) fn intent_reply(state: &mut DialogState, turn: &Turn<'_>, intent: &IntentDef) -> Outcome {
+pub(crate) fn intent_reply(
+    state: &mut DialogState,
+    turn: &Turn<'_>,
+    intent: &IntentDef,
+) -> Outcome {
     let mut vars: Vars<'_> = Vec::new();
     for slot in &intent.slots {
-        let Some(kind) = EntityKind::from_name(slot.entity.get_ref()) else { continue };
+        let Some(kind) = EntityKind::from_name(slot.entity.get_ref()) else {
+            continue;
+        };
         let from_message = turn.parse.extraction.first(kind).map(|e| e.value.clone());
-        let value = if slot.remember { from_message.or_else(|| state.memory.get(kind).cloned()) } else { from_message };
+        let value = if slot.remember {
+            from_message.or_else(|| state.memory.get(kind).cloned())
+        } else {
+            from_message
+        };
         match value {
             Some(v) => vars.push((slot_name(kind), v)),
             None => return ask(state, intent, kind, Some(&slot.ask)),
         }
     }
-    for kind in [EntityKind::ReceiptNumber, EntityKind::ANumber, EntityKind::AccountNumber, EntityKind::FormNumber] {
+    for kind in [
+        EntityKind::ReceiptNumber,
+        EntityKind::ANumber,
+        EntityKind::AccountNumber,
+        EntityKind::FormNumber,
+    ] {
         if let Some(v) = state.memory.get(kind)
             && !vars.iter().any(|(n, _)| *n == slot_name(kind))
         {
             vars.push((slot_name(kind), v.clone()));
         }
     }
-    Outcome {
-        reply: Reply {
-            text: fill(pick(intent, state.turns), &vars),
-            intent: Some(intent.id.get_ref().clone()),
-            quick_replies: intent.quick_replies.clone(),
-            links: intent.links.clone(),
-            ..Reply::default()
-        },
-        effects: Vec::new(),
-    }
+    Outcome::from(Reply {
+        text: fill(pick(intent, state.turns), &vars),
+        intent: Some(intent.id.get_ref().clone()),
+        quick_replies: intent.quick_replies.clone(),
+        links: intent.links.clone(),
+        ..Reply::default()
+    })
 }
 
 fn slot_name(kind: EntityKind) -> &'static str {
@@ -103,7 +139,10 @@ mod tests {
     #[test]
     fn fills_known_placeholders_and_keeps_others() {
         let vars = vec![("form", "I-130".to_string())];
-        assert_eq!(fill("Your {form} is {status}.", &vars), "Your I-130 is {status}.");
+        assert_eq!(
+            fill("Your {form} is {status}.", &vars),
+            "Your I-130 is {status}."
+        );
         assert_eq!(fill("{ {form}", &vars), "{ I-130");
     }
 }

@@ -39,7 +39,12 @@ const CASE_VARS: &[&str] = &[
 ];
 
 /// Placeholders every template may use.
-pub const GLOBAL_VARS: &[&str] = &["receipt_number", "a_number", "account_number", "form_number"];
+pub const GLOBAL_VARS: &[&str] = &[
+    "receipt_number",
+    "a_number",
+    "account_number",
+    "form_number",
+];
 
 /// How serious a [`Diagnostic`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -71,7 +76,14 @@ impl fmt::Display for Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        write!(f, "{}:{}:{}: {level}: {}", self.path.display(), self.line, self.col, self.message)
+        write!(
+            f,
+            "{}:{}:{}: {level}: {}",
+            self.path.display(),
+            self.line,
+            self.col,
+            self.message
+        )
     }
 }
 
@@ -226,11 +238,16 @@ pub fn line_col(text: &str, at: usize) -> (usize, usize) {
 
 impl Content {
     /// Reads and parses both folders. Returns the content with its warnings, or every error.
-    pub fn load(intents: &Path, knowledge: &Path) -> Result<(Content, Vec<Diagnostic>), Vec<Diagnostic>> {
+    pub fn load(
+        intents: &Path,
+        knowledge: &Path,
+    ) -> Result<(Content, Vec<Diagnostic>), Vec<Diagnostic>> {
         let mut content = Content::default();
         let mut diags = Vec::new();
         for path in list_files(intents, "toml", &mut diags) {
-            let Some(text) = read(&path, &mut diags) else { continue };
+            let Some(text) = read(&path, &mut diags) else {
+                continue;
+            };
             if path.file_name().is_some_and(|n| n == "synonyms.toml") {
                 match toml::from_str::<SynonymFile>(&text) {
                     Ok(file) => content.synonyms.extend(file.synonyms),
@@ -240,14 +257,19 @@ impl Content {
                 match toml::from_str::<IntentFile>(&text) {
                     Ok(file) => content
                         .intents
-                        .extend(file.intent.into_iter().map(|def| Intent { def, path: path.clone() })),
+                        .extend(file.intent.into_iter().map(|def| Intent {
+                            def,
+                            path: path.clone(),
+                        })),
                     Err(e) => diags.push(toml_error(&path, &text, 0, &e)),
                 }
             }
             content.sources.insert(path, text);
         }
         for path in list_files(knowledge, "md", &mut diags) {
-            let Some(text) = read(&path, &mut diags) else { continue };
+            let Some(text) = read(&path, &mut diags) else {
+                continue;
+            };
             match parse_article(&path, &text) {
                 Ok(article) => content.articles.push(article),
                 Err(d) => diags.push(d),
@@ -263,9 +285,24 @@ impl Content {
     }
 
     /// A diagnostic at byte `span_start` of `path`.
-    pub fn diag_at(&self, path: &Path, span_start: usize, severity: Severity, message: String) -> Diagnostic {
-        let (line, col) = self.sources.get(path).map_or((1, 1), |text| line_col(text, span_start));
-        Diagnostic { path: path.to_path_buf(), line, col, severity, message }
+    pub fn diag_at(
+        &self,
+        path: &Path,
+        span_start: usize,
+        severity: Severity,
+        message: String,
+    ) -> Diagnostic {
+        let (line, col) = self
+            .sources
+            .get(path)
+            .map_or((1, 1), |text| line_col(text, span_start));
+        Diagnostic {
+            path: path.to_path_buf(),
+            line,
+            col,
+            severity,
+            message,
+        }
     }
 
     /// Checks what the serde models cannot: ids, placeholders, regexes, references.
@@ -274,14 +311,23 @@ impl Content {
         let mut ids: HashMap<String, (PathBuf, usize)> = HashMap::new();
         let mut claim_id = |id: &Spanned<String>, path: &Path, diags: &mut Vec<Diagnostic>| {
             if id.get_ref().trim().is_empty() {
-                diags.push(self.diag_at(path, id.span().start, Severity::Error, "the id is empty".into()));
+                diags.push(self.diag_at(
+                    path,
+                    id.span().start,
+                    Severity::Error,
+                    "the id is empty".into(),
+                ));
             } else if let Some((other, at)) = ids.get(id.get_ref()) {
                 let (line, _) = self.sources.get(other).map_or((0, 0), |t| line_col(t, *at));
                 diags.push(self.diag_at(
                     path,
                     id.span().start,
                     Severity::Error,
-                    format!("duplicate id `{}` (also at {}:{line})", id.get_ref(), other.display()),
+                    format!(
+                        "duplicate id `{}` (also at {}:{line})",
+                        id.get_ref(),
+                        other.display()
+                    ),
                 ));
             } else {
                 ids.insert(id.get_ref().clone(), (path.to_path_buf(), id.span().start));
@@ -293,7 +339,11 @@ impl Content {
         for article in &self.articles {
             claim_id(&article.meta.id, &article.path, &mut diags);
         }
-        let intent_ids: Vec<&str> = self.intents.iter().map(|i| i.def.id.get_ref().as_str()).collect();
+        let intent_ids: Vec<&str> = self
+            .intents
+            .iter()
+            .map(|i| i.def.id.get_ref().as_str())
+            .collect();
         for intent in &self.intents {
             diags.extend(self.validate_intent(intent, &intent_ids));
         }
@@ -309,9 +359,17 @@ impl Content {
         let path = &intent.path;
         let at = def.id.span().start;
         let mut diags = Vec::new();
-        let mut err = |span: usize, message: String| diags.push(self.diag_at(path, span, Severity::Error, message));
+        let mut err = |span: usize, message: String| {
+            diags.push(self.diag_at(path, span, Severity::Error, message))
+        };
         if def.examples.is_empty() && def.patterns.is_empty() && def.keywords.is_empty() {
-            err(at, format!("intent `{}` has no examples, patterns or keywords, so nothing can match it", def.id.get_ref()));
+            err(
+                at,
+                format!(
+                    "intent `{}` has no examples, patterns or keywords, so nothing can match it",
+                    def.id.get_ref()
+                ),
+            );
         }
         let action_vars: &[&str] = match &def.action {
             None => &[],
@@ -319,17 +377,33 @@ impl Content {
                 Some((_, vars)) => vars,
                 None => {
                     let names: Vec<&str> = ACTIONS.iter().map(|(n, _)| *n).collect();
-                    err(action.span().start, format!("unknown action `{}`; known actions: {}", action.get_ref(), names.join(", ")));
+                    err(
+                        action.span().start,
+                        format!(
+                            "unknown action `{}`; known actions: {}",
+                            action.get_ref(),
+                            names.join(", ")
+                        ),
+                    );
                     &[]
                 }
             },
         };
         if def.responses.is_empty() && def.action.is_none() {
-            err(at, format!("intent `{}` has no responses", def.id.get_ref()));
+            err(
+                at,
+                format!("intent `{}` has no responses", def.id.get_ref()),
+            );
         }
         for slot in &def.slots {
             if super::extract::EntityKind::from_name(slot.entity.get_ref()).is_none() {
-                err(slot.entity.span().start, format!("unknown entity `{}` in slot; use one of receipt_number, a_number, account_number, form_number, phone, email", slot.entity.get_ref()));
+                err(
+                    slot.entity.span().start,
+                    format!(
+                        "unknown entity `{}` in slot; use one of receipt_number, a_number, account_number, form_number, phone, email",
+                        slot.entity.get_ref()
+                    ),
+                );
             }
         }
         for response in &def.responses {
@@ -338,29 +412,49 @@ impl Content {
                     || action_vars.contains(&name)
                     || def.slots.iter().any(|s| s.entity.get_ref() == name);
                 if !filled {
-                    err(response.span().start, format!("placeholder `{{{name}}}` is not filled by any slot or by the intent's action"));
+                    err(
+                        response.span().start,
+                        format!(
+                            "placeholder `{{{name}}}` is not filled by any slot or by the intent's action"
+                        ),
+                    );
                 }
             }
         }
         for pattern in &def.patterns {
             if let Err(e) = regex::Regex::new(pattern.get_ref()) {
-                let first = e.to_string().lines().last().unwrap_or_default().trim().to_string();
+                let first = e
+                    .to_string()
+                    .lines()
+                    .last()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string();
                 err(pattern.span().start, format!("invalid regex: {first}"));
             }
         }
         for (phrase, weight) in &def.keywords {
             if !(0.0..=1.0).contains(weight) {
-                err(at, format!("keyword `{phrase}` has weight {weight}; weights go from 0 to 1"));
+                err(
+                    at,
+                    format!("keyword `{phrase}` has weight {weight}; weights go from 0 to 1"),
+                );
             }
         }
         for after in &def.after {
             if !intent_ids.contains(&after.as_str()) {
-                err(at, format!("`after` names `{after}`, which is not an intent id"));
+                err(
+                    at,
+                    format!("`after` names `{after}`, which is not an intent id"),
+                );
             }
         }
         for link in &def.links {
             if !(link.url.starts_with("https://") || link.url.starts_with("http://")) {
-                err(at, format!("link `{}` needs an absolute http(s) URL", link.title));
+                err(
+                    at,
+                    format!("link `{}` needs an absolute http(s) URL", link.title),
+                );
             }
         }
         diags
@@ -371,18 +465,38 @@ impl Content {
         let mut diags = Vec::new();
         let at = meta.id.span().start;
         if meta.question.get_ref().trim().is_empty() {
-            diags.push(self.diag_at(&article.path, meta.question.span().start, Severity::Error, "the question is empty".into()));
+            diags.push(self.diag_at(
+                &article.path,
+                meta.question.span().start,
+                Severity::Error,
+                "the question is empty".into(),
+            ));
         }
         if article.body.trim().is_empty() {
-            diags.push(self.diag_at(&article.path, self.sources.get(&article.path).map_or(0, |t| t.len()), Severity::Error, "the article has no answer text after the front matter".into()));
+            diags.push(self.diag_at(
+                &article.path,
+                self.sources.get(&article.path).map_or(0, |t| t.len()),
+                Severity::Error,
+                "the article has no answer text after the front matter".into(),
+            ));
         }
         let words = article.body.split_whitespace().count();
         if words > 150 {
-            diags.push(self.diag_at(&article.path, at, Severity::Warning, format!("the answer has {words} words; keep answers under about 120 words")));
+            diags.push(self.diag_at(
+                &article.path,
+                at,
+                Severity::Warning,
+                format!("the answer has {words} words; keep answers under about 120 words"),
+            ));
         }
         for link in &meta.links {
             if !(link.url.starts_with("https://") || link.url.starts_with("http://")) {
-                diags.push(self.diag_at(&article.path, at, Severity::Error, format!("link `{}` needs an absolute http(s) URL", link.title)));
+                diags.push(self.diag_at(
+                    &article.path,
+                    at,
+                    Severity::Error,
+                    format!("link `{}` needs an absolute http(s) URL", link.title),
+                ));
             }
         }
         diags
@@ -414,7 +528,10 @@ impl Content {
     /// Every example, question and alternative, with its owner's id and file.
     pub fn utterances(&self) -> impl Iterator<Item = (&str, &Path, &Spanned<String>)> {
         let intents = self.intents.iter().flat_map(|i| {
-            i.def.examples.iter().map(move |e| (i.def.id.get_ref().as_str(), i.path.as_path(), e))
+            i.def
+                .examples
+                .iter()
+                .map(move |e| (i.def.id.get_ref().as_str(), i.path.as_path(), e))
         });
         let articles = self.articles.iter().flat_map(|a| {
             std::iter::once(&a.meta.question)
@@ -427,10 +544,16 @@ impl Content {
     /// Every test utterance, with its expected id and file.
     pub fn test_utterances(&self) -> impl Iterator<Item = (&str, &Path, &Spanned<String>)> {
         let intents = self.intents.iter().flat_map(|i| {
-            i.def.tests.iter().map(move |e| (i.def.id.get_ref().as_str(), i.path.as_path(), e))
+            i.def
+                .tests
+                .iter()
+                .map(move |e| (i.def.id.get_ref().as_str(), i.path.as_path(), e))
         });
         let articles = self.articles.iter().flat_map(|a| {
-            a.meta.tests.iter().map(move |q| (a.meta.id.get_ref().as_str(), a.path.as_path(), q))
+            a.meta
+                .tests
+                .iter()
+                .map(move |q| (a.meta.id.get_ref().as_str(), a.path.as_path(), q))
         });
         intents.chain(articles)
     }
@@ -446,7 +569,8 @@ pub fn placeholders(template: &str) -> impl Iterator<Item = &str> {
     template.split('{').skip(1).filter_map(|rest| {
         let end = rest.find('}')?;
         let name = &rest[..end];
-        (!name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')).then_some(name)
+        (!name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+            .then_some(name)
     })
 }
 
@@ -467,7 +591,11 @@ fn list_files(dir: &Path, ext: &str, diags: &mut Vec<Diagnostic>) -> Vec<PathBuf
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == ext))
-        .filter(|p| !p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.')))
+        .filter(|p| {
+            !p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with('.'))
+        })
         .collect();
     files.sort();
     files
@@ -493,7 +621,13 @@ fn read(path: &Path, diags: &mut Vec<Diagnostic>) -> Option<String> {
 fn toml_error(path: &Path, text: &str, offset: usize, e: &toml::de::Error) -> Diagnostic {
     let at = offset + e.span().map_or(0, |s| s.start);
     let (line, col) = line_col(text, at);
-    Diagnostic { path: path.to_path_buf(), line, col, severity: Severity::Error, message: explain_toml_error(e.message()) }
+    Diagnostic {
+        path: path.to_path_buf(),
+        line,
+        col,
+        severity: Severity::Error,
+        message: explain_toml_error(e.message()),
+    }
 }
 
 /// Rewrites serde's "unknown field" message into one that suggests the closest known key.
@@ -520,30 +654,54 @@ fn explain_toml_error(message: &str) -> String {
 /// Parses the text of one intent file (`path` is only used in the diagnostic). The checks
 /// that span files (ids, placeholders, regexes) run in [`Content::load`].
 pub fn parse_intent_file(path: &Path, text: &str) -> Result<Vec<IntentDef>, Diagnostic> {
-    toml::from_str::<IntentFile>(text).map(|file| file.intent).map_err(|e| toml_error(path, text, 0, &e))
+    toml::from_str::<IntentFile>(text)
+        .map(|file| file.intent)
+        .map_err(|e| toml_error(path, text, 0, &e))
 }
 
 /// Splits an article into front matter and body and parses the front matter.
 pub fn parse_article(path: &Path, text: &str) -> Result<Article, Diagnostic> {
     let fail = |at: usize, message: String| {
         let (line, col) = line_col(text, at);
-        Diagnostic { path: path.to_path_buf(), line, col, severity: Severity::Error, message }
+        Diagnostic {
+            path: path.to_path_buf(),
+            line,
+            col,
+            severity: Severity::Error,
+            message,
+        }
     };
     let body_start = text.strip_prefix('\u{feff}').map_or(0, |_| 3);
     let rest = &text[body_start..];
-    let Some(after_open) = rest.strip_prefix("+++\n").or_else(|| rest.strip_prefix("+++\r\n")) else {
-        return Err(fail(0, "an article must start with a `+++` line, then its TOML front matter, then `+++`".into()));
+    let Some(after_open) = rest
+        .strip_prefix("+++\n")
+        .or_else(|| rest.strip_prefix("+++\r\n"))
+    else {
+        return Err(fail(
+            0,
+            "an article must start with a `+++` line, then its TOML front matter, then `+++`"
+                .into(),
+        ));
     };
     let fm_start = text.len() - after_open.len();
     let Some(close) = find_closing_fence(after_open) else {
-        return Err(fail(0, "the front matter is not closed: add a line with `+++` after it".into()));
+        return Err(fail(
+            0,
+            "the front matter is not closed: add a line with `+++` after it".into(),
+        ));
     };
     let front = &after_open[..close];
-    let body = after_open[close..].trim_start_matches("+++").trim_start_matches(['\r', '\n']);
+    let body = after_open[close..]
+        .trim_start_matches("+++")
+        .trim_start_matches(['\r', '\n']);
     match toml::from_str::<ArticleMeta>(front) {
         Ok(mut meta) => {
             shift_spans(&mut meta, fm_start);
-            Ok(Article { meta, body: body.trim().to_string(), path: path.to_path_buf() })
+            Ok(Article {
+                meta,
+                body: body.trim().to_string(),
+                path: path.to_path_buf(),
+            })
         }
         Err(e) => Err(toml_error(path, text, fm_start, &e)),
     }

@@ -10,6 +10,7 @@
 
 pub mod content;
 pub mod extract;
+pub mod fxhash;
 pub mod mask;
 pub mod matcher;
 pub mod normalize;
@@ -42,7 +43,10 @@ pub struct Parse {
 impl Nlu {
     /// Loads and compiles the content folders. Errors are returned as diagnostics with
     /// `path:line:col`; warnings do not stop loading.
-    pub fn load(intents: &Path, knowledge: &Path) -> Result<(Nlu, Vec<Diagnostic>), Vec<Diagnostic>> {
+    pub fn load(
+        intents: &Path,
+        knowledge: &Path,
+    ) -> Result<(Nlu, Vec<Diagnostic>), Vec<Diagnostic>> {
         let (content, warnings) = Content::load(intents, knowledge)?;
         Ok((Nlu::compile(content), warnings))
     }
@@ -57,6 +61,9 @@ impl Nlu {
     pub fn parse(&self, text: &str, previous: Option<&str>) -> Parse {
         let extraction = extract::extract(text);
         let candidates = self.matcher.rank(text, &extraction, previous);
-        Parse { extraction, candidates }
+        Parse {
+            extraction,
+            candidates,
+        }
     }
 }

@@ -1,11 +1,211 @@
-//! The admin API: `PUT`/`GET`/`DELETE /api/cases/{receipt_number}`, enabled only when an
-//! admin token is configured. (Filled in by the case-store work.)
+//! The admin API: `PUT`/`GET`/`DELETE /api/cases/{receipt_number}` and
+//! `POST /api/cases/import` (JSON Lines), enabled only when an admin token is configured.
+//!
+//! Every call needs `Authorization: Bearer <token>`; the token is compared in constant
+//! time. Writes answer only once they are durable, and go through the store, so sessions
+//! following a case are notified.
 
+use axum::Json;
 use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{post, put};
+use serde_json::{Value, json};
 
 use super::AppState;
+use crate::store::{self, InvalidRecord};
+
+/// Largest body of a single-record call.
+pub const MAX_RECORD_BYTES: usize = 64 * 1024;
+/// Largest body of a bulk import call.
+pub const MAX_IMPORT_BYTES: usize = 32 * 1024 * 1024;
 
 /// Routes under `/api`.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route(
+            "/api/cases/{receipt_number}",
+            put(put_case)
+                .get(get_case)
+                .delete(delete_case)
+                .layer(DefaultBodyLimit::max(MAX_RECORD_BYTES)),
+        )
+        .route(
+            "/api/cases/import",
+            post(import_cases).layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)),
+        )
+}
+
+/// A JSON error answer: `{"error": "...", "field": "..."}`.
+fn error(status: StatusCode, message: impl Into<String>, field: Option<&str>) -> Response {
+    let mut body = json!({ "error": message.into() });
+    if let Some(field) = field.filter(|f| !f.is_empty()) {
+        body["field"] = Value::String(field.to_string());
+    }
+    (status, Json(body)).into_response()
+}
+
+fn invalid(e: InvalidRecord) -> Response {
+    error(StatusCode::BAD_REQUEST, e.reason, Some(&e.field))
+}
+
+fn store_failure(e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "admin API write failed");
+    error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        format!("the case store failed: {e}"),
+        None,
+    )
+}
+
+/// Proof that the request carries the admin token. Rejects with 404 when the admin API is
+/// off and 401 when the token is missing or wrong.
+pub struct Admin;
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Some(expected) = state
+            .config()
+            .admin_token
+            .as_deref()
+            .filter(|t| !t.is_empty())
+        else {
+            return Err(error(StatusCode::NOT_FOUND, "not found", None));
+        };
+        let given = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim());
+        match given {
+            Some(token) if constant_time_eq(token.as_bytes(), expected.as_bytes()) => Ok(Admin),
+            _ => {
+                let mut response = error(
+                    StatusCode::UNAUTHORIZED,
+                    "this call needs the admin token: send `Authorization: Bearer <token>`",
+                    None,
+                );
+                response.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    header::HeaderValue::from_static("Bearer"),
+                );
+                Err(response)
+            }
+        }
+    }
+}
+
+/// Compares two byte strings in time that depends only on their lengths.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    let mut diff = a.len() ^ b.len();
+    for (i, &x) in a.iter().enumerate() {
+        diff |= usize::from(x ^ b.get(i).copied().unwrap_or(!x));
+    }
+    diff == 0
+}
+
+/// The 400 response for a malformed receipt number in the path, if it is malformed.
+fn path_receipt(rn: &str) -> Option<Response> {
+    store::check_receipt_number(rn)
+        .err()
+        .map(|reason| error(StatusCode::BAD_REQUEST, reason, Some("receipt_number")))
+}
+
+async fn put_case(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(rn): Path<String>,
+    body: Bytes,
+) -> Response {
+    if let Some(r) = path_receipt(&rn) {
+        return r;
+    }
+    let mut value: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("malformed JSON: {e}"),
+                None,
+            );
+        }
+    };
+    if let Some(object) = value.as_object_mut() {
+        match object.get("receipt_number") {
+            None => {
+                object.insert("receipt_number".into(), Value::String(rn.clone()));
+            }
+            Some(Value::String(given)) if *given == rn => {}
+            Some(given) => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    format!("`receipt_number` {given} in the body does not match {rn} in the path"),
+                    Some("receipt_number"),
+                );
+            }
+        }
+    }
+    let record = match store::record_from_value(value) {
+        Ok(r) => r,
+        Err(e) => return invalid(e),
+    };
+    match state.store().upsert_returning(record).await {
+        Ok((outcome, stored)) => {
+            Json(json!({ "result": outcome.as_str(), "case": stored })).into_response()
+        }
+        Err(e) => store_failure(e),
+    }
+}
+
+async fn get_case(_: Admin, State(state): State<AppState>, Path(rn): Path<String>) -> Response {
+    if let Some(r) = path_receipt(&rn) {
+        return r;
+    }
+    match state.store().get(&rn) {
+        Ok(Some(record)) => Json(record).into_response(),
+        Ok(None) => error(StatusCode::NOT_FOUND, format!("no case {rn}"), None),
+        Err(e) => store_failure(e),
+    }
+}
+
+async fn delete_case(_: Admin, State(state): State<AppState>, Path(rn): Path<String>) -> Response {
+    if let Some(r) = path_receipt(&rn) {
+        return r;
+    }
+    match state.store().delete(&rn).await {
+        Ok(true) => StatusCode::NO_CONTENT.into_response(),
+        Ok(false) => error(StatusCode::NOT_FOUND, format!("no case {rn}"), None),
+        Err(e) => store_failure(e),
+    }
+}
+
+async fn import_cases(_: Admin, State(state): State<AppState>, body: Bytes) -> Response {
+    match store::import::import_bytes(state.store(), &body).await {
+        Ok(report) => Json(report).into_response(),
+        Err(store::import::ImportError::Store(e)) => store_failure(e),
+        Err(e) => error(StatusCode::BAD_REQUEST, e.to_string(), None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::constant_time_eq;
+
+    #[test]
+    fn tokens_match_only_when_identical() {
+        assert!(constant_time_eq(b"s3cret", b"s3cret"));
+        assert!(!constant_time_eq(b"s3cret", b"s3cres"));
+        assert!(!constant_time_eq(b"s3cret", b"s3cret2"));
+        assert!(!constant_time_eq(b"", b"x"));
+    }
 }

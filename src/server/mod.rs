@@ -3,12 +3,13 @@
 //! server on port 0 and stop it at will.
 
 pub mod admin;
+pub mod lookups;
 pub mod protocol;
 pub mod rate;
 pub mod session;
 pub mod sessions;
-pub mod widget;
 mod upgrade;
+pub mod widget;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -43,16 +44,24 @@ struct Inner {
     shutdown: CancellationToken,
     tracker: TaskTracker,
     connections: upgrade::ConnectionLimiter,
+    lookups: lookups::AddressLookups,
     ready: AtomicBool,
 }
 
 impl AppState {
     /// State for a server with this configuration, compiled content and open store.
     pub fn new(config: ServeConfig, nlu: Nlu, store: CaseStore) -> Self {
-        let sessions = SessionRegistry::new(config.limits.session_ttl(), config.limits.max_sessions);
-        let connections =
-            upgrade::ConnectionLimiter::new(config.limits.max_connections, config.limits.max_connections_per_ip);
+        let sessions =
+            SessionRegistry::new(config.limits.session_ttl(), config.limits.max_sessions);
+        let connections = upgrade::ConnectionLimiter::new(
+            config.limits.max_connections,
+            config.limits.max_connections_per_ip,
+        );
         let dialog = DialogOptions::from_limits(&config.limits);
+        let lookups = lookups::AddressLookups::new(
+            config.limits.lookups_per_address,
+            crate::dialog::LOOKUP_WINDOW,
+        );
         AppState(Arc::new(Inner {
             config,
             nlu: ArcSwap::from_pointee(nlu),
@@ -62,6 +71,7 @@ impl AppState {
             shutdown: CancellationToken::new(),
             tracker: TaskTracker::new(),
             connections,
+            lookups,
             ready: AtomicBool::new(false),
         }))
     }
@@ -96,6 +106,11 @@ impl AppState {
         &self.0.dialog
     }
 
+    /// The per-address look-up limit.
+    pub fn lookups(&self) -> &lookups::AddressLookups {
+        &self.0.lookups
+    }
+
     /// Cancelled when the server shuts down.
     pub fn shutdown_token(&self) -> CancellationToken {
         self.0.shutdown.clone()
@@ -128,7 +143,9 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> (StatusCode, &'static str) {
+async fn healthz(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> (StatusCode, &'static str) {
     if state.0.ready.load(Ordering::Acquire) && !state.0.shutdown.is_cancelled() {
         (StatusCode::OK, "ok")
     } else {
@@ -168,7 +185,10 @@ pub async fn run(
         .await?;
     state.0.shutdown.cancel();
     state.0.tracker.close();
-    if tokio::time::timeout(Duration::from_secs(5), state.0.tracker.wait()).await.is_err() {
+    if tokio::time::timeout(Duration::from_secs(5), state.0.tracker.wait())
+        .await
+        .is_err()
+    {
         tracing::warn!("some chats did not close within 5 s");
     }
     background.cancel();
@@ -193,7 +213,10 @@ async fn forward_notifications(state: AppState, stop: CancellationToken) {
                 }
             }
             Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
-                tracing::warn!(missed = n, "notification feed lagged; some case changes were not pushed");
+                tracing::warn!(
+                    missed = n,
+                    "notification feed lagged; some case changes were not pushed"
+                );
             }
             Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
         }
@@ -206,6 +229,7 @@ async fn sweep_sessions(state: AppState, stop: CancellationToken) {
         tokio::select! {
             _ = stop.cancelled() => return,
             _ = every.tick() => {
+                state.lookups().sweep();
                 let dropped = state.sessions().sweep();
                 if dropped > 0 {
                     tracing::debug!(dropped, "expired sessions dropped");

@@ -65,13 +65,19 @@ impl ErrorCode {
             ErrorCode::InvalidJson => "That frame is not valid JSON.",
             ErrorCode::InvalidFrame => "A frame must be a JSON object.",
             ErrorCode::MissingType => "A frame needs a \"type\" field with a string value.",
-            ErrorCode::UnknownType => "Unknown frame type; send {\"type\":\"message\",\"text\":\"...\"}.",
+            ErrorCode::UnknownType => {
+                "Unknown frame type; send {\"type\":\"message\",\"text\":\"...\"}."
+            }
             ErrorCode::MissingText => "A message frame needs a \"text\" field.",
             ErrorCode::InvalidText => "The \"text\" field must be a string.",
             ErrorCode::EmptyText => "The message is empty; type a question.",
             ErrorCode::TextTooLong => "That message is too long; please shorten it.",
-            ErrorCode::InvalidId => "The \"id\" field must be a string or number of at most 128 characters.",
-            ErrorCode::BinaryNotSupported => "Binary frames are not supported; send JSON text frames.",
+            ErrorCode::InvalidId => {
+                "The \"id\" field must be a string or number of at most 128 characters."
+            }
+            ErrorCode::BinaryNotSupported => {
+                "Binary frames are not supported; send JSON text frames."
+            }
             ErrorCode::RateLimited => "You are sending messages too fast; please wait a moment.",
             ErrorCode::Internal => "Something went wrong on our side; please try again.",
         }
@@ -114,9 +120,19 @@ pub fn parse_client_frame(raw: &str, max_text_chars: usize) -> Result<ClientFram
         None | Some(Value::Null) => None,
         Some(Value::String(s)) if s.chars().count() <= MAX_ID_CHARS => Some(Value::String(s)),
         Some(Value::Number(n)) => Some(Value::Number(n)),
-        Some(_) => return Err(FrameError { code: ErrorCode::InvalidId, id: None }),
+        Some(_) => {
+            return Err(FrameError {
+                code: ErrorCode::InvalidId,
+                id: None,
+            });
+        }
     };
-    let fail = |code| Err(FrameError { code, id: id.clone() });
+    let fail = |code| {
+        Err(FrameError {
+            code,
+            id: id.clone(),
+        })
+    };
     match frame.kind.as_ref() {
         "message" => {
             let Some(text) = frame.text else {
@@ -128,7 +144,11 @@ pub fn parse_client_frame(raw: &str, max_text_chars: usize) -> Result<ClientFram
             if text.len() > max_text_chars && text.chars().count() > max_text_chars {
                 return fail(ErrorCode::TextTooLong);
             }
-            Ok(ClientFrame::Message { text, id, debug: frame.debug })
+            Ok(ClientFrame::Message {
+                text,
+                id,
+                debug: frame.debug,
+            })
         }
         "ping" => Ok(ClientFrame::Ping { id }),
         _ => fail(ErrorCode::UnknownType),
@@ -138,10 +158,18 @@ pub fn parse_client_frame(raw: &str, max_text_chars: usize) -> Result<ClientFram
 fn diagnose(raw: &str) -> FrameError {
     let value: Value = match serde_json::from_str(raw) {
         Ok(v) => v,
-        Err(_) => return FrameError { code: ErrorCode::InvalidJson, id: None },
+        Err(_) => {
+            return FrameError {
+                code: ErrorCode::InvalidJson,
+                id: None,
+            };
+        }
     };
     let Value::Object(map) = value else {
-        return FrameError { code: ErrorCode::InvalidFrame, id: None };
+        return FrameError {
+            code: ErrorCode::InvalidFrame,
+            id: None,
+        };
     };
     let id = match map.get("id") {
         Some(v @ (Value::String(_) | Value::Number(_))) => Some(v.clone()),
@@ -281,7 +309,11 @@ pub enum ServerFrame {
 impl ServerFrame {
     /// An error frame for `code`.
     pub fn error(code: ErrorCode, reply_to: Option<Value>) -> Self {
-        ServerFrame::Error { code, message: code.message().to_string(), reply_to }
+        ServerFrame::Error {
+            code,
+            message: code.message().to_string(),
+            reply_to,
+        }
     }
 
     /// The frame as JSON text.
@@ -303,7 +335,11 @@ mod tests {
         let frame = parse_client_frame(r#"{"type":"message","text":"hi","id":"a1"}"#, 100).unwrap();
         assert_eq!(
             frame,
-            ClientFrame::Message { text: "hi".into(), id: Some(Value::String("a1".into())), debug: false }
+            ClientFrame::Message {
+                text: "hi".into(),
+                id: Some(Value::String("a1".into())),
+                debug: false
+            }
         );
     }
 
@@ -313,11 +349,23 @@ mod tests {
         assert_eq!(code("[1,2]"), ErrorCode::InvalidFrame);
         assert_eq!(code(r#"{"text":"hi"}"#), ErrorCode::MissingType);
         assert_eq!(code(r#"{"type":5,"text":"hi"}"#), ErrorCode::MissingType);
-        assert_eq!(code(r#"{"type":"shout","text":"hi"}"#), ErrorCode::UnknownType);
+        assert_eq!(
+            code(r#"{"type":"shout","text":"hi"}"#),
+            ErrorCode::UnknownType
+        );
         assert_eq!(code(r#"{"type":"message"}"#), ErrorCode::MissingText);
-        assert_eq!(code(r#"{"type":"message","text":42}"#), ErrorCode::InvalidText);
-        assert_eq!(code(r#"{"type":"message","text":"  \n "}"#), ErrorCode::EmptyText);
-        assert_eq!(code(r#"{"type":"message","text":"hi","id":{"a":1}}"#), ErrorCode::InvalidId);
+        assert_eq!(
+            code(r#"{"type":"message","text":42}"#),
+            ErrorCode::InvalidText
+        );
+        assert_eq!(
+            code(r#"{"type":"message","text":"  \n "}"#),
+            ErrorCode::EmptyText
+        );
+        assert_eq!(
+            code(r#"{"type":"message","text":"hi","id":{"a":1}}"#),
+            ErrorCode::InvalidId
+        );
         let long = format!(r#"{{"type":"message","text":"{}"}}"#, "x".repeat(101));
         assert_eq!(code(&long), ErrorCode::TextTooLong);
     }

@@ -15,13 +15,19 @@ impl TokenBucket {
     /// A full bucket.
     pub fn new(rate: f64, burst: f64) -> Self {
         let burst = burst.max(1.0);
-        TokenBucket { rate: rate.max(0.0), burst, tokens: burst, last: Instant::now() }
+        TokenBucket {
+            rate: rate.max(0.0),
+            burst,
+            tokens: burst,
+            last: Instant::now(),
+        }
     }
 
     /// Takes one token if there is one.
     pub fn take(&mut self) -> bool {
         let now = Instant::now();
-        self.tokens = (self.tokens + now.duration_since(self.last).as_secs_f64() * self.rate).min(self.burst);
+        self.tokens =
+            (self.tokens + now.duration_since(self.last).as_secs_f64() * self.rate).min(self.burst);
         self.last = now;
         if self.tokens >= 1.0 {
             self.tokens -= 1.0;

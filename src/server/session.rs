@@ -9,6 +9,7 @@ use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until, timeout};
 
 use super::AppState;
+use super::lookups::GatedCases;
 use super::protocol::{ClientFrame, ErrorCode, Reply, ServerFrame, parse_client_frame};
 use super::rate::TokenBucket;
 use super::sessions::Outbound;
@@ -31,7 +32,12 @@ enum End {
 }
 
 /// Runs one connection until it closes. `resume` is the token from `/ws?session=`.
-pub async fn run(mut socket: WebSocket, state: AppState, resume: Option<String>) {
+pub async fn run(
+    mut socket: WebSocket,
+    state: AppState,
+    resume: Option<String>,
+    client: std::net::IpAddr,
+) {
     let (tx, mut rx) = mpsc::channel::<Outbound>(16);
     let attached = state.sessions().attach(resume.as_deref(), tx);
     let limits = &state.config().limits;
@@ -40,13 +46,27 @@ pub async fn run(mut socket: WebSocket, state: AppState, resume: Option<String>)
         resumed: attached.resumed,
         resume_failed: resume.is_some() && !attached.resumed,
         protocol: super::protocol::PROTOCOL_VERSION,
-        text: if attached.resumed { "Welcome back!".into() } else { state.greeting() },
-        quick_replies: if attached.resumed { Vec::new() } else { state.starter_questions() },
+        text: if attached.resumed {
+            "Welcome back!".into()
+        } else {
+            state.greeting()
+        },
+        quick_replies: if attached.resumed {
+            Vec::new()
+        } else {
+            state.starter_questions()
+        },
     };
     let send_timeout = Duration::from_secs(limits.send_timeout_secs.max(1));
     let mut ok = send(&mut socket, &welcome, send_timeout).await;
     for missed in attached.missed {
-        ok = ok && send(&mut socket, &ServerFrame::Notification(missed), send_timeout).await;
+        ok = ok
+            && send(
+                &mut socket,
+                &ServerFrame::Notification(missed),
+                send_timeout,
+            )
+            .await;
     }
     let shutdown = state.shutdown_token();
     let ping_every = Duration::from_secs(limits.ping_secs.max(1));
@@ -80,7 +100,7 @@ pub async fn run(mut socket: WebSocket, state: AppState, resume: Option<String>)
                                 ServerFrame::error(ErrorCode::RateLimited, None)
                             } else {
                                 strikes = 0;
-                                handle_text(&state, &attached.token, &attached.dialog, &text)
+                                handle_text(&state, &attached.token, &attached.dialog, client, &text)
                             }
                         }
                         Message::Binary(_) => ServerFrame::error(ErrorCode::BinaryNotSupported, None),
@@ -111,11 +131,18 @@ pub async fn run(mut socket: WebSocket, state: AppState, resume: Option<String>)
         }
     };
     if let End::Close(code, reason) = end {
-        let close = Message::Close(Some(CloseFrame { code, reason: Utf8Bytes::from_static(reason) }));
+        let close = Message::Close(Some(CloseFrame {
+            code,
+            reason: Utf8Bytes::from_static(reason),
+        }));
         // Going away (shutdown, idle) is quick; other closes follow a client that may still
         // be sending, so they wait for its Close.
         let wait = code != CLOSE_GOING_AWAY;
-        let _ = timeout(Duration::from_secs(2), close_handshake(&mut socket, close, wait)).await;
+        let _ = timeout(
+            Duration::from_secs(2),
+            close_handshake(&mut socket, close, wait),
+        )
+        .await;
     }
     state.sessions().detach(&attached.token, attached.conn);
 }
@@ -155,6 +182,7 @@ fn handle_text(
     state: &AppState,
     token: &str,
     dialog: &std::sync::Mutex<dialog::DialogState>,
+    client: std::net::IpAddr,
     raw: &str,
 ) -> ServerFrame {
     let limits = &state.config().limits;
@@ -170,8 +198,15 @@ fn handle_text(
     // A bug in one turn answers `internal` and keeps the chat open; the panic hook logs it
     // with the text masked.
     let turn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let mut dialog = dialog.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        dialog::respond(&mut dialog, &text, &nlu, state.store(), state.dialog_options())
+        let mut dialog = dialog
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let cases = GatedCases {
+            store: state.store(),
+            ip: client,
+            limiter: state.lookups(),
+        };
+        dialog::respond(&mut dialog, &text, &nlu, &cases, state.dialog_options())
     }));
     let Ok(outcome) = turn else {
         return ServerFrame::error(ErrorCode::Internal, id);
@@ -192,8 +227,8 @@ fn handle_text(
     }
     let mut reply: Reply = outcome.reply;
     reply.reply_to = id;
-    if !debug {
-        reply.candidates = None;
+    if debug {
+        reply.candidates = Some(dialog::candidates(&nlu, &outcome.ranked));
     }
     ServerFrame::Reply(reply)
 }
@@ -201,5 +236,8 @@ fn handle_text(
 /// Sends one frame; false when the client is gone or stuck.
 async fn send(socket: &mut WebSocket, frame: &ServerFrame, within: Duration) -> bool {
     let text = frame.to_json();
-    matches!(timeout(within, socket.send(Message::Text(text.into()))).await, Ok(Ok(())))
+    matches!(
+        timeout(within, socket.send(Message::Text(text.into()))).await,
+        Ok(Ok(()))
+    )
 }

@@ -68,7 +68,11 @@ pub struct SessionRegistry {
 impl SessionRegistry {
     /// A registry that keeps detached sessions for `ttl` and at most `max_sessions`.
     pub fn new(ttl: Duration, max_sessions: usize) -> Self {
-        SessionRegistry { inner: Mutex::new(Inner::default()), ttl, max_sessions: max_sessions.max(1) }
+        SessionRegistry {
+            inner: Mutex::new(Inner::default()),
+            ttl,
+            max_sessions: max_sessions.max(1),
+        }
     }
 
     /// Resumes the session `token` if it exists and has not expired; otherwise starts a new
@@ -104,9 +108,20 @@ impl SessionRegistry {
         let dialog = Arc::new(Mutex::new(DialogState::default()));
         inner.sessions.insert(
             token.clone(),
-            Entry { dialog: dialog.clone(), live: Some((conn, sender)), detached_at: Instant::now(), missed: Vec::new() },
+            Entry {
+                dialog: dialog.clone(),
+                live: Some((conn, sender)),
+                detached_at: Instant::now(),
+                missed: Vec::new(),
+            },
         );
-        Attached { token, dialog, resumed: false, missed: Vec::new(), conn }
+        Attached {
+            token,
+            dialog,
+            resumed: false,
+            missed: Vec::new(),
+            conn,
+        }
     }
 
     /// Marks the session as away, unless another connection has taken it over since.
@@ -124,7 +139,11 @@ impl SessionRegistry {
     pub fn follow(&self, token: &str, receipt_number: &str, on: bool) {
         let mut inner = self.inner.lock().expect("registry lock");
         if on {
-            inner.followers.entry(receipt_number.to_string()).or_default().insert(token.to_string());
+            inner
+                .followers
+                .entry(receipt_number.to_string())
+                .or_default()
+                .insert(token.to_string());
         } else if let Some(set) = inner.followers.get_mut(receipt_number) {
             set.remove(token);
             if set.is_empty() {
@@ -143,9 +162,13 @@ impl SessionRegistry {
         let tokens: Vec<String> = tokens.iter().cloned().collect();
         let mut delivered = 0;
         for token in tokens {
-            let Some(entry) = inner.sessions.get_mut(&token) else { continue };
+            let Some(entry) = inner.sessions.get_mut(&token) else {
+                continue;
+            };
             let queued = match &entry.live {
-                Some((_, tx)) => tx.try_send(Outbound::Notification(notification.clone())).is_ok(),
+                Some((_, tx)) => tx
+                    .try_send(Outbound::Notification(notification.clone()))
+                    .is_ok(),
                 None => false,
             };
             if !queued {
@@ -199,7 +222,11 @@ impl SessionRegistry {
 
     fn remove_locked(&self, inner: &mut Inner, token: &str) {
         if let Some(entry) = inner.sessions.remove(token) {
-            let followed = entry.dialog.lock().map(|d| d.subscriptions.clone()).unwrap_or_default();
+            let followed = entry
+                .dialog
+                .lock()
+                .map(|d| d.subscriptions.clone())
+                .unwrap_or_default();
             for rn in followed {
                 if let Some(set) = inner.followers.get_mut(&rn) {
                     set.remove(token);

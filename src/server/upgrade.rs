@@ -31,7 +31,11 @@ pub async fn ws_handler(
         tracing::info!("refused a chat from a foreign origin");
         return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
     }
-    let client = client_ip(&headers, peer, state.config().limits.trusted_proxy_header.as_deref());
+    let client = client_ip(
+        &headers,
+        peer,
+        state.config().limits.trusted_proxy_header.as_deref(),
+    );
     let Some(guard) = state.0.connections.acquire(client) else {
         tracing::info!("refused a chat: connection limit reached");
         return (StatusCode::TOO_MANY_REQUESTS, "too many connections").into_response();
@@ -48,7 +52,7 @@ pub async fn ws_handler(
         .on_upgrade(move |socket| {
             tracker.track_future(async move {
                 let _guard = guard;
-                super::session::run(socket, state, resume).await;
+                super::session::run(socket, state, resume, client).await;
             })
         })
 }
@@ -63,7 +67,10 @@ pub fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
         return false;
     };
     let origin = origin.trim_end_matches('/').to_ascii_lowercase();
-    if allowed.iter().any(|a| a.trim_end_matches('/').eq_ignore_ascii_case(&origin)) {
+    if allowed
+        .iter()
+        .any(|a| a.trim_end_matches('/').eq_ignore_ascii_case(&origin))
+    {
         return true;
     }
     let Some((scheme, authority)) = origin.split_once("://") else {
@@ -78,7 +85,10 @@ pub fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
         return true;
     }
     let host = if authority.starts_with('[') {
-        authority.split_once(']').map_or(authority, |(h, _)| h).trim_start_matches('[')
+        authority
+            .split_once(']')
+            .map_or(authority, |(h, _)| h)
+            .trim_start_matches('[')
     } else {
         authority.split(':').next().unwrap_or(authority)
     };
@@ -118,7 +128,11 @@ pub struct ConnectionGuard {
 impl ConnectionLimiter {
     /// A limiter with these caps.
     pub fn new(max_total: usize, max_per_ip: usize) -> Self {
-        ConnectionLimiter { inner: Arc::default(), max_total, max_per_ip }
+        ConnectionLimiter {
+            inner: Arc::default(),
+            max_total,
+            max_per_ip,
+        }
     }
 
     /// Takes a slot for `ip`, or `None` when a cap is reached.
@@ -130,7 +144,10 @@ impl ConnectionLimiter {
         }
         counts.total += 1;
         counts.per_ip.insert(ip, mine + 1);
-        Some(ConnectionGuard { inner: self.inner.clone(), ip })
+        Some(ConnectionGuard {
+            inner: self.inner.clone(),
+            ip,
+        })
     }
 }
 
@@ -161,18 +178,36 @@ mod tests {
 
     #[test]
     fn allows_own_origin_localhost_and_configured() {
-        assert!(origin_allowed(&headers("https://chat.example.org", "chat.example.org"), &[]));
-        assert!(origin_allowed(&headers("http://localhost:3000", "chat.example.org"), &[]));
+        assert!(origin_allowed(
+            &headers("https://chat.example.org", "chat.example.org"),
+            &[]
+        ));
+        assert!(origin_allowed(
+            &headers("http://localhost:3000", "chat.example.org"),
+            &[]
+        ));
         assert!(origin_allowed(&headers("http://127.0.0.1:9", "x"), &[]));
-        assert!(origin_allowed(&headers("https://uscis.example", "x"), &["https://uscis.example".into()]));
+        assert!(origin_allowed(
+            &headers("https://uscis.example", "x"),
+            &["https://uscis.example".into()]
+        ));
     }
 
     #[test]
     fn refuses_foreign_origins() {
-        assert!(!origin_allowed(&headers("https://evil.example", "chat.example.org"), &[]));
-        assert!(!origin_allowed(&headers("https://chat.example.org.evil.example", "chat.example.org"), &[]));
+        assert!(!origin_allowed(
+            &headers("https://evil.example", "chat.example.org"),
+            &[]
+        ));
+        assert!(!origin_allowed(
+            &headers("https://chat.example.org.evil.example", "chat.example.org"),
+            &[]
+        ));
         assert!(!origin_allowed(&headers("null", "chat.example.org"), &[]));
-        assert!(!origin_allowed(&headers("http://localhost.evil.example", "x"), &[]));
+        assert!(!origin_allowed(
+            &headers("http://localhost.evil.example", "x"),
+            &[]
+        ));
     }
 
     #[test]

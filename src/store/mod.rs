@@ -1,17 +1,27 @@
 //! The case store: case records in an embedded sled database, keyed by canonical receipt
 //! number, with a change feed for notifications.
 //!
-//! The interface is deliberately narrow (get, upsert, delete, iterate, subscribe) so that
-//! another backend could replace sled without touching the dialog code.
+//! The interface is deliberately narrow (get, upsert, upsert_batch, delete, iterate,
+//! subscribe) so that another backend could replace sled without touching the dialog code.
+//! Every write is flushed before the call returns, and changes are published only after
+//! that, so a notification never announces a case that could still be lost.
 
 pub mod import;
 mod record;
 
-pub use record::{CaseRecord, HistoryEntry};
+pub use record::{
+    CaseRecord, HistoryEntry, InvalidRecord, KNOWN_FORMS, check_date, check_receipt_number,
+    parse_record, record_from_value, validate,
+};
 
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use tokio::sync::broadcast;
+
+/// Capacity of the change feed; a bulk import publishes one change per changed case.
+const CHANGE_FEED_CAPACITY: usize = 8192;
 
 /// A change published after a write is durable.
 #[derive(Debug, Clone)]
@@ -29,8 +39,19 @@ pub enum UpsertOutcome {
     Inserted,
     /// The case existed and changed.
     Updated,
-    /// The case existed with exactly this content.
+    /// The case existed with exactly this content; nothing was written.
     Unchanged,
+}
+
+impl UpsertOutcome {
+    /// `inserted`, `updated` or `unchanged`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UpsertOutcome::Inserted => "inserted",
+            UpsertOutcome::Updated => "updated",
+            UpsertOutcome::Unchanged => "unchanged",
+        }
+    }
 }
 
 /// Errors from the store.
@@ -59,12 +80,18 @@ impl std::fmt::Display for StoreError {
 
 impl std::error::Error for StoreError {}
 
+fn db_err(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Db(e.to_string())
+}
+
 /// The case store. Cheap to clone; all clones share one open database.
 #[derive(Clone)]
 pub struct CaseStore {
     db: sled::Db,
     cases: sled::Tree,
     changes: broadcast::Sender<CaseChange>,
+    /// Serializes read-merge-write cycles so concurrent writers cannot lose history.
+    write_lock: Arc<Mutex<()>>,
 }
 
 impl CaseStore {
@@ -75,51 +102,138 @@ impl CaseStore {
             .cache_capacity(64 * 1024 * 1024)
             .open()
             .map_err(|e| open_error(path, e))?;
-        let cases = db.open_tree("cases").map_err(|e| StoreError::Db(e.to_string()))?;
-        let (changes, _) = broadcast::channel(1024);
-        Ok(CaseStore { db, cases, changes })
+        let cases = db.open_tree("cases").map_err(db_err)?;
+        let (changes, _) = broadcast::channel(CHANGE_FEED_CAPACITY);
+        Ok(CaseStore {
+            db,
+            cases,
+            changes,
+            write_lock: Arc::new(Mutex::new(())),
+        })
     }
 
-    /// Reads one case.
+    /// Reads one case by canonical receipt number.
     pub fn get(&self, receipt_number: &str) -> Result<Option<CaseRecord>, StoreError> {
-        match self.cases.get(receipt_number.as_bytes()).map_err(|e| StoreError::Db(e.to_string()))? {
+        match self.cases.get(receipt_number.as_bytes()).map_err(db_err)? {
             None => Ok(None),
-            Some(bytes) => serde_json::from_slice(&bytes)
-                .map(Some)
-                .map_err(|e| StoreError::Corrupt(e.to_string())),
+            Some(bytes) => decode(&bytes).map(Some),
         }
     }
 
     /// Inserts or replaces a case; returns once the write is durable on disk.
+    ///
+    /// When the status changes, an entry for it is appended to the history unless the
+    /// record's own history already ends with it; a record sent without history keeps the
+    /// stored one. Callers validate first (see [`validate`]).
     pub async fn upsert(&self, record: &CaseRecord) -> Result<UpsertOutcome, StoreError> {
-        let bytes = serde_json::to_vec(record).expect("case records serialize");
-        let old = self
-            .cases
-            .insert(record.receipt_number.as_bytes(), bytes.as_slice())
-            .map_err(|e| StoreError::Db(e.to_string()))?;
-        let outcome = match old {
-            None => UpsertOutcome::Inserted,
-            Some(old) if old.as_ref() == bytes.as_slice() => UpsertOutcome::Unchanged,
-            Some(_) => UpsertOutcome::Updated,
+        self.upsert_returning(record.clone())
+            .await
+            .map(|(outcome, _)| outcome)
+    }
+
+    /// Like [`upsert`](Self::upsert), also returning the record as stored (history merged).
+    pub async fn upsert_returning(
+        &self,
+        record: CaseRecord,
+    ) -> Result<(UpsertOutcome, CaseRecord), StoreError> {
+        let (outcome, stored) = {
+            let _guard = self.write_lock.lock().expect("store write lock");
+            let old = self
+                .cases
+                .get(record.receipt_number.as_bytes())
+                .map_err(db_err)?;
+            let planned = plan(old.as_deref(), record)?;
+            if planned.outcome != UpsertOutcome::Unchanged {
+                self.cases
+                    .insert(planned.record.receipt_number.as_bytes(), planned.bytes)
+                    .map_err(db_err)?;
+            }
+            (planned.outcome, planned.record)
         };
-        self.flush().await?;
         if outcome != UpsertOutcome::Unchanged {
-            let _ = self.changes.send(CaseChange {
-                receipt_number: record.receipt_number.clone(),
-                record: Some(record.clone()),
-            });
+            self.flush().await?;
+            self.publish(Some(stored.clone()), &stored.receipt_number);
         }
-        Ok(outcome)
+        Ok((outcome, stored))
+    }
+
+    /// Upserts many cases with one atomic write and one flush; returns each record's
+    /// outcome in order, once everything is durable. A receipt number that appears twice
+    /// is merged in order, as if upserted one after the other.
+    pub async fn upsert_batch(
+        &self,
+        records: Vec<CaseRecord>,
+    ) -> Result<Vec<UpsertOutcome>, StoreError> {
+        if records.is_empty() {
+            return Ok(Vec::new());
+        }
+        let store = self.clone();
+        let (outcomes, changed) = tokio::task::spawn_blocking(move || store.write_batch(records))
+            .await
+            .map_err(|e| StoreError::Db(format!("batch write task failed: {e}")))??;
+        if !changed.is_empty() {
+            self.flush().await?;
+            for record in changed {
+                let rn = record.receipt_number.clone();
+                self.publish(Some(record), &rn);
+            }
+        }
+        Ok(outcomes)
+    }
+
+    fn write_batch(
+        &self,
+        records: Vec<CaseRecord>,
+    ) -> Result<(Vec<UpsertOutcome>, Vec<CaseRecord>), StoreError> {
+        let _guard = self.write_lock.lock().expect("store write lock");
+        let mut outcomes = Vec::with_capacity(records.len());
+        let mut pending: HashMap<String, (Vec<u8>, CaseRecord)> = HashMap::new();
+        let mut order = Vec::new();
+        for record in records {
+            let rn = record.receipt_number.clone();
+            let planned = match pending.get(&rn) {
+                Some((bytes, _)) => {
+                    let mut p = plan(Some(bytes), record)?;
+                    if p.outcome == UpsertOutcome::Inserted {
+                        p.outcome = UpsertOutcome::Updated;
+                    }
+                    p
+                }
+                None => plan(
+                    self.cases.get(rn.as_bytes()).map_err(db_err)?.as_deref(),
+                    record,
+                )?,
+            };
+            outcomes.push(planned.outcome);
+            if planned.outcome != UpsertOutcome::Unchanged {
+                if !pending.contains_key(&rn) {
+                    order.push(rn.clone());
+                }
+                pending.insert(rn, (planned.bytes, planned.record));
+            }
+        }
+        let mut batch = sled::Batch::default();
+        let mut changed = Vec::with_capacity(order.len());
+        for rn in order {
+            let (bytes, record) = pending.remove(&rn).expect("pending write");
+            batch.insert(rn.as_bytes(), bytes);
+            changed.push(record);
+        }
+        self.cases.apply_batch(batch).map_err(db_err)?;
+        Ok((outcomes, changed))
     }
 
     /// Deletes a case; returns whether it existed, once the delete is durable.
     pub async fn delete(&self, receipt_number: &str) -> Result<bool, StoreError> {
-        let old = self.cases.remove(receipt_number.as_bytes()).map_err(|e| StoreError::Db(e.to_string()))?;
-        self.flush().await?;
+        let old = {
+            let _guard = self.write_lock.lock().expect("store write lock");
+            self.cases
+                .remove(receipt_number.as_bytes())
+                .map_err(db_err)?
+        };
         if old.is_some() {
-            let _ = self
-                .changes
-                .send(CaseChange { receipt_number: receipt_number.to_string(), record: None });
+            self.flush().await?;
+            self.publish(None, receipt_number);
         }
         Ok(old.is_some())
     }
@@ -136,20 +250,89 @@ impl CaseStore {
 
     /// Every case, in receipt-number order. Blocking: call from `spawn_blocking` for scans.
     pub fn iter(&self) -> impl Iterator<Item = Result<CaseRecord, StoreError>> + '_ {
-        self.cases.iter().values().map(|v| {
-            let bytes = v.map_err(|e| StoreError::Db(e.to_string()))?;
-            serde_json::from_slice(&bytes).map_err(|e| StoreError::Corrupt(e.to_string()))
-        })
+        self.cases
+            .iter()
+            .values()
+            .map(|v| decode(&v.map_err(db_err)?))
     }
 
-    /// Subscribes to the change feed.
+    /// Subscribes to the change feed. Changes arrive after they are durable.
     pub fn subscribe(&self) -> broadcast::Receiver<CaseChange> {
         self.changes.subscribe()
     }
 
     /// Makes every earlier write durable.
     pub async fn flush(&self) -> Result<(), StoreError> {
-        self.db.flush_async().await.map(|_| ()).map_err(|e| StoreError::Db(e.to_string()))
+        self.db.flush_async().await.map(|_| ()).map_err(db_err)
+    }
+
+    fn publish(&self, record: Option<CaseRecord>, receipt_number: &str) {
+        // No subscriber is not an error: the CLI import runs without a server.
+        let _ = self.changes.send(CaseChange {
+            record,
+            receipt_number: receipt_number.to_string(),
+        });
+    }
+}
+
+fn decode(bytes: &[u8]) -> Result<CaseRecord, StoreError> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+struct Planned {
+    outcome: UpsertOutcome,
+    bytes: Vec<u8>,
+    record: CaseRecord,
+}
+
+/// Decides what writing `record` over the stored bytes `old` does, merging the history.
+fn plan(old: Option<&[u8]>, mut record: CaseRecord) -> Result<Planned, StoreError> {
+    let Some(old_bytes) = old else {
+        extend_history(&mut record);
+        let bytes = serde_json::to_vec(&record).map_err(db_err)?;
+        return Ok(Planned {
+            outcome: UpsertOutcome::Inserted,
+            bytes,
+            record,
+        });
+    };
+    let direct = serde_json::to_vec(&record).map_err(db_err)?;
+    if direct == old_bytes {
+        return Ok(Planned {
+            outcome: UpsertOutcome::Unchanged,
+            bytes: direct,
+            record,
+        });
+    }
+    let previous = decode(old_bytes)?;
+    if record.history.is_empty() {
+        record.history = previous.history;
+    }
+    extend_history(&mut record);
+    let bytes = serde_json::to_vec(&record).map_err(db_err)?;
+    let outcome = if bytes == old_bytes {
+        UpsertOutcome::Unchanged
+    } else {
+        UpsertOutcome::Updated
+    };
+    Ok(Planned {
+        outcome,
+        bytes,
+        record,
+    })
+}
+
+/// Appends the current status to the history unless the history already ends with it.
+fn extend_history(record: &mut CaseRecord) {
+    if record
+        .history
+        .last()
+        .is_none_or(|last| last.status != record.status)
+    {
+        record.history.push(HistoryEntry {
+            date: record.updated.clone(),
+            status: record.status.clone(),
+        });
     }
 }
 

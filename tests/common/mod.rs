@@ -48,18 +48,31 @@ impl TestServer {
     /// Starts a server after letting the test adjust the configuration.
     pub async fn start_with(adjust: impl FnOnce(&mut ServeConfig)) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let mut config = ServeConfig::new(dir.path().join("db"), repo().join("intents"), repo().join("knowledge"));
+        let mut config = ServeConfig::new(
+            dir.path().join("db"),
+            repo().join("intents"),
+            repo().join("knowledge"),
+        );
         adjust(&mut config);
         let store = CaseStore::open(&config.db).expect("open store");
         let (nlu, _) = Nlu::load(&config.intents, &config.knowledge).expect("content loads");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let state = AppState::new(config, nlu, store.clone());
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(run(listener, state.clone(), async move {
             let _ = stopped.await;
         }));
-        TestServer { addr, store, state, dir, stop: Some(stop), task: Some(task) }
+        TestServer {
+            addr,
+            store,
+            state,
+            dir,
+            stop: Some(stop),
+            task: Some(task),
+        }
     }
 
     /// `ws://…/ws`.
@@ -95,7 +108,9 @@ impl TestServer {
 /// A connected chat client.
 pub struct Client {
     /// The socket.
-    pub ws: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    pub ws: tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
     /// The welcome frame.
     pub welcome: Value,
     next_id: u64,
@@ -108,9 +123,16 @@ impl Client {
             .await
             .expect("connect in time")
             .expect("connect");
-        let mut client = Client { ws, welcome: Value::Null, next_id: 0 };
+        let mut client = Client {
+            ws,
+            welcome: Value::Null,
+            next_id: 0,
+        };
         client.welcome = client.recv().await;
-        assert_eq!(client.welcome["type"], "welcome", "first frame is the welcome");
+        assert_eq!(
+            client.welcome["type"], "welcome",
+            "first frame is the welcome"
+        );
         client
     }
 
@@ -121,7 +143,10 @@ impl Client {
 
     /// Sends a raw text frame.
     pub async fn send_raw(&mut self, text: &str) {
-        self.ws.send(Message::text(text.to_string())).await.expect("send");
+        self.ws
+            .send(Message::text(text.to_string()))
+            .await
+            .expect("send");
     }
 
     /// Reads the next JSON text frame (skipping pings), failing the test after [`WAIT`].
@@ -144,7 +169,8 @@ impl Client {
     pub async fn ask(&mut self, text: &str) -> Value {
         self.next_id += 1;
         let id = format!("t{}", self.next_id);
-        self.send_raw(&json!({"type": "message", "text": text, "id": id}).to_string()).await;
+        self.send_raw(&json!({"type": "message", "text": text, "id": id}).to_string())
+            .await;
         loop {
             let frame = self.recv().await;
             if frame["reply_to"] == id.as_str() {
@@ -160,7 +186,10 @@ impl Client {
 pub fn content_copy(dir: &Path) -> (PathBuf, PathBuf) {
     let intents = dir.join("intents");
     let knowledge = dir.join("knowledge");
-    for (from, to) in [(repo().join("intents"), &intents), (repo().join("knowledge"), &knowledge)] {
+    for (from, to) in [
+        (repo().join("intents"), &intents),
+        (repo().join("knowledge"), &knowledge),
+    ] {
         std::fs::create_dir_all(to).unwrap();
         for entry in std::fs::read_dir(from).unwrap() {
             let entry = entry.unwrap();

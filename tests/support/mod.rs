@@ -1,0 +1,189 @@
+//! Helpers for the case-store tests: a plain HTTP/1.1 client for the admin API, content
+//! folders for servers, and a `casebot serve` child process that can be killed.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// The admin token used by the tests.
+pub const TOKEN: &str = "test-admin-token-7f3a";
+
+/// An HTTP answer.
+#[derive(Debug)]
+pub struct Answer {
+    /// Status code.
+    pub status: u16,
+    /// Header block, lower-cased.
+    pub headers: String,
+    /// Body bytes.
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    /// The body as JSON.
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "JSON body expected ({e}): {}",
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+}
+
+/// Sends one request on a fresh connection and reads the whole answer.
+pub async fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: &[u8],
+) -> std::io::Result<Answer> {
+    let mut stream = tokio::net::TcpStream::connect(addr).await?;
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await?;
+    stream.write_all(body).await?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await?;
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or_else(|| std::io::Error::other("no header end"))?;
+    let headers = String::from_utf8_lossy(&raw[..split]).to_lowercase();
+    let status = headers
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| std::io::Error::other("status"))?;
+    let mut body = raw[split + 4..].to_vec();
+    if headers.contains("transfer-encoding: chunked") {
+        body = dechunk(&body);
+    }
+    Ok(Answer {
+        status,
+        headers,
+        body,
+    })
+}
+
+fn dechunk(mut body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(end) = body.windows(2).position(|w| w == b"\r\n") {
+        let size =
+            usize::from_str_radix(std::str::from_utf8(&body[..end]).unwrap().trim(), 16).unwrap();
+        body = &body[end + 2..];
+        if size == 0 {
+            break;
+        }
+        out.extend_from_slice(&body[..size]);
+        body = &body[size + 2..];
+    }
+    out
+}
+
+/// Intent and knowledge folders: the repository's when present, else empty ones (the
+/// store does not depend on the content).
+pub fn content_dirs() -> (PathBuf, PathBuf) {
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    if repo.join("intents").is_dir() && repo.join("knowledge").is_dir() {
+        return (repo.join("intents"), repo.join("knowledge"));
+    }
+    static EMPTY: OnceLock<tempfile::TempDir> = OnceLock::new();
+    let dir = EMPTY.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("intents")).unwrap();
+        std::fs::create_dir(dir.path().join("knowledge")).unwrap();
+        dir
+    });
+    (dir.path().join("intents"), dir.path().join("knowledge"))
+}
+
+/// A JSON case record line.
+pub fn record(rn: &str, form: &str, status: &str, updated: &str) -> String {
+    serde_json::json!({"receipt_number": rn, "form": form, "status": status, "updated": updated})
+        .to_string()
+}
+
+/// `casebot serve` running as a child process on port 0.
+pub struct ChildServer {
+    /// The process.
+    pub child: Child,
+    /// Where it listens.
+    pub addr: SocketAddr,
+}
+
+impl ChildServer {
+    /// Starts `casebot serve` on `db` with the admin token and no seed file, and waits until
+    /// it listens.
+    pub fn start(db: &Path) -> ChildServer {
+        let (intents, knowledge) = content_dirs();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_casebot"))
+            .args([
+                "serve",
+                "--addr",
+                "127.0.0.1:0",
+                "--seed",
+                "",
+                "--watch",
+                "false",
+            ])
+            .arg("--db")
+            .arg(db)
+            .arg("--intents")
+            .arg(intents)
+            .arg("--knowledge")
+            .arg(knowledge)
+            .env("CASEBOT_ADMIN_TOKEN", TOKEN)
+            .env("NO_COLOR", "1")
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start casebot serve");
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut tx = Some(tx);
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(rest) = line.split("open http://").nth(1)
+                    && let Some(tx) = tx.take()
+                {
+                    let _ = tx.send(rest.split('/').next().unwrap_or_default().to_string());
+                }
+            }
+        });
+        let addr = rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the server announces its address");
+        ChildServer {
+            child,
+            addr: addr.parse().expect("a socket address"),
+        }
+    }
+
+    /// Kills the process with SIGKILL (no shutdown code runs) and reaps it.
+    pub fn kill(mut self) {
+        self.child.kill().expect("kill");
+        self.child.wait().expect("reap");
+    }
+}
+
+impl Drop for ChildServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
