@@ -167,7 +167,7 @@ fn mark_a_numbers(text: &str) -> Cow<'_, str> {
         let after = &from[1..];
         let next_is_number = after
             .strip_prefix(' ')
-            .is_some_and(|a| a.len() >= 6 && a[..6].eq_ignore_ascii_case("number"));
+            .is_some_and(|a| a.get(..6).is_some_and(|w| w.eq_ignore_ascii_case("number")));
         let capital = from.starts_with('A');
         let determiner = matches!(
             prev.as_str(),
