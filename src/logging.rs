@@ -15,7 +15,9 @@ const PAYLOAD_LOGGERS: &[&str] = &["tungstenite", "tokio_tungstenite"];
 /// Installs the global subscriber. Logs go to stderr so stdout stays for command output.
 pub fn init(json: bool) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let fmt = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     let registry = tracing_subscriber::registry()
         .with(filter)
         .with(no_payload_logs());
