@@ -25,6 +25,19 @@ trap cleanup EXIT
 
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
+# CPU time (user + system) a process has used, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# measure PORT NAME ROUND: one load run with the server's CPU time per reply.
+measure() {
+    local before after summary replies
+    before=$(cpu_ticks "$SERVER")
+    summary=$(load "$1" --connections "$conns" --duration "$secs")
+    after=$(cpu_ticks "$SERVER")
+    replies=$(grep -o '"replies":[0-9]*' <<<"$summary" | cut -d: -f2)
+    echo "$2 round $3 server_cpu_us_per_reply=$(( (after - before) * 1000000 / $(getconf CLK_TCK) / (replies > 0 ? replies : 1) )) $summary"
+}
+
 wait_port() {
     for _ in $(seq 100); do
         (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
@@ -70,10 +83,10 @@ compare)
     echo "# uptime: $(uptime)"
     for round in $(seq "$rounds"); do
         start_reference
-        echo "reference round $round $(load 9090 --connections "$conns" --duration "$secs")"
+        measure 9090 reference "$round"
         stop_server
         start_casebot
-        echo "casebot   round $round $(load 9091 --connections "$conns" --duration "$secs")"
+        measure 9091 "casebot  " "$round"
         stop_server
     done
     echo "# uptime: $(uptime)"
