@@ -124,3 +124,23 @@ async fn refuses_remote_targets_and_empty_message_files() {
     assert!(!ok);
     assert!(err.contains("no messages"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn says_why_when_no_connection_opens() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("ws://{}/ws", closed.local_addr().unwrap());
+    drop(closed);
+    let (ok, out, err) = load(args(&[
+        "--url",
+        &url,
+        "--connections",
+        "2",
+        "--duration",
+        "1",
+    ]))
+    .await;
+    assert!(!ok, "{out}");
+    assert!(err.contains("cannot connect to"), "{err}");
+    assert!(err.contains("no connection to"), "{err}");
+    assert!(summary(&out)["errors"].as_u64().unwrap() >= 2, "{out}");
+}

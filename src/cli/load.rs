@@ -70,6 +70,15 @@ struct Tally {
     latency: Histogram,
     errors: u64,
     established: u64,
+    /// The first failure, to tell the user why.
+    first_error: Option<String>,
+}
+
+impl Tally {
+    fn fail(&mut self, why: impl FnOnce() -> String) {
+        self.errors += 1;
+        self.first_error.get_or_insert_with(why);
+    }
 }
 
 /// Runs the load; returns the exit code.
@@ -124,8 +133,8 @@ async fn run_checked(args: LoadArgs) -> Result<(), String> {
                     tally.established += 1;
                     Some(ws)
                 }
-                Err(_) => {
-                    tally.errors += 1;
+                Err(e) => {
+                    tally.fail(|| format!("cannot connect to {url}: {e}"));
                     None
                 }
             };
@@ -153,6 +162,9 @@ async fn run_checked(args: LoadArgs) -> Result<(), String> {
         total.latency.merge(&tally.latency);
         total.errors += tally.errors;
         total.established += tally.established;
+        if total.first_error.is_none() {
+            total.first_error = tally.first_error;
+        }
     }
     let elapsed = started.elapsed().max(duration).as_secs_f64();
     stop_idle.cancel();
@@ -163,6 +175,12 @@ async fn run_checked(args: LoadArgs) -> Result<(), String> {
             .map_err(|e| format!("an idle task failed: {e}"))?;
     }
     report(&args, &total, elapsed, idle_open, idle_errors);
+    if let Some(why) = &total.first_error {
+        eprintln!("casebot load: first error: {why}");
+    }
+    if total.established == 0 && idle_open == 0 {
+        return Err(format!("no connection to {} could be opened", args.url));
+    }
     Ok(())
 }
 
@@ -287,7 +305,7 @@ async fn chat(
                     tally.established += 1;
                     ws = Some(socket);
                 }
-                Err(_) => tally.errors += 1,
+                Err(e) => tally.fail(|| format!("cannot reconnect to {url}: {e}")),
             }
             continue;
         };
@@ -299,14 +317,14 @@ async fn chat(
         let outcome = match socket.send(Message::Text(Utf8Bytes::from(frame))).await {
             Ok(()) => tokio::time::timeout(timeout, await_reply(socket, &id))
                 .await
-                .unwrap_or(Err(())),
-            Err(_) => Err(()),
+                .unwrap_or_else(|_| Err(format!("no reply within {} s", timeout.as_secs()))),
+            Err(e) => Err(format!("sending failed: {e}")),
         };
         match outcome {
-            Ok(true) => tally.latency.record(began.elapsed().as_micros() as u64),
-            Ok(false) => tally.errors += 1,
-            Err(()) => {
-                tally.errors += 1;
+            Ok(Ok(())) => tally.latency.record(began.elapsed().as_micros() as u64),
+            Ok(Err(frame)) => tally.fail(|| format!("the server answered with {frame}")),
+            Err(why) => {
+                tally.fail(|| why);
                 ws = None;
             }
         }
@@ -316,24 +334,38 @@ async fn chat(
     }
 }
 
-/// Reads until the frame answering `id`: `Ok(true)` for a reply, `Ok(false)` for an error
-/// frame, `Err` when the connection failed or closed. Other frames are skipped.
-async fn await_reply(ws: &mut Ws, id: &str) -> Result<bool, ()> {
+/// Reads until the frame answering `id`: `Ok(Ok)` for a reply, `Ok(Err(frame))` for any
+/// other answer (an error frame, or text that is not JSON), `Err` when the connection
+/// failed or closed. Other frames are skipped.
+async fn await_reply(ws: &mut Ws, id: &str) -> Result<Result<(), String>, String> {
     loop {
-        let Some(Ok(message)) = ws.next().await else {
-            return Err(());
-        };
-        let text = match message {
-            Message::Text(text) => text,
-            Message::Close(_) => return Err(()),
-            _ => continue,
+        let text = match ws.next().await {
+            Some(Ok(Message::Text(text))) => text,
+            Some(Ok(Message::Close(close))) => {
+                return Err(format!("the server closed the connection: {close:?}"));
+            }
+            Some(Ok(_)) => continue,
+            Some(Err(e)) => return Err(format!("the connection failed: {e}")),
+            None => return Err("the connection ended".into()),
         };
         let Ok(head) = serde_json::from_str::<Head>(&text) else {
-            return Ok(false);
+            return Ok(Err(truncate(&text)));
         };
         if head.reply_to.as_deref() == Some(id) {
-            return Ok(head.kind == "reply");
+            return Ok(if head.kind == "reply" {
+                Ok(())
+            } else {
+                Err(truncate(&text))
+            });
         }
+    }
+}
+
+/// The start of a frame, for an error message.
+fn truncate(text: &str) -> String {
+    match text.char_indices().nth(200) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_string(),
     }
 }
 
