@@ -26,8 +26,8 @@ pub struct ServeConfig {
     #[arg(long, env = "CASEBOT_KNOWLEDGE", default_value = "knowledge")]
     pub knowledge: PathBuf,
 
-    /// JSON Lines file of cases loaded into the store at start-up (upserted; unchanged
-    /// records are left alone). Empty to load nothing.
+    /// JSON Lines file of cases loaded at start-up when the store is empty (a new
+    /// database). Empty to load nothing.
     #[arg(long, env = "CASEBOT_SEED", default_value = "data/demo-cases.jsonl")]
     pub seed: String,
 
@@ -96,6 +96,11 @@ pub struct Limits {
     #[arg(long, env = "CASEBOT_LOOKUPS_PER_WINDOW", default_value_t = 10)]
     pub lookups_per_window: usize,
 
+    /// Different receipt numbers one client address may look up per ten minutes, across
+    /// all its sessions.
+    #[arg(long, env = "CASEBOT_LOOKUPS_PER_ADDRESS", default_value_t = 30)]
+    pub lookups_per_address: usize,
+
     /// Origins allowed to open a chat (comma-separated, e.g. `https://example.org`).
     /// The server's own address and localhost are always allowed.
     #[arg(long, env = "CASEBOT_ALLOWED_ORIGINS", value_delimiter = ',')]
@@ -129,6 +134,7 @@ impl Default for Limits {
             idle_timeout_secs: 75,
             send_timeout_secs: 10,
             lookups_per_window: 10,
+            lookups_per_address: 30,
             allowed_origins: Vec::new(),
             trusted_proxy_header: None,
         }

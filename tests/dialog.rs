@@ -151,6 +151,15 @@ async fn a_malformed_receipt_number_gets_what_is_wrong() {
 }
 
 #[tokio::test]
+async fn a_malformed_receipt_number_on_its_own_is_explained() {
+    let server = server_with_cases().await;
+    let mut c = server.client().await;
+    let answer = c.ask("EAC269000001").await;
+    assert_eq!(answer["intent"], "case_status", "{answer}");
+    assert!(text(&answer).to_lowercase().contains("digit"), "{answer}");
+}
+
+#[tokio::test]
 async fn an_a_number_where_a_receipt_is_needed_is_explained() {
     let server = server_with_cases().await;
     let mut c = server.client().await;
@@ -291,4 +300,21 @@ async fn guessing_many_receipt_numbers_is_refused() {
         text(&again).contains("couldn't find"),
         "a number already looked up is still answered: {again}"
     );
+}
+
+#[tokio::test]
+async fn guessing_from_many_sessions_of_one_address_is_refused_too() {
+    let server = TestServer::start_with(|c| {
+        c.limits.lookups_per_window = 10;
+        c.limits.lookups_per_address = 3;
+    })
+    .await;
+    for n in 0..3 {
+        let mut fresh = server.client().await;
+        let answer = fresh.ask(&format!("EAC219000001{n}")).await;
+        assert!(text(&answer).contains("couldn't find"), "{answer}");
+    }
+    let mut another = server.client().await;
+    let refused = another.ask("EAC2190000019").await;
+    assert!(text(&refused).contains("many different cases"), "{refused}");
 }

@@ -214,3 +214,16 @@ proptest! {
         }
     }
 }
+
+/// Inputs the properties above once found panicking (non-ASCII right after "a ").
+#[test]
+fn regressions_found_by_the_properties_do_not_panic() {
+    for text in [
+        "A[\u{16f00}\u{1f300}\u{10787}#",
+        "\u{16f49} \u{27d} number g v \u{2c65}",
+        "my a \u{27d}umber",
+    ] {
+        let _ = fold_for_compare(text);
+        let _ = shipped_nlu().parse(text, None);
+    }
+}

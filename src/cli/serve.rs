@@ -36,7 +36,9 @@ pub async fn run(config: ServeConfig) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if !config.seed.is_empty() {
+    // The seed fills a new, empty store only, so changes made later (admin API, imports)
+    // survive a restart.
+    if !config.seed.is_empty() && store.is_empty() {
         let seed = Path::new(&config.seed);
         if seed.exists() {
             match crate::store::import::import_file(&store, seed).await {

@@ -68,7 +68,7 @@ fn with_cases(
     let mut effects = Vec::new();
     let mut found_any = false;
     for rn in wanted.iter().take(MAX_PER_MESSAGE) {
-        if !allow_lookup(state, rn, turn.options.lookups_per_window) {
+        if !allow_lookup(state, rn, turn.options.lookups_per_window) || !turn.cases.allow(rn) {
             parts.push(
                 "You've looked up many different cases in a short time, so I've paused look-ups for this chat. \
                  Please try again in a few minutes."
@@ -117,7 +117,7 @@ fn with_cases(
             ..Reply::default()
         },
         effects,
-        ranked: Vec::new(),
+        ..Outcome::default()
     }
 }
 
@@ -330,15 +330,11 @@ fn form_info(state: &mut DialogState, turn: &Turn<'_>, intent: &IntentDef) -> Ou
 }
 
 fn simple(intent: &IntentDef, text: String) -> Outcome {
-    Outcome {
-        reply: Reply {
-            text,
-            intent: Some(intent.id.get_ref().clone()),
-            quick_replies: intent.quick_replies.clone(),
-            links: intent.links.clone(),
-            ..Reply::default()
-        },
-        effects: Vec::new(),
-        ranked: Vec::new(),
-    }
+    Outcome::from(Reply {
+        text,
+        intent: Some(intent.id.get_ref().clone()),
+        quick_replies: intent.quick_replies.clone(),
+        links: intent.links.clone(),
+        ..Reply::default()
+    })
 }

@@ -35,6 +35,13 @@ const CLOSE_SECOND: f32 = 0.06;
 pub trait CaseLookup {
     /// Reads one case by canonical receipt number.
     fn lookup(&self, receipt_number: &str) -> Result<Option<CaseRecord>, StoreError>;
+
+    /// Whether this caller may look up `receipt_number` now (a limit beyond the session's
+    /// own, such as one per client address). Counts the look-up when it allows it.
+    fn allow(&self, receipt_number: &str) -> bool {
+        let _ = receipt_number;
+        true
+    }
 }
 
 impl CaseLookup for CaseStore {
@@ -117,7 +124,7 @@ pub enum Effect {
 }
 
 /// The result of one turn.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Outcome {
     /// The reply frame's content (without `reply_to`).
     pub reply: Reply,
@@ -125,6 +132,15 @@ pub struct Outcome {
     pub effects: Vec<Effect>,
     /// The ranked candidates, for replies that asked for `debug`.
     pub ranked: Vec<Scored>,
+}
+
+impl From<Reply> for Outcome {
+    fn from(reply: Reply) -> Self {
+        Outcome {
+            reply,
+            ..Outcome::default()
+        }
+    }
 }
 
 /// The ranked candidates as sent in a debug reply.
@@ -249,11 +265,13 @@ fn decide(state: &mut DialogState, turn: &Turn<'_>) -> Outcome {
             return run_intent(state, turn, index, 1.0);
         }
     }
+    // A receipt number, or something meant as one, with nothing clearer to answer.
     let has_receipt = turn
         .parse
         .extraction
         .first(EntityKind::ReceiptNumber)
-        .is_some();
+        .is_some()
+        || (top.is_none() && !turn.parse.extraction.near_misses.is_empty());
     let strong_article =
         top.is_some_and(|c| matches!(c.target, Target::Article(_)) && c.score >= 0.75);
     if has_receipt
@@ -289,18 +307,14 @@ fn run_intent(state: &mut DialogState, turn: &Turn<'_>, index: usize, confidence
 
 fn answer_article(nlu: &Nlu, index: usize, confidence: f32) -> Outcome {
     let article = &nlu.content.articles[index];
-    Outcome {
-        reply: Reply {
-            text: article.body.clone(),
-            intent: Some(article.meta.id.get_ref().clone()),
-            confidence,
-            links: article.meta.links.clone(),
-            quick_replies: article.meta.quick_replies.clone(),
-            ..Reply::default()
-        },
-        effects: Vec::new(),
-        ranked: Vec::new(),
-    }
+    Outcome::from(Reply {
+        text: article.body.clone(),
+        intent: Some(article.meta.id.get_ref().clone()),
+        confidence,
+        links: article.meta.links.clone(),
+        quick_replies: article.meta.quick_replies.clone(),
+        ..Reply::default()
+    })
 }
 
 /// When a second article scores almost as well, offer it as a suggestion.
@@ -343,22 +357,17 @@ fn fallback(turn: &Turn<'_>) -> Outcome {
     } else {
         suggestions
     };
-    Outcome {
-        reply: Reply {
-            text: text.to_string(),
-            intent: None,
-            confidence: turn.parse.candidates.first().map_or(0.0, |c| c.score),
-            quick_replies,
-            ..Reply::default()
-        },
-        effects: Vec::new(),
-        ranked: Vec::new(),
-    }
+    Outcome::from(Reply {
+        text: text.to_string(),
+        intent: None,
+        confidence: turn.parse.candidates.first().map_or(0.0, |c| c.score),
+        quick_replies,
+        ..Reply::default()
+    })
 }
 
 fn privacy_warning() -> Outcome {
-    Outcome {
-        reply: Reply {
+    Outcome::from(Reply {
             text: "For your safety, please don't share your Social Security number here. I don't need it to help \
                    you, and I haven't kept it. You can ask me about your case with your receipt number instead."
                 .to_string(),
@@ -366,10 +375,7 @@ fn privacy_warning() -> Outcome {
             confidence: 1.0,
             quick_replies: vec!["Check my case status".to_string()],
             ..Reply::default()
-        },
-        effects: Vec::new(),
-        ranked: Vec::new(),
-    }
+        })
 }
 
 /// A label for a "did you mean" button: the article's question, or the intent's first example.

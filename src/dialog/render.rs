@@ -78,15 +78,11 @@ pub(crate) fn ask(
         intent: intent.id.get_ref().clone(),
         entity,
     });
-    Outcome {
-        reply: Reply {
-            text: ask,
-            intent: Some(intent.id.get_ref().clone()),
-            ..Reply::default()
-        },
-        effects: Vec::new(),
-        ranked: Vec::new(),
-    }
+    Outcome::from(Reply {
+        text: ask,
+        intent: Some(intent.id.get_ref().clone()),
+        ..Reply::default()
+    })
 }
 
 /// A plain intent's reply: slots from the message or memory, then the template.
@@ -123,17 +119,13 @@ pub(crate) fn intent_reply(
             vars.push((slot_name(kind), v.clone()));
         }
     }
-    Outcome {
-        reply: Reply {
-            text: fill(pick(intent, state.turns), &vars),
-            intent: Some(intent.id.get_ref().clone()),
-            quick_replies: intent.quick_replies.clone(),
-            links: intent.links.clone(),
-            ..Reply::default()
-        },
-        effects: Vec::new(),
-        ranked: Vec::new(),
-    }
+    Outcome::from(Reply {
+        text: fill(pick(intent, state.turns), &vars),
+        intent: Some(intent.id.get_ref().clone()),
+        quick_replies: intent.quick_replies.clone(),
+        links: intent.links.clone(),
+        ..Reply::default()
+    })
 }
 
 fn slot_name(kind: EntityKind) -> &'static str {

@@ -651,8 +651,16 @@ fn explain_toml_error(message: &str) -> String {
     }
 }
 
+/// Parses the text of one intent file (`path` is only used in the diagnostic). The checks
+/// that span files (ids, placeholders, regexes) run in [`Content::load`].
+pub fn parse_intent_file(path: &Path, text: &str) -> Result<Vec<IntentDef>, Diagnostic> {
+    toml::from_str::<IntentFile>(text)
+        .map(|file| file.intent)
+        .map_err(|e| toml_error(path, text, 0, &e))
+}
+
 /// Splits an article into front matter and body and parses the front matter.
-fn parse_article(path: &Path, text: &str) -> Result<Article, Diagnostic> {
+pub fn parse_article(path: &Path, text: &str) -> Result<Article, Diagnostic> {
     let fail = |at: usize, message: String| {
         let (line, col) = line_col(text, at);
         Diagnostic {

@@ -108,14 +108,56 @@ pub struct Matcher {
     after: Vec<Vec<String>>,
 }
 
-/// Per-thread buffers reused across messages.
+/// Per-thread buffers reused across messages. Every array is all zeros between messages:
+/// only the entries a message touched are reset, so the cost of a message does not grow
+/// with the number of documents or targets it does not touch.
 #[derive(Default)]
 struct Scratch {
+    /// Per document: weight of the message's terms it contains.
+    matched: Vec<f32>,
+    touched_docs: Vec<u32>,
+    /// Per target: weight of the message's terms it explains.
+    explained: Vec<f32>,
+    explained_targets: Vec<u32>,
+    /// Per target: its score so far.
+    best: Vec<f32>,
     /// Per target: the matched weight of its best document (breaks ties for specificity).
     best_hit: Vec<f32>,
-    matched: Vec<f32>,
-    touched: Vec<u32>,
-    body: Vec<f32>,
+    /// Per target: whether it is in `candidates`.
+    listed: Vec<bool>,
+    candidates: Vec<u32>,
+}
+
+impl Scratch {
+    fn fit(&mut self, docs: usize, targets: usize) {
+        self.matched.resize(docs, 0.0);
+        for v in [&mut self.explained, &mut self.best, &mut self.best_hit] {
+            v.resize(targets, 0.0);
+        }
+        self.listed.resize(targets, false);
+    }
+
+    fn candidate(&mut self, target: usize) {
+        if !self.listed[target] {
+            self.listed[target] = true;
+            self.candidates.push(target as u32);
+        }
+    }
+
+    fn reset(&mut self) {
+        for d in self.touched_docs.drain(..) {
+            self.matched[d as usize] = 0.0;
+        }
+        for t in self.explained_targets.drain(..) {
+            self.explained[t as usize] = 0.0;
+        }
+        for t in self.candidates.drain(..) {
+            let t = t as usize;
+            self.best[t] = 0.0;
+            self.best_hit[t] = 0.0;
+            self.listed[t] = false;
+        }
+    }
 }
 
 thread_local! {
@@ -345,116 +387,116 @@ impl Matcher {
                 None => {}
             }
         }
-        let mut best = vec![0.0f32; self.targets.len()];
-        let mut specificity = vec![0.0f32; self.targets.len()];
-        if !ids.is_empty() {
-            SCRATCH.with(|scratch| {
-                let mut scratch = scratch.borrow_mut();
-                self.score_documents(&ids, query_mass, &mut scratch, &mut best);
-                specificity.copy_from_slice(&scratch.best_hit);
-            });
+        SCRATCH.with(|scratch| {
+            let mut scratch = scratch.borrow_mut();
+            scratch.fit(self.docs.len(), self.targets.len());
+            let ranked = self.score(
+                &mut scratch,
+                &ids,
+                query_mass,
+                &sequence,
+                text,
+                extraction,
+                previous,
+            );
+            scratch.reset();
+            ranked
+        })
+    }
+
+    /// Scores the targets the message touches and returns the best, using `s` as the
+    /// per-document and per-target accumulators.
+    #[allow(clippy::too_many_arguments)]
+    fn score(
+        &self,
+        s: &mut Scratch,
+        ids: &[u32],
+        query_mass: f32,
+        sequence: &[Option<u32>],
+        text: &str,
+        extraction: &Extraction,
+        previous: Option<&str>,
+    ) -> Vec<Scored> {
+        for id in ids {
+            let w = self.weights[*id as usize];
+            for doc in &self.postings[*id as usize] {
+                let slot = &mut s.matched[*doc as usize];
+                if *slot == 0.0 {
+                    s.touched_docs.push(*doc);
+                }
+                *slot += w;
+            }
+            for (target, share) in &self.target_postings[*id as usize] {
+                let slot = &mut s.explained[*target as usize];
+                if *slot == 0.0 {
+                    s.explained_targets.push(*target);
+                }
+                *slot += w * share;
+            }
         }
-        for id in &ids {
+        for i in 0..s.touched_docs.len() {
+            let doc = s.touched_docs[i] as usize;
+            let d = &self.docs[doc];
+            let hit = s.matched[doc];
+            let covered_d = (hit * d.inv_mass).min(1.0);
+            let t = d.target as usize;
+            s.candidate(t);
+            if covered_d > s.best[t] || (covered_d == s.best[t] && hit > s.best_hit[t]) {
+                s.best[t] = covered_d;
+                s.best_hit[t] = hit;
+            }
+        }
+        let inv_query = 1.0 / query_mass.max(f32::EPSILON);
+        for &t in &s.candidates {
+            let t = t as usize;
+            let covered_q = (s.explained[t] * inv_query).min(1.0);
+            s.best[t] = (s.best[t] * covered_q).sqrt();
+        }
+        for id in ids {
             for kw in self.keywords.get(id).into_iter().flatten() {
-                if contains_sequence(&sequence, &kw.terms) {
-                    let b = &mut best[kw.target as usize];
-                    *b = (*b + kw.weight).min(1.0);
+                if contains_sequence(sequence, &kw.terms) {
+                    let t = kw.target as usize;
+                    s.candidate(t);
+                    s.best[t] = (s.best[t] + kw.weight).min(1.0);
                 }
             }
         }
         if !self.pattern_targets.is_empty() {
             for hit in self.patterns.matches(text).iter() {
-                let b = &mut best[self.pattern_targets[hit] as usize];
-                *b = b.max(PATTERN_FLOOR);
+                let t = self.pattern_targets[hit] as usize;
+                s.candidate(t);
+                s.best[t] = s.best[t].max(PATTERN_FLOOR);
             }
         }
-        for (t, kinds) in self.slot_kinds.iter().enumerate() {
-            if best[t] > 0.0
-                && kinds
+        let mut ranked: Vec<(Scored, f32)> = Vec::with_capacity(s.candidates.len());
+        for &t in &s.candidates {
+            let t = t as usize;
+            let after = &self.after[t];
+            if !after.is_empty() && !previous.is_some_and(|p| after.iter().any(|a| a == p)) {
+                continue;
+            }
+            let mut score = s.best[t];
+            if score > 0.0
+                && self.slot_kinds[t]
                     .iter()
                     .any(|k| extraction.entities.iter().any(|e| e.kind == *k))
             {
-                best[t] = (best[t] + ENTITY_BONUS).min(1.0);
+                score = (score + ENTITY_BONUS).min(1.0);
             }
-        }
-        for (t, after) in self.after.iter().enumerate() {
-            if !after.is_empty() && !previous.is_some_and(|p| after.iter().any(|a| a == p)) {
-                best[t] = 0.0;
-            }
-        }
-        let mut ranked: Vec<(Scored, f32)> = best
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| **s > 0.0)
-            .map(|(t, s)| {
-                (
+            if score > 0.0 {
+                ranked.push((
                     Scored {
                         target: self.targets[t],
-                        score: *s,
+                        score,
                     },
-                    specificity[t],
-                )
-            })
-            .collect();
+                    s.best_hit[t],
+                ));
+            }
+        }
         // Equal scores: the target whose matching utterance said more wins.
         ranked.sort_by(|a, b| b.0.score.total_cmp(&a.0.score).then(b.1.total_cmp(&a.1)));
-        let mut ranked: Vec<Scored> = ranked.into_iter().map(|(scored, _)| scored).collect();
         ranked.truncate(TOP_N);
-        ranked
-    }
-
-    /// Fills `best[target]` with `√(covered_d · covered_q)`: the best coverage of one of its
-    /// documents by the message, and how much of the message the target explains.
-    fn score_documents(
-        &self,
-        ids: &[u32],
-        query_mass: f32,
-        scratch: &mut Scratch,
-        best: &mut [f32],
-    ) {
-        let Scratch {
-            best_hit,
-            matched,
-            touched,
-            body: explained,
-        } = scratch;
-        best_hit.clear();
-        best_hit.resize(self.targets.len(), 0.0);
-        matched.clear();
-        matched.resize(self.docs.len(), 0.0);
-        explained.clear();
-        explained.resize(self.targets.len(), 0.0);
-        touched.clear();
-        for id in ids {
-            let w = self.weights[*id as usize];
-            for doc in &self.postings[*id as usize] {
-                let slot = &mut matched[*doc as usize];
-                if *slot == 0.0 {
-                    touched.push(*doc);
-                }
-                *slot += w;
-            }
-            for (target, share) in &self.target_postings[*id as usize] {
-                explained[*target as usize] += w * share;
-            }
-        }
-        for doc in touched.iter() {
-            let d = &self.docs[*doc as usize];
-            let hit = matched[*doc as usize];
-            let covered_d = (hit * d.inv_mass).min(1.0);
-            let t = d.target as usize;
-            if covered_d > best[t] || (covered_d == best[t] && hit > best_hit[t]) {
-                best[t] = covered_d;
-                best_hit[t] = hit;
-            }
-        }
-        let inv_query = 1.0 / query_mass;
-        for (target, b) in best.iter_mut().enumerate() {
-            if *b > 0.0 {
-                let covered_q = (explained[target] * inv_query).min(1.0);
-                *b = (*b * covered_q).sqrt();
-            }
-        }
+        ranked.into_iter().map(|(scored, _)| scored).collect()
     }
 }
 

@@ -167,7 +167,7 @@ fn mark_a_numbers(text: &str) -> Cow<'_, str> {
         let after = &from[1..];
         let next_is_number = after
             .strip_prefix(' ')
-            .is_some_and(|a| a.len() >= 6 && a[..6].eq_ignore_ascii_case("number"));
+            .is_some_and(|a| a.get(..6).is_some_and(|w| w.eq_ignore_ascii_case("number")));
         let capital = from.starts_with('A');
         let determiner = matches!(
             prev.as_str(),
@@ -402,17 +402,21 @@ impl Normalizer {
         } else {
             joined
         };
-        match &self.synonyms {
-            Some((ac, replacements)) if ac.is_match(&joined) => {
-                let mut out = String::with_capacity(joined.len());
-                ac.replace_all_with(&joined, &mut out, |m, _, dst| {
-                    dst.push_str(&replacements[m.pattern().as_usize()]);
-                    true
-                });
-                out
-            }
-            _ => joined,
+        let Some((ac, replacements)) = &self.synonyms else {
+            return joined;
+        };
+        let mut out = String::new();
+        let mut copied = 0;
+        for m in ac.find_iter(&joined) {
+            out.push_str(&joined[copied..m.start()]);
+            out.push_str(&replacements[m.pattern().as_usize()]);
+            copied = m.end();
         }
+        if copied == 0 {
+            return joined;
+        }
+        out.push_str(&joined[copied..]);
+        out
     }
 
     /// The content words of a [`Normalizer::canonical`] string (stop words skipped).

@@ -3,6 +3,7 @@
 //! server on port 0 and stop it at will.
 
 pub mod admin;
+pub mod lookups;
 pub mod protocol;
 pub mod rate;
 pub mod session;
@@ -43,6 +44,7 @@ struct Inner {
     shutdown: CancellationToken,
     tracker: TaskTracker,
     connections: upgrade::ConnectionLimiter,
+    lookups: lookups::AddressLookups,
     ready: AtomicBool,
 }
 
@@ -56,6 +58,10 @@ impl AppState {
             config.limits.max_connections_per_ip,
         );
         let dialog = DialogOptions::from_limits(&config.limits);
+        let lookups = lookups::AddressLookups::new(
+            config.limits.lookups_per_address,
+            crate::dialog::LOOKUP_WINDOW,
+        );
         AppState(Arc::new(Inner {
             config,
             nlu: ArcSwap::from_pointee(nlu),
@@ -65,6 +71,7 @@ impl AppState {
             shutdown: CancellationToken::new(),
             tracker: TaskTracker::new(),
             connections,
+            lookups,
             ready: AtomicBool::new(false),
         }))
     }
@@ -97,6 +104,11 @@ impl AppState {
     /// Dialog options derived from the configuration.
     pub fn dialog_options(&self) -> &DialogOptions {
         &self.0.dialog
+    }
+
+    /// The per-address look-up limit.
+    pub fn lookups(&self) -> &lookups::AddressLookups {
+        &self.0.lookups
     }
 
     /// Cancelled when the server shuts down.
@@ -217,6 +229,7 @@ async fn sweep_sessions(state: AppState, stop: CancellationToken) {
         tokio::select! {
             _ = stop.cancelled() => return,
             _ = every.tick() => {
+                state.lookups().sweep();
                 let dropped = state.sessions().sweep();
                 if dropped > 0 {
                     tracing::debug!(dropped, "expired sessions dropped");

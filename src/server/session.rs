@@ -9,6 +9,7 @@ use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until, timeout};
 
 use super::AppState;
+use super::lookups::GatedCases;
 use super::protocol::{ClientFrame, ErrorCode, Reply, ServerFrame, parse_client_frame};
 use super::rate::TokenBucket;
 use super::sessions::Outbound;
@@ -31,7 +32,12 @@ enum End {
 }
 
 /// Runs one connection until it closes. `resume` is the token from `/ws?session=`.
-pub async fn run(mut socket: WebSocket, state: AppState, resume: Option<String>) {
+pub async fn run(
+    mut socket: WebSocket,
+    state: AppState,
+    resume: Option<String>,
+    client: std::net::IpAddr,
+) {
     let (tx, mut rx) = mpsc::channel::<Outbound>(16);
     let attached = state.sessions().attach(resume.as_deref(), tx);
     let limits = &state.config().limits;
@@ -99,7 +105,7 @@ pub async fn run(mut socket: WebSocket, state: AppState, resume: Option<String>)
                                 ServerFrame::error(ErrorCode::RateLimited, None)
                             } else {
                                 strikes = 0;
-                                handle_text(&state, &attached.token, &attached.dialog, &text)
+                                handle_text(&state, &attached.token, &attached.dialog, client, &text)
                             }
                         }
                         Message::Binary(_) => ServerFrame::error(ErrorCode::BinaryNotSupported, None),
@@ -187,6 +193,7 @@ fn handle_text(
     state: &AppState,
     token: &str,
     dialog: &std::sync::Mutex<dialog::DialogState>,
+    client: std::net::IpAddr,
     raw: &str,
 ) -> ServerFrame {
     let limits = &state.config().limits;
@@ -205,13 +212,12 @@ fn handle_text(
         let mut dialog = dialog
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        dialog::respond(
-            &mut dialog,
-            &text,
-            &nlu,
-            state.store(),
-            state.dialog_options(),
-        )
+        let cases = GatedCases {
+            store: state.store(),
+            ip: client,
+            limiter: state.lookups(),
+        };
+        dialog::respond(&mut dialog, &text, &nlu, &cases, state.dialog_options())
     }));
     let Ok(outcome) = turn else {
         return ServerFrame::error(ErrorCode::Internal, id);

@@ -52,7 +52,7 @@ pub async fn ws_handler(
         .on_upgrade(move |socket| {
             tracker.track_future(async move {
                 let _guard = guard;
-                super::session::run(socket, state, resume).await;
+                super::session::run(socket, state, resume, client).await;
             })
         })
 }

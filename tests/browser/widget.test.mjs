@@ -2,6 +2,7 @@
 // sled database. Run through .ci/browser.sh, or `npm test` after `cargo build`.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { REPO, focused, launch, openDemo, putCase, sharedServer, startServer, widget } from "./harness.mjs";
 
@@ -99,8 +100,8 @@ describe("the chat widget", () => {
     await w.ask(`notify me about ${receipt}`);
     await page.keyboard.press("Escape");
     await putCase(server.url, { receipt_number: receipt, form: "I-130", status: "Case Was Approved", updated: "2026-11-20" });
-    await w.notes.first().waitFor();
-    const note = await w.notes.first().innerText();
+    await w.notes.first().waitFor({ state: "attached" });
+    const note = await w.notes.first().textContent();
     assert.match(note, new RegExp(receipt));
     assert.match(note, /Approved/);
     assert.equal(await w.badge.innerText(), "1");
@@ -164,7 +165,9 @@ describe("the chat widget", () => {
         assert.equal(box.width, 360, "full width on a phone");
         assert.equal(box.height, 720, "full height on a phone");
       }
-      await page.screenshot({ path: join(REPO, `docs/img/widget-${name}.png`) });
+      // Written under target/ so a test run leaves the tree clean; docs/img holds the copies the README shows.
+      mkdirSync(join(REPO, "target/screenshots"), { recursive: true });
+      await page.screenshot({ path: join(REPO, `target/screenshots/widget-${name}.png`) });
       await page.context().close();
     }
   });
