@@ -1,19 +1,428 @@
-//! `casebot load`: a WebSocket load client. (Filled in by the performance work.)
+//! `casebot load`: a WebSocket load client. Each connection sends a message, waits for its
+//! reply and repeats until the run ends; quiet extra connections can be held open beside
+//! them. It reports replies per second, latency quantiles, errors and connections, ending
+//! with one JSON summary line. It only targets this machine (loopback addresses).
 
+mod histogram;
+mod messages;
+
+use std::borrow::Cow;
+use std::net::IpAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use clap::Args;
+use futures_util::{SinkExt, StreamExt};
+use serde::Deserialize;
+use serde_json::json;
+use tokio::sync::{Barrier, Semaphore};
+use tokio_tungstenite::tungstenite::http::Uri;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
+use tokio_util::sync::CancellationToken;
+
+use histogram::Histogram;
+
+/// Most chatting connections.
+const MAX_CONNECTIONS: u32 = 10_000;
+/// Most idle connections.
+const MAX_IDLE: u32 = 60_000;
+/// Longest run, in seconds.
+const MAX_DURATION: u64 = 3_600;
+/// Handshakes in flight at once, so a large idle set does not overflow the listen backlog.
+const OPENING_AT_ONCE: usize = 128;
+/// Pause before a failed connection is reopened.
+const RECONNECT_PAUSE: Duration = Duration::from_millis(200);
 
 /// Arguments of `casebot load`.
 #[derive(Debug, Args)]
 pub struct LoadArgs {
-    /// Chat endpoint.
+    /// Chat endpoint (a loopback address: 127.0.0.0/8, ::1 or localhost).
     #[arg(long, default_value = "ws://127.0.0.1:8080/ws")]
     pub url: String,
+    /// Connections that chat: each sends a message, waits for the reply, and repeats.
+    #[arg(long, default_value_t = 64)]
+    pub connections: u32,
+    /// Seconds to chat for.
+    #[arg(long, default_value_t = 10)]
+    pub duration: u64,
+    /// File with one message per line (blank lines and `#` comments skipped); a built-in
+    /// set of typical questions by default.
+    #[arg(long)]
+    pub messages: Option<PathBuf>,
+    /// Extra quiet connections held open for the whole run (they only read, so they answer
+    /// the server's pings).
+    #[arg(long, default_value_t = 0)]
+    pub idle: u32,
+    /// Seconds to wait for one reply before counting an error.
+    #[arg(long, default_value_t = 10)]
+    pub timeout: u64,
+}
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// What one chatting connection saw.
+#[derive(Default)]
+struct Tally {
+    latency: Histogram,
+    errors: u64,
+    established: u64,
+    /// The first failure, to tell the user why.
+    first_error: Option<String>,
+}
+
+impl Tally {
+    fn fail(&mut self, why: impl FnOnce() -> String) {
+        self.errors += 1;
+        self.first_error.get_or_insert_with(why);
+    }
 }
 
 /// Runs the load; returns the exit code.
 pub async fn run(args: LoadArgs) -> ExitCode {
-    eprintln!("casebot load: not available yet ({})", args.url);
-    ExitCode::FAILURE
+    match run_checked(args).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("casebot load: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run_checked(args: LoadArgs) -> Result<(), String> {
+    check_args(&args)?;
+    let messages = match &args.messages {
+        Some(path) => messages::read_messages(path)?,
+        None => messages::default_messages(),
+    };
+    // Each message is JSON-escaped once; only the id changes per send.
+    let messages: Arc<[String]> = messages
+        .iter()
+        .map(|m| serde_json::to_string(m).expect("a string serializes"))
+        .collect();
+    let timeout = Duration::from_secs(args.timeout.max(1));
+
+    let stop_idle = CancellationToken::new();
+    let opening = Instant::now();
+    let (idle_open, idle_tasks) = open_idle(&args.url, args.idle, timeout, &stop_idle).await;
+    if args.idle > 0 {
+        eprintln!(
+            "casebot load: {idle_open} of {} idle connections open in {:.1} s",
+            args.idle,
+            opening.elapsed().as_secs_f64()
+        );
+    }
+
+    let barrier = Arc::new(Barrier::new(args.connections as usize + 1));
+    let mut workers = Vec::with_capacity(args.connections as usize);
+    let start = Arc::new(std::sync::OnceLock::<Instant>::new());
+    let duration = Duration::from_secs(args.duration);
+    for n in 0..args.connections {
+        let url = args.url.clone();
+        let (barrier, start, messages) = (barrier.clone(), start.clone(), messages.clone());
+        workers.push(tokio::spawn(async move {
+            let mut tally = Tally::default();
+            let ws = connect(&url).await;
+            barrier.wait().await;
+            let deadline = *start.wait() + duration;
+            let ws = match ws {
+                Ok(ws) => {
+                    tally.established += 1;
+                    Some(ws)
+                }
+                Err(e) => {
+                    tally.fail(|| format!("cannot connect to {url}: {e}"));
+                    None
+                }
+            };
+            chat(ws, &url, n, &messages, deadline, timeout, &mut tally).await;
+            tally
+        }));
+    }
+    barrier.wait().await;
+    let started = Instant::now();
+    start.set(started).expect("start is set once");
+    if args.connections > 0 {
+        eprintln!(
+            "casebot load: chatting on {} connections for {} s",
+            args.connections, args.duration
+        );
+    } else {
+        tokio::time::sleep(duration).await;
+    }
+
+    let mut total = Tally::default();
+    for worker in workers {
+        let tally = worker
+            .await
+            .map_err(|e| format!("a connection task failed: {e}"))?;
+        total.latency.merge(&tally.latency);
+        total.errors += tally.errors;
+        total.established += tally.established;
+        if total.first_error.is_none() {
+            total.first_error = tally.first_error;
+        }
+    }
+    let elapsed = started.elapsed().max(duration).as_secs_f64();
+    stop_idle.cancel();
+    let mut idle_errors = 0;
+    for task in idle_tasks {
+        idle_errors += task
+            .await
+            .map_err(|e| format!("an idle task failed: {e}"))?;
+    }
+    report(&args, &total, elapsed, idle_open, idle_errors);
+    if let Some(why) = &total.first_error {
+        eprintln!("casebot load: first error: {why}");
+    }
+    if total.established == 0 && idle_open == 0 {
+        return Err(format!("no connection to {} could be opened", args.url));
+    }
+    Ok(())
+}
+
+/// Refuses settings outside the bounds and any non-loopback target.
+fn check_args(args: &LoadArgs) -> Result<(), String> {
+    if args.connections > MAX_CONNECTIONS {
+        return Err(format!("--connections is at most {MAX_CONNECTIONS}"));
+    }
+    if args.idle > MAX_IDLE {
+        return Err(format!("--idle is at most {MAX_IDLE}"));
+    }
+    if args.duration == 0 || args.duration > MAX_DURATION {
+        return Err(format!("--duration is 1 to {MAX_DURATION} seconds"));
+    }
+    if args.connections == 0 && args.idle == 0 {
+        return Err("nothing to do: --connections and --idle are both 0".into());
+    }
+    check_url(&args.url)
+}
+
+/// Accepts only `ws://` URLs on loopback addresses.
+fn check_url(url: &str) -> Result<(), String> {
+    let uri: Uri = url
+        .parse()
+        .map_err(|e| format!("--url {url:?} is not a URL: {e}"))?;
+    if uri.scheme_str() != Some("ws") {
+        return Err(format!("--url {url:?}: only ws:// URLs are supported"));
+    }
+    let host = uri
+        .host()
+        .ok_or_else(|| format!("--url {url:?} has no host"))?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    if !loopback {
+        return Err(format!(
+            "--url {url:?}: load is only generated against this machine \
+             (127.0.0.0/8, ::1 or localhost)"
+        ));
+    }
+    Ok(())
+}
+
+/// Opens a connection with small buffers (the client may hold tens of thousands).
+async fn connect(url: &str) -> Result<Ws, tokio_tungstenite::tungstenite::Error> {
+    let config = WebSocketConfig::default()
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0);
+    let (ws, _) = tokio_tungstenite::connect_async_with_config(url, Some(config), true).await?;
+    Ok(ws)
+}
+
+/// Opens `count` idle connections, a bounded number at a time, each held by a task that
+/// reads until `stop` and returns 1 if its connection failed. Returns how many opened.
+async fn open_idle(
+    url: &str,
+    count: u32,
+    timeout: Duration,
+    stop: &CancellationToken,
+) -> (u64, Vec<tokio::task::JoinHandle<u64>>) {
+    let gate = Arc::new(Semaphore::new(OPENING_AT_ONCE));
+    let mut opened = Vec::with_capacity(count as usize);
+    for _ in 0..count {
+        let permit = gate.clone().acquire_owned().await.expect("gate stays open");
+        let url = url.to_string();
+        opened.push(tokio::spawn(async move {
+            let ws = tokio::time::timeout(timeout, connect(&url)).await;
+            drop(permit);
+            ws.ok().and_then(Result::ok)
+        }));
+    }
+    let mut open = 0;
+    let mut holders = Vec::with_capacity(count as usize);
+    for task in opened {
+        let ws = task.await.ok().flatten();
+        let stop = stop.clone();
+        open += u64::from(ws.is_some());
+        holders.push(tokio::spawn(async move {
+            let Some(mut ws) = ws else { return 1 };
+            loop {
+                tokio::select! {
+                    _ = stop.cancelled() => {
+                        let _ = ws.close(None).await;
+                        return 0;
+                    }
+                    frame = ws.next() => match frame {
+                        Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return 1,
+                        Some(Ok(_)) => {}
+                    },
+                }
+            }
+        }));
+    }
+    (open, holders)
+}
+
+/// The part of a server frame the client looks at.
+#[derive(Deserialize)]
+struct Head<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Cow<'a, str>,
+    #[serde(default, borrow)]
+    reply_to: Option<Cow<'a, str>>,
+}
+
+/// Chats on `ws` until `deadline`, reopening the connection after a failure.
+async fn chat(
+    mut ws: Option<Ws>,
+    url: &str,
+    conn: u32,
+    messages: &[String],
+    deadline: Instant,
+    timeout: Duration,
+    tally: &mut Tally,
+) {
+    let mut sent = 0u64;
+    while Instant::now() < deadline {
+        let Some(socket) = ws.as_mut() else {
+            tokio::time::sleep(RECONNECT_PAUSE).await;
+            match connect(url).await {
+                Ok(socket) => {
+                    tally.established += 1;
+                    ws = Some(socket);
+                }
+                Err(e) => tally.fail(|| format!("cannot reconnect to {url}: {e}")),
+            }
+            continue;
+        };
+        let text = &messages[(conn as usize + sent as usize) % messages.len()];
+        sent += 1;
+        let id = format!("c{conn}-{sent}");
+        let frame = format!(r#"{{"type":"message","text":{text},"id":"{id}"}}"#);
+        let began = Instant::now();
+        let outcome = match socket.send(Message::Text(Utf8Bytes::from(frame))).await {
+            Ok(()) => tokio::time::timeout(timeout, await_reply(socket, &id))
+                .await
+                .unwrap_or_else(|_| Err(format!("no reply within {} s", timeout.as_secs()))),
+            Err(e) => Err(format!("sending failed: {e}")),
+        };
+        match outcome {
+            Ok(Ok(())) => tally.latency.record(began.elapsed().as_micros() as u64),
+            Ok(Err(frame)) => tally.fail(|| format!("the server answered with {frame}")),
+            Err(why) => {
+                tally.fail(|| why);
+                ws = None;
+            }
+        }
+    }
+    if let Some(mut socket) = ws {
+        let _ = tokio::time::timeout(timeout, socket.close(None)).await;
+    }
+}
+
+/// Reads until the frame answering `id`: `Ok(Ok)` for a reply, `Ok(Err(frame))` for any
+/// other answer (an error frame, or text that is not JSON), `Err` when the connection
+/// failed or closed. Other frames are skipped.
+async fn await_reply(ws: &mut Ws, id: &str) -> Result<Result<(), String>, String> {
+    loop {
+        let text = match ws.next().await {
+            Some(Ok(Message::Text(text))) => text,
+            Some(Ok(Message::Close(close))) => {
+                return Err(format!("the server closed the connection: {close:?}"));
+            }
+            Some(Ok(_)) => continue,
+            Some(Err(e)) => return Err(format!("the connection failed: {e}")),
+            None => return Err("the connection ended".into()),
+        };
+        let Ok(head) = serde_json::from_str::<Head>(&text) else {
+            return Ok(Err(truncate(&text)));
+        };
+        if head.reply_to.as_deref() == Some(id) {
+            return Ok(if head.kind == "reply" {
+                Ok(())
+            } else {
+                Err(truncate(&text))
+            });
+        }
+    }
+}
+
+/// The start of a frame, for an error message.
+fn truncate(text: &str) -> String {
+    match text.char_indices().nth(200) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_string(),
+    }
+}
+
+/// Prints the readable report and the JSON summary line.
+fn report(args: &LoadArgs, total: &Tally, elapsed: f64, idle_open: u64, idle_errors: u64) {
+    let h = &total.latency;
+    let replies = h.len();
+    let rate = replies as f64 / elapsed;
+    let errors = total.errors + idle_errors;
+    let (p50, p90, p99) = (h.quantile(0.5), h.quantile(0.9), h.quantile(0.99));
+    println!("replies      {replies} in {elapsed:.1} s = {rate:.0}/s");
+    println!(
+        "latency      p50 {p50} µs, p90 {p90} µs, p99 {p99} µs, max {} µs",
+        h.max()
+    );
+    println!("errors       {errors}");
+    println!(
+        "connections  {} established for {} chatting, {idle_open} of {} idle",
+        total.established, args.connections, args.idle
+    );
+    let summary = json!({
+        "url": args.url,
+        "connections": args.connections,
+        "idle": args.idle,
+        "duration_secs": elapsed,
+        "replies": replies,
+        "replies_per_sec": rate.round(),
+        "latency_us": {"p50": p50, "p90": p90, "p99": p99, "max": h.max()},
+        "errors": errors,
+        "connections_established": total.established,
+        "idle_established": idle_open,
+    });
+    println!("{summary}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_loopback_ws_urls_are_accepted() {
+        for ok in [
+            "ws://127.0.0.1:8080/ws",
+            "ws://127.0.0.3:1/ws",
+            "ws://localhost:8080/ws",
+            "ws://[::1]:8080/ws",
+        ] {
+            assert!(check_url(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "ws://10.0.0.1:8080/ws",
+            "ws://example.org/ws",
+            "wss://127.0.0.1/ws",
+            "http://127.0.0.1/ws",
+            "not a url",
+        ] {
+            assert!(check_url(bad).is_err(), "{bad}");
+        }
+    }
 }

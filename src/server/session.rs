@@ -69,10 +69,16 @@ pub async fn run(
             .await;
     }
     let shutdown = state.shutdown_token();
+    let cancelled = shutdown.cancelled();
+    tokio::pin!(cancelled);
     let ping_every = Duration::from_secs(limits.ping_secs.max(1));
     let idle_after = Duration::from_secs(limits.idle_timeout_secs.max(1));
     let mut last_seen = Instant::now();
-    let mut next_ping = Instant::now() + ping_every;
+    let mut next_ping = last_seen + ping_every;
+    // One timer for both the ping and the idle deadline, re-armed only when it fires:
+    // messages just move `last_seen`, so a busy chat never touches the timer wheel.
+    let timer = sleep_until(next_ping.min(last_seen + idle_after));
+    tokio::pin!(timer);
     let mut bucket = TokenBucket::new(limits.messages_per_sec, limits.message_burst);
     let mut strikes = 0u32;
 
@@ -80,9 +86,8 @@ pub async fn run(
         End::Gone
     } else {
         loop {
-            let idle_deadline = last_seen + idle_after;
             tokio::select! {
-                _ = shutdown.cancelled() => break End::Close(CLOSE_GOING_AWAY, "server shutting down"),
+                _ = &mut cancelled => break End::Close(CLOSE_GOING_AWAY, "server shutting down"),
                 incoming = socket.recv() => {
                     let Some(incoming) = incoming else { break End::Gone };
                     let message = match incoming {
@@ -113,20 +118,26 @@ pub async fn run(
                 }
                 out = rx.recv() => match out {
                     Some(Outbound::Notification(n)) => {
-                        if !send(&mut socket, &ServerFrame::Notification(n), send_timeout).await {
+                        if !send(&mut socket, &ServerFrame::Notification(*n), send_timeout).await {
                             break End::Gone;
                         }
                     }
                     Some(Outbound::Replaced) | None => break End::Close(CLOSE_REPLACED, "session resumed elsewhere"),
                 },
-                _ = sleep_until(next_ping) => {
-                    next_ping = Instant::now() + ping_every;
-                    let ping = socket.send(Message::Ping(Default::default()));
-                    if !matches!(timeout(send_timeout, ping).await, Ok(Ok(()))) {
-                        break End::Gone;
+                _ = &mut timer => {
+                    let now = Instant::now();
+                    if now >= last_seen + idle_after {
+                        break End::Close(CLOSE_GOING_AWAY, "idle timeout");
                     }
+                    if now >= next_ping {
+                        next_ping = now + ping_every;
+                        let ping = socket.send(Message::Ping(Default::default()));
+                        if !matches!(timeout(send_timeout, ping).await, Ok(Ok(()))) {
+                            break End::Gone;
+                        }
+                    }
+                    timer.as_mut().reset(next_ping.min(last_seen + idle_after));
                 }
-                _ = sleep_until(idle_deadline) => break End::Close(CLOSE_GOING_AWAY, "idle timeout"),
             }
         }
     };

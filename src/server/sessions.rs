@@ -16,8 +16,9 @@ const MAX_MISSED: usize = 32;
 /// Something the server pushes to a live connection from outside its own loop.
 #[derive(Debug)]
 pub enum Outbound {
-    /// A followed case changed.
-    Notification(Notification),
+    /// A followed case changed. Boxed: every connection's channel preallocates a block of
+    /// slots, and a pointer-sized slot keeps that block small.
+    Notification(Box<Notification>),
     /// Another connection resumed this session; this one must close.
     Replaced,
 }
@@ -167,7 +168,7 @@ impl SessionRegistry {
             };
             let queued = match &entry.live {
                 Some((_, tx)) => tx
-                    .try_send(Outbound::Notification(notification.clone()))
+                    .try_send(Outbound::Notification(Box::new(notification.clone())))
                     .is_ok(),
                 None => false,
             };
