@@ -4,14 +4,14 @@
 //! compiled, so a message and an example meet in the same form.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use aho_corasick::{AhoCorasick, MatchKind};
 use rust_stemmers::{Algorithm, Stemmer};
 use unicode_normalization::UnicodeNormalization;
 
 use super::extract::{EntityKind, Extraction};
-use super::fxhash::FxHashMap;
+use super::fxhash::{FxHashMap, FxHashSet};
 
 /// Words that carry no meaning for matching. Question words (what, how, where, ...) are not
 /// here: they separate "what is X" from "how do I get X".
@@ -327,7 +327,7 @@ pub struct Normalizer {
     words: Vec<String>,
     /// Stem of every vocabulary word (`None` for stop words), computed once.
     stems: FxHashMap<String, Option<String>>,
-    stop: HashSet<&'static str>,
+    stop: FxHashSet<&'static str>,
     stemmer: Stemmer,
 }
 
@@ -364,7 +364,7 @@ impl Normalizer {
                 deletions.entry(d).or_default().push(i as u32);
             }
         }
-        let stop: HashSet<&'static str> = STOP_WORDS.iter().copied().collect();
+        let stop: FxHashSet<&'static str> = STOP_WORDS.iter().copied().collect();
         let stemmer = Stemmer::create(Algorithm::English);
         let stems = vocabulary
             .keys()
@@ -390,18 +390,30 @@ impl Normalizer {
     /// space-separated string: the surface forms terms are stemmed from.
     pub fn canonical(&self, text: &str, extraction: &Extraction) -> String {
         let joined = joined_words(text, extraction);
-        let needs_fix = joined.split(' ').any(|w| self.correct(w).is_some());
-        let joined = if needs_fix {
-            let mut fixed = String::with_capacity(joined.len());
-            fixed.push(' ');
-            for w in joined.split(' ').filter(|w| !w.is_empty()) {
-                fixed.push_str(self.correct(w).unwrap_or(w));
-                fixed.push(' ');
+        // Correct typos; a new string is built only from the first corrected word on.
+        let mut fixed: Option<String> = None;
+        let mut at = 0;
+        for w in joined.split(' ') {
+            let start = at;
+            at += w.len() + 1;
+            if w.is_empty() {
+                continue;
             }
-            fixed
-        } else {
-            joined
-        };
+            match self.correct(w) {
+                Some(c) => {
+                    let out = fixed.get_or_insert_with(|| joined[..start].to_string());
+                    out.push_str(c);
+                    out.push(' ');
+                }
+                None => {
+                    if let Some(out) = &mut fixed {
+                        out.push_str(w);
+                        out.push(' ');
+                    }
+                }
+            }
+        }
+        let joined = fixed.unwrap_or(joined);
         let Some((ac, replacements)) = &self.synonyms else {
             return joined;
         };
