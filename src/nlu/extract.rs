@@ -114,10 +114,11 @@ pub fn extract(text: &str) -> Extraction {
     let mut out = Extraction::default();
     let bytes = text.as_bytes();
     // Every identifier holds a digit or an `@`: most chat messages end here.
-    let Some(first) = bytes.iter().position(|&b| b.is_ascii_digit() || b == b'@') else {
+    let has_at = bytes.contains(&b'@');
+    if !has_at && lex::find_digit(bytes, 0).is_none() {
         return out;
-    };
-    let emails = if bytes[first..].contains(&b'@') {
+    }
+    let emails = if has_at {
         email::find(text)
     } else {
         Vec::new()

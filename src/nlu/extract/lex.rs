@@ -89,3 +89,62 @@ pub(super) fn digitish(b: u8) -> Option<u8> {
 pub(super) fn leading_letters(s: &[u8]) -> usize {
     s.iter().take_while(|b| b.is_ascii_alphabetic()).count()
 }
+
+/// Position of the first ASCII digit at or after `from`. Eight bytes at a time: most chat
+/// text is letters and spaces, and this search runs over every byte of every message.
+pub(super) fn find_digit(bytes: &[u8], from: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut i = from;
+    while i + 8 <= bytes.len() {
+        let word = u64::from_le_bytes(bytes[i..i + 8].try_into().expect("8 bytes"));
+        // High bit set in each byte whose value is 0x30..=0x39 (ASCII bytes only; bytes
+        // with the high bit set never match).
+        let low7 = word & !HIGH;
+        let above = low7.wrapping_add(ONES * (127 - 0x39)) & HIGH;
+        let at_least = low7.wrapping_add(ONES * (128 - 0x30)) & HIGH;
+        let digits = !above & at_least & !word & HIGH;
+        if digits != 0 {
+            return Some(i + (digits.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    bytes[i.min(bytes.len())..]
+        .iter()
+        .position(u8::is_ascii_digit)
+        .map(|p| p + i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::find_digit;
+
+    #[test]
+    fn finds_the_first_digit_like_a_byte_loop() {
+        let samples: [&[u8]; 8] = [
+            b"",
+            b"no digits at all in this sentence",
+            b"0",
+            b"abcdefg9",
+            b"abcdefgh9ijk",
+            "caf\u{e9} \u{2163}\u{ff10} then 7".as_bytes(),
+            b"/:@[`{\x7f 5",
+            &[0xb0, 0xb9, 0x30 | 0x80, b'x', b'y', b'z', b'!', b'?', b'4'],
+        ];
+        for s in samples {
+            for from in 0..=s.len() {
+                let expected = s[from..]
+                    .iter()
+                    .position(u8::is_ascii_digit)
+                    .map(|p| p + from);
+                assert_eq!(find_digit(s, from), expected, "{s:?} from {from}");
+            }
+        }
+        for b in 0..=255u8 {
+            let mut s = [b'x'; 16];
+            s[11] = b;
+            let expected = s.iter().position(u8::is_ascii_digit);
+            assert_eq!(find_digit(&s, 0), expected, "byte {b:#x}");
+        }
+    }
+}

@@ -61,11 +61,7 @@ impl<'a> Scanner<'a> {
     pub(super) fn run(mut self, emails: Vec<Entity>) {
         let mut emails = emails.into_iter().peekable();
         let mut i = 0;
-        while let Some(d) = self.bytes[i..]
-            .iter()
-            .position(u8::is_ascii_digit)
-            .map(|p| p + i)
-        {
+        while let Some(d) = lex::find_digit(self.bytes, i) {
             while emails.next_if(|e| e.start < i).is_some() {}
             if let Some(email) = emails.next_if(|e| e.start <= d) {
                 i = email.end;
