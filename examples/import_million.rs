@@ -12,12 +12,19 @@ use casebot::store::import::import_file;
 
 const FORMS: [&str; 6] = ["I-130", "I-485", "I-765", "N-400", "I-90", "I-131"];
 const PREFIXES: [&str; 6] = ["EAC", "WAC", "LIN", "SRC", "MSC", "IOE"];
-const STATUSES: [&str; 4] =
-    ["Case Was Received", "Case Is Being Actively Reviewed By USCIS", "Case Was Approved", "Card Was Mailed To Me"];
+const STATUSES: [&str; 4] = [
+    "Case Was Received",
+    "Case Is Being Actively Reviewed By USCIS",
+    "Case Was Approved",
+    "Card Was Mailed To Me",
+];
 
 #[tokio::main]
 async fn main() {
-    let n: usize = std::env::args().nth(1).map(|a| a.parse().expect("a record count")).unwrap_or(1_000_000);
+    let n: usize = std::env::args()
+        .nth(1)
+        .map(|a| a.parse().expect("a record count"))
+        .unwrap_or(1_000_000);
     let dir = tempfile::tempdir().expect("temp dir");
     let file = dir.path().join("cases.jsonl");
     let mut out = std::io::BufWriter::new(std::fs::File::create(&file).expect("create file"));

@@ -18,11 +18,28 @@ async fn server() -> TestServer {
 
 #[tokio::test]
 async fn the_admin_api_does_not_exist_without_a_token_configured() {
-    let server = TestServer::start_with(|c| (c.intents, c.knowledge) = support::content_dirs()).await;
+    let server =
+        TestServer::start_with(|c| (c.intents, c.knowledge) = support::content_dirs()).await;
     let body = record("EAC2690000001", "I-130", "Case Was Received", "2026-01-02");
-    let put = http(server.addr, "PUT", "/api/cases/EAC2690000001", Some(TOKEN), body.as_bytes()).await.unwrap();
+    let put = http(
+        server.addr,
+        "PUT",
+        "/api/cases/EAC2690000001",
+        Some(TOKEN),
+        body.as_bytes(),
+    )
+    .await
+    .unwrap();
     assert_eq!(put.status, 404);
-    let get = http(server.addr, "GET", "/api/cases/EAC2690000001", Some(TOKEN), b"").await.unwrap();
+    let get = http(
+        server.addr,
+        "GET",
+        "/api/cases/EAC2690000001",
+        Some(TOKEN),
+        b"",
+    )
+    .await
+    .unwrap();
     assert_eq!(get.status, 404);
     assert_eq!(server.store.get("EAC2690000001").unwrap(), None);
 }
@@ -32,69 +49,185 @@ async fn calls_without_the_right_token_are_refused() {
     let server = server().await;
     let body = record("EAC2690000001", "I-130", "Case Was Received", "2026-01-02");
     for token in [None, Some("wrong-token"), Some("")] {
-        let answer = http(server.addr, "PUT", "/api/cases/EAC2690000001", token, body.as_bytes()).await.unwrap();
+        let answer = http(
+            server.addr,
+            "PUT",
+            "/api/cases/EAC2690000001",
+            token,
+            body.as_bytes(),
+        )
+        .await
+        .unwrap();
         assert_eq!(answer.status, 401, "token {token:?}");
-        assert!(answer.headers.contains("www-authenticate: bearer"), "{}", answer.headers);
-        assert!(answer.json()["error"].as_str().unwrap().contains("admin token"));
+        assert!(
+            answer.headers.contains("www-authenticate: bearer"),
+            "{}",
+            answer.headers
+        );
+        assert!(
+            answer.json()["error"]
+                .as_str()
+                .unwrap()
+                .contains("admin token")
+        );
     }
-    let get = http(server.addr, "GET", "/api/cases/EAC2690000001", Some("nope"), b"").await.unwrap();
+    let get = http(
+        server.addr,
+        "GET",
+        "/api/cases/EAC2690000001",
+        Some("nope"),
+        b"",
+    )
+    .await
+    .unwrap();
     assert_eq!(get.status, 401);
-    assert_eq!(server.store.get("EAC2690000001").unwrap(), None, "nothing was written");
+    assert_eq!(
+        server.store.get("EAC2690000001").unwrap(),
+        None,
+        "nothing was written"
+    );
 }
 
 #[tokio::test]
 async fn a_stored_case_can_be_read_updated_and_deleted() {
     let server = server().await;
     let path = "/api/cases/IOE2690000007";
-    let missing = http(server.addr, "GET", path, Some(TOKEN), b"").await.unwrap();
+    let missing = http(server.addr, "GET", path, Some(TOKEN), b"")
+        .await
+        .unwrap();
     assert_eq!(missing.status, 404);
 
     // The body may leave out the receipt number: the path names the case.
     let body = json!({"form": "I-765", "status": "Case Was Received", "updated": "2026-03-02", "office": "Potomac"});
-    let put = http(server.addr, "PUT", path, Some(TOKEN), body.to_string().as_bytes()).await.unwrap();
+    let put = http(
+        server.addr,
+        "PUT",
+        path,
+        Some(TOKEN),
+        body.to_string().as_bytes(),
+    )
+    .await
+    .unwrap();
     assert_eq!(put.status, 200, "{}", String::from_utf8_lossy(&put.body));
     assert_eq!(put.json()["result"], "inserted");
 
     let update = record("IOE2690000007", "I-765", "Case Was Approved", "2026-04-20");
-    let put = http(server.addr, "PUT", path, Some(TOKEN), update.as_bytes()).await.unwrap();
+    let put = http(server.addr, "PUT", path, Some(TOKEN), update.as_bytes())
+        .await
+        .unwrap();
     assert_eq!(put.json()["result"], "updated");
 
-    let got = http(server.addr, "GET", path, Some(TOKEN), b"").await.unwrap().json();
+    let got = http(server.addr, "GET", path, Some(TOKEN), b"")
+        .await
+        .unwrap()
+        .json();
     assert_eq!(got["status"], "Case Was Approved");
-    assert_eq!(got["history"], json!([
-        {"date": "2026-03-02", "status": "Case Was Received"},
-        {"date": "2026-04-20", "status": "Case Was Approved"}
-    ]));
-    assert_eq!(got["office"], json!(null), "a full replacement drops fields it does not send");
+    assert_eq!(
+        got["history"],
+        json!([
+            {"date": "2026-03-02", "status": "Case Was Received"},
+            {"date": "2026-04-20", "status": "Case Was Approved"}
+        ])
+    );
+    assert_eq!(
+        got["office"],
+        json!(null),
+        "a full replacement drops fields it does not send"
+    );
 
-    let delete = http(server.addr, "DELETE", path, Some(TOKEN), b"").await.unwrap();
+    let delete = http(server.addr, "DELETE", path, Some(TOKEN), b"")
+        .await
+        .unwrap();
     assert_eq!(delete.status, 204);
-    assert_eq!(http(server.addr, "DELETE", path, Some(TOKEN), b"").await.unwrap().status, 404);
-    assert_eq!(http(server.addr, "GET", path, Some(TOKEN), b"").await.unwrap().status, 404);
+    assert_eq!(
+        http(server.addr, "DELETE", path, Some(TOKEN), b"")
+            .await
+            .unwrap()
+            .status,
+        404
+    );
+    assert_eq!(
+        http(server.addr, "GET", path, Some(TOKEN), b"")
+            .await
+            .unwrap()
+            .status,
+        404
+    );
 }
 
 #[tokio::test]
 async fn invalid_records_are_refused_with_the_field_and_the_reason() {
     let server = server().await;
     let cases = [
-        ("/api/cases/EAC2690000001", record("EAC2690000001", "I-130", "Case Was Received", "2026-02-30"), "updated", "not a real day"),
-        ("/api/cases/EAC2690000001", record("EAC2690000001", "I-1300", "Case Was Received", "2026-02-03"), "form", "not a known USCIS form"),
-        ("/api/cases/EAC2690000001", record("EAC2690000002", "I-130", "Case Was Received", "2026-02-03"), "receipt_number", "does not match"),
-        ("/api/cases/eac2690000001", record("eac2690000001", "I-130", "Case Was Received", "2026-02-03"), "receipt_number", "did you mean EAC2690000001"),
-        ("/api/cases/EAC2690000001", record("EAC2690000001", "I-130", "", "2026-02-03"), "status", "must not be empty"),
+        (
+            "/api/cases/EAC2690000001",
+            record("EAC2690000001", "I-130", "Case Was Received", "2026-02-30"),
+            "updated",
+            "not a real day",
+        ),
+        (
+            "/api/cases/EAC2690000001",
+            record("EAC2690000001", "I-1300", "Case Was Received", "2026-02-03"),
+            "form",
+            "not a known USCIS form",
+        ),
+        (
+            "/api/cases/EAC2690000001",
+            record("EAC2690000002", "I-130", "Case Was Received", "2026-02-03"),
+            "receipt_number",
+            "does not match",
+        ),
+        (
+            "/api/cases/eac2690000001",
+            record("eac2690000001", "I-130", "Case Was Received", "2026-02-03"),
+            "receipt_number",
+            "did you mean EAC2690000001",
+        ),
+        (
+            "/api/cases/EAC2690000001",
+            record("EAC2690000001", "I-130", "", "2026-02-03"),
+            "status",
+            "must not be empty",
+        ),
     ];
     for (path, body, field, reason) in cases {
-        let answer = http(server.addr, "PUT", path, Some(TOKEN), body.as_bytes()).await.unwrap();
+        let answer = http(server.addr, "PUT", path, Some(TOKEN), body.as_bytes())
+            .await
+            .unwrap();
         assert_eq!(answer.status, 400, "{body}");
         let error = answer.json();
         assert_eq!(error["field"], field, "{error}");
         assert!(error["error"].as_str().unwrap().contains(reason), "{error}");
     }
-    let malformed = http(server.addr, "PUT", "/api/cases/EAC2690000001", Some(TOKEN), b"{\"form\": ").await.unwrap();
+    let malformed = http(
+        server.addr,
+        "PUT",
+        "/api/cases/EAC2690000001",
+        Some(TOKEN),
+        b"{\"form\": ",
+    )
+    .await
+    .unwrap();
     assert_eq!(malformed.status, 400);
-    assert!(malformed.json()["error"].as_str().unwrap().contains("malformed JSON"));
-    let huge = format!(r#"{{"form":"I-130","status":"x","updated":"2026-01-01","description":"{}"}}"#, "a".repeat(70_000));
-    let too_big = http(server.addr, "PUT", "/api/cases/EAC2690000001", Some(TOKEN), huge.as_bytes()).await.unwrap();
+    assert!(
+        malformed.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("malformed JSON")
+    );
+    let huge = format!(
+        r#"{{"form":"I-130","status":"x","updated":"2026-01-01","description":"{}"}}"#,
+        "a".repeat(70_000)
+    );
+    let too_big = http(
+        server.addr,
+        "PUT",
+        "/api/cases/EAC2690000001",
+        Some(TOKEN),
+        huge.as_bytes(),
+    )
+    .await
+    .unwrap();
     assert_eq!(too_big.status, 413);
     assert!(server.store.is_empty(), "nothing invalid was stored");
 }
@@ -103,12 +236,31 @@ async fn invalid_records_are_refused_with_the_field_and_the_reason() {
 async fn a_session_following_a_case_is_notified_when_an_admin_changes_it() {
     let server = server().await;
     let body = record("WAC2690000036", "I-129", "Case Was Received", "2026-03-09");
-    http(server.addr, "PUT", "/api/cases/WAC2690000036", Some(TOKEN), body.as_bytes()).await.unwrap();
+    http(
+        server.addr,
+        "PUT",
+        "/api/cases/WAC2690000036",
+        Some(TOKEN),
+        body.as_bytes(),
+    )
+    .await
+    .unwrap();
     let mut client = server.client().await;
-    server.state.sessions().follow(&client.token(), "WAC2690000036", true);
+    server
+        .state
+        .sessions()
+        .follow(&client.token(), "WAC2690000036", true);
 
     let update = record("WAC2690000036", "I-129", "Case Was Approved", "2026-04-02");
-    let put = http(server.addr, "PUT", "/api/cases/WAC2690000036", Some(TOKEN), update.as_bytes()).await.unwrap();
+    let put = http(
+        server.addr,
+        "PUT",
+        "/api/cases/WAC2690000036",
+        Some(TOKEN),
+        update.as_bytes(),
+    )
+    .await
+    .unwrap();
     assert_eq!(put.status, 200);
     let frame = client.recv().await;
     assert_eq!(frame["type"], "notification", "{frame}");
@@ -120,7 +272,10 @@ async fn a_session_following_a_case_is_notified_when_an_admin_changes_it() {
 async fn the_bulk_endpoint_imports_good_lines_reports_bad_ones_and_notifies() {
     let server = server().await;
     let mut client = server.client().await;
-    server.state.sessions().follow(&client.token(), "LIN2690000040", true);
+    server
+        .state
+        .sessions()
+        .follow(&client.token(), "LIN2690000040", true);
     let body = [
         record("LIN2690000040", "I-140", "Case Was Approved", "2026-03-27"),
         String::new(),
@@ -129,15 +284,48 @@ async fn the_bulk_endpoint_imports_good_lines_reports_bad_ones_and_notifies() {
         record("LIN2690000042", "I-140", "Case Was Received", "2026-02-01"),
     ]
     .join("\n");
-    let answer = http(server.addr, "POST", "/api/cases/import", Some(TOKEN), body.as_bytes()).await.unwrap();
+    let answer = http(
+        server.addr,
+        "POST",
+        "/api/cases/import",
+        Some(TOKEN),
+        body.as_bytes(),
+    )
+    .await
+    .unwrap();
     assert_eq!(answer.status, 200);
     let report = answer.json();
-    assert_eq!((report["inserted"].as_u64(), report["rejected_total"].as_u64()), (Some(2), Some(2)), "{report}");
-    let lines: Vec<u64> = report["rejected"].as_array().unwrap().iter().map(|r| r["line"].as_u64().unwrap()).collect();
+    assert_eq!(
+        (
+            report["inserted"].as_u64(),
+            report["rejected_total"].as_u64()
+        ),
+        (Some(2), Some(2)),
+        "{report}"
+    );
+    let lines: Vec<u64> = report["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["line"].as_u64().unwrap())
+        .collect();
     assert_eq!(lines, [3, 4]);
     assert_eq!(client.recv().await["receipt_number"], "LIN2690000040");
     assert!(server.store.get("LIN2690000042").unwrap().is_some());
 
-    let again = http(server.addr, "POST", "/api/cases/import", Some(TOKEN), body.as_bytes()).await.unwrap().json();
-    assert_eq!((again["inserted"].as_u64(), again["unchanged"].as_u64()), (Some(0), Some(2)), "{again}");
+    let again = http(
+        server.addr,
+        "POST",
+        "/api/cases/import",
+        Some(TOKEN),
+        body.as_bytes(),
+    )
+    .await
+    .unwrap()
+    .json();
+    assert_eq!(
+        (again["inserted"].as_u64(), again["unchanged"].as_u64()),
+        (Some(0), Some(2)),
+        "{again}"
+    );
 }

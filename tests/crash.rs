@@ -12,17 +12,34 @@ use std::time::Duration;
 use casebot::store::{CaseStore, validate};
 use support::{ChildServer, TOKEN, http, record};
 
-const STATUSES: [&str; 3] = ["Case Was Received", "Case Is Being Actively Reviewed By USCIS", "Case Was Approved"];
+const STATUSES: [&str; 3] = [
+    "Case Was Received",
+    "Case Is Being Actively Reviewed By USCIS",
+    "Case Was Approved",
+];
 
 /// Restarts the server on `db`, checks it serves a case, kills it again, then opens the
 /// database directly and checks every stored value; returns the stored statuses.
 async fn restart_and_check(db: &Path, probe: Option<&str>) -> BTreeMap<String, String> {
     let server = ChildServer::start(db);
-    let health = http(server.addr, "GET", "/healthz", None, b"").await.unwrap();
+    let health = http(server.addr, "GET", "/healthz", None, b"")
+        .await
+        .unwrap();
     assert_eq!(health.status, 200);
     if let Some(rn) = probe {
-        let got = http(server.addr, "GET", &format!("/api/cases/{rn}"), Some(TOKEN), b"").await.unwrap();
-        assert_eq!(got.status, 200, "acknowledged case {rn} is served after the restart");
+        let got = http(
+            server.addr,
+            "GET",
+            &format!("/api/cases/{rn}"),
+            Some(TOKEN),
+            b"",
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            got.status, 200,
+            "acknowledged case {rn} is served after the restart"
+        );
     }
     server.kill();
     let store = CaseStore::open(db).expect("the database opens after a crash");
@@ -30,7 +47,10 @@ async fn restart_and_check(db: &Path, probe: Option<&str>) -> BTreeMap<String, S
     for case in store.iter() {
         let case = case.expect("every stored value decodes");
         validate(&case).expect("every stored value is a valid record");
-        assert_eq!(case.history.last().map(|h| h.status.as_str()), Some(case.status.as_str()));
+        assert_eq!(
+            case.history.last().map(|h| h.status.as_str()),
+            Some(case.status.as_str())
+        );
         stored.insert(case.receipt_number, case.status);
     }
     stored
@@ -50,7 +70,15 @@ async fn acknowledged_admin_writes_survive_a_kill() {
                 let rn = format!("EAC26{:08}", i % 400);
                 let status = STATUSES[(i / 400) as usize % STATUSES.len()];
                 let body = record(&rn, "I-130", status, "2026-06-01");
-                match http(addr, "PUT", &format!("/api/cases/{rn}"), Some(TOKEN), body.as_bytes()).await {
+                match http(
+                    addr,
+                    "PUT",
+                    &format!("/api/cases/{rn}"),
+                    Some(TOKEN),
+                    body.as_bytes(),
+                )
+                .await
+                {
                     Ok(answer) if answer.status == 200 => {
                         acked.lock().unwrap().insert(rn, status.to_string());
                     }
@@ -63,15 +91,23 @@ async fn acknowledged_admin_writes_survive_a_kill() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     server.kill();
-    tokio::time::timeout(Duration::from_secs(10), writer).await.expect("the writer stops").unwrap();
+    tokio::time::timeout(Duration::from_secs(10), writer)
+        .await
+        .expect("the writer stops")
+        .unwrap();
 
     let acked = acked.lock().unwrap().clone();
     let probe = acked.keys().next().cloned();
     let stored = restart_and_check(&db, probe.as_deref()).await;
     for (rn, status) in &acked {
         // A later write to the same case may have landed without its answer arriving.
-        let got = stored.get(rn).unwrap_or_else(|| panic!("acknowledged case {rn} is missing"));
-        let (want, now) = (STATUSES.iter().position(|s| s == status), STATUSES.iter().position(|s| s == got));
+        let got = stored
+            .get(rn)
+            .unwrap_or_else(|| panic!("acknowledged case {rn} is missing"));
+        let (want, now) = (
+            STATUSES.iter().position(|s| s == status),
+            STATUSES.iter().position(|s| s == got),
+        );
         assert!(now >= want, "{rn}: acknowledged {status:?}, found {got:?}");
     }
 }
@@ -85,7 +121,14 @@ async fn a_bulk_import_killed_midway_keeps_every_acknowledged_part_whole() {
     let parts: Vec<String> = (0..40)
         .map(|p| {
             (0..PART)
-                .map(|i| record(&format!("LIN26{:08}", p * PART + i), "I-765", "Case Was Received", "2026-02-03"))
+                .map(|i| {
+                    record(
+                        &format!("LIN26{:08}", p * PART + i),
+                        "I-765",
+                        "Case Was Received",
+                        "2026-02-03",
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join("\n")
         })
@@ -96,7 +139,15 @@ async fn a_bulk_import_killed_midway_keeps_every_acknowledged_part_whole() {
         let acked = acked.clone();
         tokio::spawn(async move {
             for (p, body) in parts.iter().enumerate() {
-                match http(addr, "POST", "/api/cases/import", Some(TOKEN), body.as_bytes()).await {
+                match http(
+                    addr,
+                    "POST",
+                    "/api/cases/import",
+                    Some(TOKEN),
+                    body.as_bytes(),
+                )
+                .await
+                {
                     Ok(answer) if answer.status == 200 => {
                         assert_eq!(answer.json()["inserted"], PART);
                         acked.lock().unwrap().push(p);
@@ -110,16 +161,26 @@ async fn a_bulk_import_killed_midway_keeps_every_acknowledged_part_whole() {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     server.kill();
-    tokio::time::timeout(Duration::from_secs(20), importer).await.expect("the importer stops").unwrap();
+    tokio::time::timeout(Duration::from_secs(20), importer)
+        .await
+        .expect("the importer stops")
+        .unwrap();
 
     let acked = acked.lock().unwrap().clone();
     let stored = restart_and_check(&db, Some("LIN2600000000")).await;
     for p in &acked {
         for i in [0, PART / 2, PART - 1] {
             let rn = format!("LIN26{:08}", p * PART + i);
-            assert!(stored.contains_key(&rn), "case {rn} of acknowledged part {p} is missing");
+            assert!(
+                stored.contains_key(&rn),
+                "case {rn} of acknowledged part {p} is missing"
+            );
         }
     }
     assert!(stored.len() >= acked.len() * PART);
-    assert_eq!(stored.len() % PART, 0, "each part is written atomically, so no part is half there");
+    assert_eq!(
+        stored.len() % PART,
+        0,
+        "each part is written atomically, so no part is half there"
+    );
 }

@@ -35,9 +35,19 @@ fn good_lines_are_imported_bad_ones_reported_by_line_and_a_rerun_changes_nothing
         record("EAC2690000001", "I-130", "Case Was Received", "2026-01-02"),
         record("EAC2690000002", "I-130", "Case Was Received", "2026-02-29"),
         String::new(),
-        record("EAC2690000003", "N-400", "Interview Was Scheduled", "2026-05-01"),
+        record(
+            "EAC2690000003",
+            "N-400",
+            "Interview Was Scheduled",
+            "2026-05-01",
+        ),
         "{\"receipt_number\": \"EAC2690000004\"".to_string(),
-        record("EAC 26 900 00005", "I-485", "Case Was Received", "2026-01-02"),
+        record(
+            "EAC 26 900 00005",
+            "I-485",
+            "Case Was Received",
+            "2026-01-02",
+        ),
         record("EAC2690000006", "I-765", "Case Was Approved", "2026-03-03"),
     ];
     std::fs::write(&file, lines.join("\n")).unwrap();
@@ -45,15 +55,34 @@ fn good_lines_are_imported_bad_ones_reported_by_line_and_a_rerun_changes_nothing
 
     let first = import(&["--db", db_arg], &file);
     let (out, err) = (text(&first.stdout), text(&first.stderr));
-    assert!(!first.status.success(), "rejected lines make the command fail");
-    assert!(out.contains("imported 3 new, updated 0, unchanged 0, rejected 3"), "{out}");
+    assert!(
+        !first.status.success(),
+        "rejected lines make the command fail"
+    );
+    assert!(
+        out.contains("imported 3 new, updated 0, unchanged 0, rejected 3"),
+        "{out}"
+    );
     let name = file.display().to_string();
-    assert!(err.contains(&format!("{name}:2: `updated` \"2026-02-29\" is not a real day")), "{err}");
+    assert!(
+        err.contains(&format!(
+            "{name}:2: `updated` \"2026-02-29\" is not a real day"
+        )),
+        "{err}"
+    );
     assert!(err.contains(&format!("{name}:5: malformed JSON")), "{err}");
-    assert!(err.contains(&format!("{name}:6: `receipt_number`")) && err.contains("did you mean EAC2690000005?"), "{err}");
+    assert!(
+        err.contains(&format!("{name}:6: `receipt_number`"))
+            && err.contains("did you mean EAC2690000005?"),
+        "{err}"
+    );
 
     let second = import(&["--db", db_arg], &file);
-    assert!(text(&second.stdout).contains("imported 0 new, updated 0, unchanged 3, rejected 3"), "{}", text(&second.stdout));
+    assert!(
+        text(&second.stdout).contains("imported 0 new, updated 0, unchanged 3, rejected 3"),
+        "{}",
+        text(&second.stdout)
+    );
 
     let store = CaseStore::open(&db).unwrap();
     let stored: Vec<String> = store.iter().map(|r| r.unwrap().receipt_number).collect();
@@ -68,11 +97,18 @@ fn the_demo_cases_import_cleanly() {
     let output = import(&["--db", db.to_str().unwrap()], &demo);
     assert!(output.status.success(), "{}", text(&output.stderr));
     let store = CaseStore::open(&db).unwrap();
-    assert!(store.len() >= 50, "at least 50 demo cases, got {}", store.len());
+    assert!(
+        store.len() >= 50,
+        "at least 50 demo cases, got {}",
+        store.len()
+    );
     for case in store.iter() {
         let case = case.unwrap();
         validate(&case).unwrap();
-        assert!(case.history.len() >= 1 && case.history.last().unwrap().status == case.status, "{case:?}");
+        assert!(
+            !case.history.is_empty() && case.history.last().unwrap().status == case.status,
+            "{case:?}"
+        );
     }
 }
 
@@ -82,11 +118,18 @@ fn a_database_held_by_a_server_gets_a_clear_message_pointing_to_the_admin_api() 
     let db = dir.path().join("db");
     let _held = CaseStore::open(&db).unwrap();
     let file = dir.path().join("cases.jsonl");
-    std::fs::write(&file, record("EAC2690000001", "I-130", "Case Was Received", "2026-01-02")).unwrap();
+    std::fs::write(
+        &file,
+        record("EAC2690000001", "I-130", "Case Was Received", "2026-01-02"),
+    )
+    .unwrap();
     let output = import(&["--db", db.to_str().unwrap()], &file);
     assert!(!output.status.success());
     let err = text(&output.stderr);
-    assert!(err.contains("is in use") && err.contains("casebot serve"), "{err}");
+    assert!(
+        err.contains("is in use") && err.contains("casebot serve"),
+        "{err}"
+    );
     assert!(err.contains("--url") && err.contains("--token"), "{err}");
 }
 
@@ -106,13 +149,31 @@ async fn importing_through_a_running_server_stores_the_cases_there() {
     std::fs::write(&file, lines.join("\n")).unwrap();
     let url = format!("http://{}", server.addr);
     let file2 = file.clone();
-    let output = tokio::task::spawn_blocking(move || import(&["--url", &url, "--token", TOKEN], &file2)).await.unwrap();
-    assert!(text(&output.stdout).contains("imported 1 new, updated 0, unchanged 0, rejected 1"), "{}", text(&output.stdout));
-    assert!(text(&output.stderr).contains(&format!("{}:2: `updated`", file.display())), "{}", text(&output.stderr));
+    let output =
+        tokio::task::spawn_blocking(move || import(&["--url", &url, "--token", TOKEN], &file2))
+            .await
+            .unwrap();
+    assert!(
+        text(&output.stdout).contains("imported 1 new, updated 0, unchanged 0, rejected 1"),
+        "{}",
+        text(&output.stdout)
+    );
+    assert!(
+        text(&output.stderr).contains(&format!("{}:2: `updated`", file.display())),
+        "{}",
+        text(&output.stderr)
+    );
     assert!(server.store.get("SRC2690000042").unwrap().is_some());
 
     let url = format!("http://{}", server.addr);
-    let wrong = tokio::task::spawn_blocking(move || import(&["--url", &url, "--token", "wrong"], &file)).await.unwrap();
+    let wrong =
+        tokio::task::spawn_blocking(move || import(&["--url", &url, "--token", "wrong"], &file))
+            .await
+            .unwrap();
     assert!(!wrong.status.success());
-    assert!(text(&wrong.stderr).contains("refused the admin token"), "{}", text(&wrong.stderr));
+    assert!(
+        text(&wrong.stderr).contains("refused the admin token"),
+        "{}",
+        text(&wrong.stderr)
+    );
 }

@@ -1,7 +1,9 @@
 //! The case store on a real sled database in a temp dir: reads, writes, history, the change
 //! feed and the lock held by an open database.
 
-use casebot::store::{CaseRecord, CaseStore, HistoryEntry, StoreError, UpsertOutcome, parse_record};
+use casebot::store::{
+    CaseRecord, CaseStore, HistoryEntry, StoreError, UpsertOutcome, parse_record,
+};
 use tokio::sync::broadcast::error::TryRecvError;
 
 fn case(rn: &str, status: &str, updated: &str) -> CaseRecord {
@@ -13,7 +15,10 @@ fn case(rn: &str, status: &str, updated: &str) -> CaseRecord {
 }
 
 fn entry(date: &str, status: &str) -> HistoryEntry {
-    HistoryEntry { date: date.into(), status: status.into() }
+    HistoryEntry {
+        date: date.into(),
+        status: status.into(),
+    }
 }
 
 #[tokio::test]
@@ -21,10 +26,19 @@ async fn a_new_case_is_stored_with_its_first_history_entry_and_unknown_fields() 
     let dir = tempfile::tempdir().unwrap();
     let store = CaseStore::open(&dir.path().join("db")).unwrap();
     assert_eq!(store.get("MSC2690000001").unwrap(), None);
-    assert_eq!(store.upsert(&case("MSC2690000001", "Case Was Received", "2026-01-05")).await.unwrap(), UpsertOutcome::Inserted);
+    assert_eq!(
+        store
+            .upsert(&case("MSC2690000001", "Case Was Received", "2026-01-05"))
+            .await
+            .unwrap(),
+        UpsertOutcome::Inserted
+    );
     let stored = store.get("MSC2690000001").unwrap().expect("stored");
     assert_eq!(stored.status, "Case Was Received");
-    assert_eq!(stored.history, vec![entry("2026-01-05", "Case Was Received")]);
+    assert_eq!(
+        stored.history,
+        vec![entry("2026-01-05", "Case Was Received")]
+    );
     assert_eq!(stored.extra["office"], "National Benefits Center");
     assert_eq!(store.len(), 1);
 }
@@ -34,21 +48,44 @@ async fn status_changes_extend_the_history_and_are_published_once_durable() {
     let dir = tempfile::tempdir().unwrap();
     let store = CaseStore::open(&dir.path().join("db")).unwrap();
     let mut feed = store.subscribe();
-    store.upsert(&case("MSC2690000002", "Case Was Received", "2026-01-05")).await.unwrap();
+    store
+        .upsert(&case("MSC2690000002", "Case Was Received", "2026-01-05"))
+        .await
+        .unwrap();
     assert_eq!(feed.try_recv().unwrap().receipt_number, "MSC2690000002");
 
-    let outcome = store.upsert(&case("MSC2690000002", "Biometrics Appointment Was Scheduled", "2026-01-27")).await.unwrap();
+    let outcome = store
+        .upsert(&case(
+            "MSC2690000002",
+            "Biometrics Appointment Was Scheduled",
+            "2026-01-27",
+        ))
+        .await
+        .unwrap();
     assert_eq!(outcome, UpsertOutcome::Updated);
     let change = feed.try_recv().expect("the change is published");
-    assert_eq!(change.record.unwrap().status, "Biometrics Appointment Was Scheduled");
+    assert_eq!(
+        change.record.unwrap().status,
+        "Biometrics Appointment Was Scheduled"
+    );
     let stored = store.get("MSC2690000002").unwrap().unwrap();
     assert_eq!(
         stored.history,
-        vec![entry("2026-01-05", "Case Was Received"), entry("2026-01-27", "Biometrics Appointment Was Scheduled")]
+        vec![
+            entry("2026-01-05", "Case Was Received"),
+            entry("2026-01-27", "Biometrics Appointment Was Scheduled")
+        ]
     );
 
     // The same content again writes nothing and announces nothing.
-    let again = store.upsert(&case("MSC2690000002", "Biometrics Appointment Was Scheduled", "2026-01-27")).await.unwrap();
+    let again = store
+        .upsert(&case(
+            "MSC2690000002",
+            "Biometrics Appointment Was Scheduled",
+            "2026-01-27",
+        ))
+        .await
+        .unwrap();
     assert_eq!(again, UpsertOutcome::Unchanged);
     assert!(matches!(feed.try_recv(), Err(TryRecvError::Empty)));
 }
@@ -58,27 +95,52 @@ async fn a_history_supplied_by_the_caller_is_kept_and_not_duplicated() {
     let dir = tempfile::tempdir().unwrap();
     let store = CaseStore::open(&dir.path().join("db")).unwrap();
     let mut record = case("EAC2690000003", "Case Was Approved", "2026-03-01");
-    record.history = vec![entry("2025-12-01", "Case Was Received"), entry("2026-03-01", "Case Was Approved")];
+    record.history = vec![
+        entry("2025-12-01", "Case Was Received"),
+        entry("2026-03-01", "Case Was Approved"),
+    ];
     store.upsert(&record).await.unwrap();
-    assert_eq!(store.get("EAC2690000003").unwrap().unwrap().history, record.history);
+    assert_eq!(
+        store.get("EAC2690000003").unwrap().unwrap().history,
+        record.history
+    );
     // A later update without history keeps it and appends the new status.
-    store.upsert(&case("EAC2690000003", "New Card Is Being Produced", "2026-03-04")).await.unwrap();
+    store
+        .upsert(&case(
+            "EAC2690000003",
+            "New Card Is Being Produced",
+            "2026-03-04",
+        ))
+        .await
+        .unwrap();
     let history = store.get("EAC2690000003").unwrap().unwrap().history;
     assert_eq!(history.len(), 3);
-    assert_eq!(history[2], entry("2026-03-04", "New Card Is Being Produced"));
+    assert_eq!(
+        history[2],
+        entry("2026-03-04", "New Card Is Being Produced")
+    );
 }
 
 #[tokio::test]
 async fn deleting_removes_the_case_and_tells_subscribers() {
     let dir = tempfile::tempdir().unwrap();
     let store = CaseStore::open(&dir.path().join("db")).unwrap();
-    store.upsert(&case("LIN2690000004", "Case Was Received", "2026-02-02")).await.unwrap();
+    store
+        .upsert(&case("LIN2690000004", "Case Was Received", "2026-02-02"))
+        .await
+        .unwrap();
     let mut feed = store.subscribe();
     assert!(store.delete("LIN2690000004").await.unwrap());
     assert_eq!(store.get("LIN2690000004").unwrap(), None);
     let change = feed.try_recv().unwrap();
-    assert_eq!((change.receipt_number.as_str(), change.record.is_none()), ("LIN2690000004", true));
-    assert!(!store.delete("LIN2690000004").await.unwrap(), "a second delete finds nothing");
+    assert_eq!(
+        (change.receipt_number.as_str(), change.record.is_none()),
+        ("LIN2690000004", true)
+    );
+    assert!(
+        !store.delete("LIN2690000004").await.unwrap(),
+        "a second delete finds nothing"
+    );
     assert!(store.is_empty());
 }
 
@@ -86,7 +148,10 @@ async fn deleting_removes_the_case_and_tells_subscribers() {
 async fn a_batch_reports_each_record_and_merges_repeats_in_order() {
     let dir = tempfile::tempdir().unwrap();
     let store = CaseStore::open(&dir.path().join("db")).unwrap();
-    store.upsert(&case("SRC2690000005", "Case Was Received", "2026-01-10")).await.unwrap();
+    store
+        .upsert(&case("SRC2690000005", "Case Was Received", "2026-01-10"))
+        .await
+        .unwrap();
     let mut feed = store.subscribe();
     let outcomes = store
         .upsert_batch(vec![
@@ -96,12 +161,25 @@ async fn a_batch_reports_each_record_and_merges_repeats_in_order() {
         ])
         .await
         .unwrap();
-    assert_eq!(outcomes, vec![UpsertOutcome::Unchanged, UpsertOutcome::Inserted, UpsertOutcome::Updated]);
+    assert_eq!(
+        outcomes,
+        vec![
+            UpsertOutcome::Unchanged,
+            UpsertOutcome::Inserted,
+            UpsertOutcome::Updated
+        ]
+    );
     let stored = store.get("SRC2690000006").unwrap().unwrap();
     assert_eq!(stored.status, "Case Was Approved");
     assert_eq!(stored.history.len(), 2);
-    assert_eq!(feed.try_recv().unwrap().record.unwrap().status, "Case Was Approved");
-    assert!(matches!(feed.try_recv(), Err(TryRecvError::Empty)), "one change per changed case");
+    assert_eq!(
+        feed.try_recv().unwrap().record.unwrap().status,
+        "Case Was Approved"
+    );
+    assert!(
+        matches!(feed.try_recv(), Err(TryRecvError::Empty)),
+        "one change per changed case"
+    );
     let all: Vec<String> = store.iter().map(|r| r.unwrap().receipt_number).collect();
     assert_eq!(all, ["SRC2690000005", "SRC2690000006"]);
 }
@@ -112,7 +190,9 @@ async fn a_database_already_open_is_reported_as_locked() {
     let path = dir.path().join("db");
     let _store = CaseStore::open(&path).unwrap();
     match CaseStore::open(&path) {
-        Err(e @ StoreError::Locked(_)) => assert!(e.to_string().contains("in use by another process"), "{e}"),
+        Err(e @ StoreError::Locked(_)) => {
+            assert!(e.to_string().contains("in use by another process"), "{e}")
+        }
         Err(e) => panic!("expected Locked, got {e}"),
         Ok(_) => panic!("a second open must fail"),
     }

@@ -29,15 +29,27 @@ pub struct Answer {
 impl Answer {
     /// The body as JSON.
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("JSON body expected ({e}): {}", String::from_utf8_lossy(&self.body)))
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "JSON body expected ({e}): {}",
+                String::from_utf8_lossy(&self.body)
+            )
+        })
     }
 }
 
 /// Sends one request on a fresh connection and reads the whole answer.
-pub async fn http(addr: SocketAddr, method: &str, path: &str, token: Option<&str>, body: &[u8]) -> std::io::Result<Answer> {
+pub async fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: &[u8],
+) -> std::io::Result<Answer> {
     let mut stream = tokio::net::TcpStream::connect(addr).await?;
-    let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
     let head = format!(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
@@ -51,18 +63,27 @@ pub async fn http(addr: SocketAddr, method: &str, path: &str, token: Option<&str
         .position(|w| w == b"\r\n\r\n")
         .ok_or_else(|| std::io::Error::other("no header end"))?;
     let headers = String::from_utf8_lossy(&raw[..split]).to_lowercase();
-    let status = headers.split(' ').nth(1).and_then(|s| s.parse().ok()).ok_or_else(|| std::io::Error::other("status"))?;
+    let status = headers
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| std::io::Error::other("status"))?;
     let mut body = raw[split + 4..].to_vec();
     if headers.contains("transfer-encoding: chunked") {
         body = dechunk(&body);
     }
-    Ok(Answer { status, headers, body })
+    Ok(Answer {
+        status,
+        headers,
+        body,
+    })
 }
 
 fn dechunk(mut body: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     while let Some(end) = body.windows(2).position(|w| w == b"\r\n") {
-        let size = usize::from_str_radix(std::str::from_utf8(&body[..end]).unwrap().trim(), 16).unwrap();
+        let size =
+            usize::from_str_radix(std::str::from_utf8(&body[..end]).unwrap().trim(), 16).unwrap();
         body = &body[end + 2..];
         if size == 0 {
             break;
@@ -92,7 +113,8 @@ pub fn content_dirs() -> (PathBuf, PathBuf) {
 
 /// A JSON case record line.
 pub fn record(rn: &str, form: &str, status: &str, updated: &str) -> String {
-    serde_json::json!({"receipt_number": rn, "form": form, "status": status, "updated": updated}).to_string()
+    serde_json::json!({"receipt_number": rn, "form": form, "status": status, "updated": updated})
+        .to_string()
 }
 
 /// `casebot serve` running as a child process on port 0.
@@ -109,7 +131,15 @@ impl ChildServer {
     pub fn start(db: &Path) -> ChildServer {
         let (intents, knowledge) = content_dirs();
         let mut child = Command::new(env!("CARGO_BIN_EXE_casebot"))
-            .args(["serve", "--addr", "127.0.0.1:0", "--seed", "", "--watch", "false"])
+            .args([
+                "serve",
+                "--addr",
+                "127.0.0.1:0",
+                "--seed",
+                "",
+                "--watch",
+                "false",
+            ])
             .arg("--db")
             .arg(db)
             .arg("--intents")
@@ -135,8 +165,13 @@ impl ChildServer {
                 }
             }
         });
-        let addr = rx.recv_timeout(Duration::from_secs(20)).expect("the server announces its address");
-        ChildServer { child, addr: addr.parse().expect("a socket address") }
+        let addr = rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the server announces its address");
+        ChildServer {
+            child,
+            addr: addr.parse().expect("a socket address"),
+        }
     }
 
     /// Kills the process with SIGKILL (no shutdown code runs) and reaps it.
