@@ -87,6 +87,11 @@ pub struct Limits {
     #[arg(long, env = "CASEBOT_IDLE_TIMEOUT_SECS", default_value_t = 75)]
     pub idle_timeout_secs: u64,
 
+    /// Seconds one frame may take to reach a client before the client counts as stuck and
+    /// is dropped; bounds what a client that never reads can hold on the server.
+    #[arg(long, env = "CASEBOT_SEND_TIMEOUT_SECS", default_value_t = 10)]
+    pub send_timeout_secs: u64,
+
     /// Different receipt numbers one session may look up per ten minutes.
     #[arg(long, env = "CASEBOT_LOOKUPS_PER_WINDOW", default_value_t = 10)]
     pub lookups_per_window: usize,
@@ -122,6 +127,7 @@ impl Default for Limits {
             message_burst: 20.0,
             ping_secs: 25,
             idle_timeout_secs: 75,
+            send_timeout_secs: 10,
             lookups_per_window: 10,
             allowed_origins: Vec::new(),
             trusted_proxy_header: None,

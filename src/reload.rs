@@ -37,6 +37,17 @@ pub fn watch(state: AppState) -> notify::Result<ReloadHandle> {
     Ok(ReloadHandle { _watcher: watcher })
 }
 
+/// Loads the content and runs every example and test through the pipeline; any error
+/// (including a misrouted example or a failing test) refuses the whole bundle.
+pub fn load_checked(
+    intents: &std::path::Path,
+    knowledge: &std::path::Path,
+) -> Result<(Nlu, Vec<crate::nlu::Diagnostic>), Vec<crate::nlu::Diagnostic>> {
+    let (nlu, warnings) = Nlu::load(intents, knowledge)?;
+    let errors = crate::dialog::evaluate::run(&nlu).diagnostics(&nlu);
+    if errors.is_empty() { Ok((nlu, warnings)) } else { Err(errors) }
+}
+
 fn is_content_event(event: &notify::Event) -> bool {
     use notify::EventKind;
     matches!(event.kind, EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_))
@@ -56,7 +67,7 @@ async fn reload_loop(state: AppState, mut rx: mpsc::UnboundedReceiver<()>, inten
         // Debounce: wait until events stop for a moment.
         while let Ok(Some(())) = tokio::time::timeout(DEBOUNCE, rx.recv()).await {}
         let (i, k) = (intents.clone(), knowledge.clone());
-        match tokio::task::spawn_blocking(move || Nlu::load(&i, &k)).await {
+        match tokio::task::spawn_blocking(move || load_checked(&i, &k)).await {
             Ok(Ok((nlu, warnings))) => {
                 for w in warnings {
                     tracing::warn!("{w}");

@@ -5,7 +5,8 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use crate::nlu::{Content, Severity};
+use crate::dialog::evaluate::{self, Kind};
+use crate::nlu::{Diagnostic, Nlu, Severity};
 
 /// Arguments shared by `check` and `test`.
 #[derive(Debug, Args)]
@@ -18,33 +19,83 @@ pub struct ContentArgs {
     pub knowledge: PathBuf,
 }
 
-/// `casebot check`: prints every problem as `path:line:col: message`.
+/// Loads, compiles and evaluates the content: every problem, errors first by file.
+pub fn check_all(args: &ContentArgs) -> Result<(Nlu, evaluate::Report, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let (nlu, mut diags) = Nlu::load(&args.intents, &args.knowledge)?;
+    let report = evaluate::run(&nlu);
+    diags.extend(report.diagnostics(&nlu));
+    diags.sort_by(|a, b| (&a.path, a.line, a.col).cmp(&(&b.path, b.line, b.col)));
+    Ok((nlu, report, diags))
+}
+
+fn print_all(diags: &[Diagnostic]) -> usize {
+    for d in diags {
+        println!("{d}");
+    }
+    diags.iter().filter(|d| d.severity == Severity::Error).count()
+}
+
+/// `casebot check`: prints every problem as `path:line:col: message`; exits non-zero on
+/// errors.
 pub fn check(args: ContentArgs) -> ExitCode {
-    match Content::load(&args.intents, &args.knowledge) {
-        Ok((content, warnings)) => {
-            for w in &warnings {
-                println!("{w}");
-            }
+    match check_all(&args) {
+        Ok((nlu, _, diags)) => {
+            let errors = print_all(&diags);
             println!(
-                "ok: {} intents, {} articles, {} warning(s)",
-                content.intents.len(),
-                content.articles.len(),
-                warnings.len()
+                "{}: {} intents, {} articles, {errors} error(s), {} warning(s)",
+                if errors == 0 { "ok" } else { "failed" },
+                nlu.content.intents.len(),
+                nlu.content.articles.len(),
+                diags.len() - errors
             );
-            ExitCode::SUCCESS
+            if errors == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
         }
         Err(diags) => {
-            for d in &diags {
-                println!("{d}");
-            }
-            let errors = diags.iter().filter(|d| d.severity == Severity::Error).count();
-            println!("{errors} error(s)");
+            let errors = print_all(&diags);
+            println!("failed: {errors} error(s)");
             ExitCode::FAILURE
         }
     }
 }
 
-/// `casebot test`: runs every test utterance through the real matcher.
+/// `casebot test`: runs every example and test utterance through the real pipeline; prints
+/// failures with where they landed, per-intent accuracy and a confusion list.
 pub fn test(args: ContentArgs) -> ExitCode {
-    check(args)
+    let (nlu, report) = match Nlu::load(&args.intents, &args.knowledge) {
+        Ok((nlu, _)) => {
+            let report = evaluate::run(&nlu);
+            (nlu, report)
+        }
+        Err(diags) => {
+            print_all(&diags);
+            println!("the content does not load; run `casebot check` for details");
+            return ExitCode::FAILURE;
+        }
+    };
+    let failures = report.diagnostics(&nlu);
+    for d in &failures {
+        println!("FAIL {d}");
+    }
+    println!("\nper intent/article (tests passed / total):");
+    for (id, (passed, total)) in report.accuracy_by_id() {
+        let mark = if passed == total { " " } else { "!" };
+        println!("{mark} {id:<40} {passed}/{total}");
+    }
+    let confusions = report.confusions();
+    if !confusions.is_empty() {
+        println!("\nconfusions (expected -> got: count):");
+        for ((expected, got), n) in &confusions {
+            println!("  {expected} -> {got}: {n}");
+        }
+    }
+    let count = |kind: Kind| {
+        let all: Vec<_> = report.outcomes.iter().filter(|o| o.kind == kind).collect();
+        (all.iter().filter(|o| o.passed()).count(), all.len())
+    };
+    let (tests_ok, tests) = count(Kind::Test);
+    let (examples_ok, examples) = count(Kind::Example);
+    println!("\nexamples: {examples_ok}/{examples} routed to their own intent or article");
+    println!("tests: {tests_ok}/{tests} passed");
+    println!("{} passed, {} failed", tests_ok + examples_ok, (tests + examples) - (tests_ok + examples_ok));
+    if failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }

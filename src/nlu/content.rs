@@ -22,10 +22,9 @@ pub const ACTIONS: &[(&str, &[&str])] = &[
     ("case_history", CASE_VARS),
     ("case_updated", CASE_VARS),
     ("case_office", &["receipt_number", "office", "prefix"]),
-    ("subscribe", &["receipt_number"]),
+    ("subscribe", CASE_VARS),
     ("unsubscribe", &["receipt_number"]),
-    ("form_info", &["form_number"]),
-    ("identifier_help", &[]),
+    ("form_info", &["form_number", "form"]),
 ];
 
 const CASE_VARS: &[&str] = &[

@@ -2,7 +2,17 @@
 //! form numbers, phone numbers, e-mail addresses, and Social Security numbers (detected so
 //! they can be refused and masked, never echoed).
 //!
-//! STUB: the full extractor lands with the identifier-extraction issue.
+//! One left-to-right pass over the bytes: the scanner jumps from digit to digit, reads the
+//! token around each one together with the tokens joined to it by separators (spaces,
+//! dashes, dots, asterisks), and decides what the whole run is from its shape and, for bare
+//! numbers, from the words just before it. A bare number that could be several things is
+//! reported as nothing. Tokens are runs of ASCII letters and digits, so every span starts
+//! and ends on a character boundary whatever the text around it.
+
+mod context;
+mod email;
+mod lex;
+mod parse;
 
 /// What kind of identifier an [`Entity`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -98,14 +108,53 @@ impl Extraction {
     }
 }
 
-/// Extracts identifiers from `text`.
+/// Extracts identifiers from `text`. Never panics; entities come out in order of
+/// appearance and never overlap.
 pub fn extract(text: &str) -> Extraction {
-    let _ = text;
-    Extraction::default()
+    let mut out = Extraction::default();
+    let bytes = text.as_bytes();
+    // Every identifier holds a digit or an `@`: most chat messages end here.
+    let Some(first) = bytes.iter().position(|&b| b.is_ascii_digit() || b == b'@') else {
+        return out;
+    };
+    let emails = if bytes[first..].contains(&b'@') {
+        email::find(text)
+    } else {
+        Vec::new()
+    };
+    parse::Scanner::new(bytes, &mut out).run(emails);
+    out
 }
 
-/// Looks up the office a receipt prefix stands for.
+/// Receipt-number prefixes and the offices they stand for (facts §9.1).
+const OFFICES: [(&str, &str); 20] = [
+    ("EAC", "Vermont Service Center"),
+    ("VSC", "Vermont Service Center"),
+    ("WAC", "California Service Center"),
+    ("CSC", "California Service Center"),
+    ("LIN", "Nebraska Service Center"),
+    ("NSC", "Nebraska Service Center"),
+    ("SRC", "Texas Service Center"),
+    ("TSC", "Texas Service Center"),
+    ("MSC", "National Benefits Center"),
+    ("NBC", "National Benefits Center"),
+    ("YSC", "Potomac Service Center"),
+    ("IOE", "USCIS Electronic Immigration System (ELIS)"),
+    ("ZAR", "Arlington Asylum Office"),
+    ("ZCH", "Chicago Asylum Office"),
+    ("ZHN", "Houston Asylum Office"),
+    ("ZLA", "Los Angeles Asylum Office"),
+    ("ZMI", "Miami Asylum Office"),
+    ("ZNK", "Newark Asylum Office"),
+    ("ZNY", "New York Asylum Office"),
+    ("ZSF", "San Francisco Asylum Office"),
+];
+
+/// Looks up the office a receipt prefix stands for (any letter case); `None` when the
+/// prefix is not a known USCIS office.
 pub fn office_for_prefix(prefix: &str) -> Option<&'static str> {
-    let _ = prefix;
-    None
+    OFFICES
+        .iter()
+        .find(|(p, _)| p.eq_ignore_ascii_case(prefix))
+        .map(|&(_, office)| office)
 }

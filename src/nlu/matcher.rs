@@ -1,10 +1,42 @@
-//! The compiled matcher. (Filled in by the matcher work.)
+//! The matcher: one index over every intent example and every article question,
+//! alternative and tag set, compiled once per content version.
+//!
+//! Scoring is a weighted-overlap measure between the message and each indexed utterance
+//! ("document"). Every term carries an inverse document frequency computed over *targets*
+//! (intents and articles, counting a term once per target whether it appears in an example,
+//! a question, a tag or an article's answer), so words shared by everything ("what",
+//! "case") weigh little and distinctive ones ("biometrics", "locked") weigh a lot. Words no
+//! content uses at all weigh as much as the rarest known word: a question about the weather
+//! or a recipe is mostly words casebot has never seen, so it covers little and falls back.
+//!
+//! For a message `q` and a target `t` (an intent or article):
+//!
+//! * `covered_d` = the best, over `t`'s documents `d`, of: weight of `d`'s terms found in `q` /
+//!   weight of all of `d`'s terms (at least [`MIN_DOC_MASS`], so a document that is one generic
+//!   word cannot claim a full match). "Does the message say one of the ways of asking this?"
+//! * `covered_q` = weight of `q`'s terms that `t` explains / weight of all of `q`'s terms, where
+//!   terms found in any of `t`'s examples, questions or tags count fully and terms found only
+//!   in an article's answer text count [`BODY_SHARE`]. "Is everything the message talks
+//!   about part of this topic?"
+//! * the score is the geometric mean `√(covered_d · covered_q)`, in [0, 1].
+//!
+//! A target's score is then raised by keyword-phrase boosts, a floor for
+//! regex pattern hits and a small bonus when the message carries an entity the intent uses.
+//! Matching a message is one pass over its terms' posting lists (no loop over intents), so
+//! its cost grows with the postings it touches, not with the number of intents.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use regex::RegexSet;
 
 use super::content::Content;
-use super::extract::Extraction;
+use super::extract::{self, EntityKind, Extraction};
+use super::fxhash::FxHashMap;
+use super::normalize::Normalizer;
 
 /// What a candidate points at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Target {
     /// Index into `Content::intents`.
     Intent(usize),
@@ -21,19 +53,363 @@ pub struct Scored {
     pub score: f32,
 }
 
+/// Smallest document weight used for `covered_d`: about one distinctive word.
+pub const MIN_DOC_MASS: f32 = 3.0;
+/// How much a message word found only in an article's answer text (not in the matched
+/// question) counts towards explaining the message.
+pub const BODY_SHARE: f32 = 0.5;
+/// Score given to a target whose regex pattern matches.
+const PATTERN_FLOOR: f32 = 0.85;
+/// Bonus when the message has an entity that the intent has a slot for.
+const ENTITY_BONUS: f32 = 0.08;
+/// How many candidates `rank` returns.
+const TOP_N: usize = 5;
+/// Weight of a word no content uses, relative to the rarest known word.
+pub const UNKNOWN_SCALE: f32 = 1.2;
+
+struct Doc {
+    target: u32,
+    /// 1 / the weight of the document's distinct terms (at least [`MIN_DOC_MASS`]).
+    inv_mass: f32,
+}
+
+struct Keyword {
+    terms: Vec<u32>,
+    target: u32,
+    weight: f32,
+}
+
 /// Index over all intents and articles of one content version.
-pub struct Matcher {}
+pub struct Matcher {
+    normalizer: Normalizer,
+    /// Stem → term id.
+    term_ids: FxHashMap<String, u32>,
+    /// Canonical vocabulary word → term id (skips stemming at match time).
+    word_terms: FxHashMap<String, u32>,
+    /// Weight (IDF) of each term.
+    weights: Vec<f32>,
+    /// Weight of a word no content uses.
+    unknown_weight: f32,
+    /// Term id → documents containing it.
+    postings: Vec<Vec<u32>>,
+    /// Term id → targets using it, with the share it counts for (1 in questions and
+    /// examples, [`BODY_SHARE`] in answer text only).
+    target_postings: Vec<Vec<(u32, f32)>>,
+    docs: Vec<Doc>,
+    targets: Vec<Target>,
+    /// Keyword phrases by first term.
+    keywords: HashMap<u32, Vec<Keyword>>,
+    patterns: RegexSet,
+    /// Pattern index → target index.
+    pattern_targets: Vec<u32>,
+    /// Entity kinds each target has a slot for.
+    slot_kinds: Vec<Vec<EntityKind>>,
+    /// For each target: the intents it may only follow (empty: always eligible).
+    after: Vec<Vec<String>>,
+}
+
+/// Per-thread buffers reused across messages.
+#[derive(Default)]
+struct Scratch {
+    /// Per target: the matched weight of its best document (breaks ties for specificity).
+    best_hit: Vec<f32>,
+    matched: Vec<f32>,
+    touched: Vec<u32>,
+    body: Vec<f32>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// Assigns term ids to stems.
+#[derive(Default)]
+struct Terms {
+    ids: FxHashMap<String, u32>,
+    /// Targets each term appears in (sorted, deduplicated at the end).
+    targets: Vec<Vec<u32>>,
+}
+
+impl Terms {
+    fn id(&mut self, stem: &str) -> u32 {
+        if let Some(id) = self.ids.get(stem) {
+            return *id;
+        }
+        let id = self.ids.len() as u32;
+        self.ids.insert(stem.to_string(), id);
+        self.targets.push(Vec::new());
+        id
+    }
+
+    fn seen_in(&mut self, id: u32, target: u32) {
+        let list = &mut self.targets[id as usize];
+        if list.last() != Some(&target) {
+            list.push(target);
+        }
+    }
+}
 
 impl Matcher {
     /// Compiles the index.
     pub fn build(content: &Content) -> Matcher {
-        let _ = content;
-        Matcher {}
+        let texts = content
+            .intents
+            .iter()
+            .flat_map(|i| i.def.examples.iter().map(|e| e.get_ref().as_str()).chain(i.def.keywords.keys().map(String::as_str)))
+            .chain(content.articles.iter().flat_map(|a| {
+                std::iter::once(a.meta.question.get_ref().as_str())
+                    .chain(a.meta.alternatives.iter().map(|s| s.get_ref().as_str()))
+                    .chain(a.meta.tags.iter().map(String::as_str))
+                    .chain(a.meta.keywords.keys().map(String::as_str))
+                    .chain(std::iter::once(a.body.as_str()))
+            }));
+        let normalizer = Normalizer::new(&content.synonyms, texts);
+        let stems_of = |text: &str| normalizer.terms(text, &extract::extract(text));
+
+        let mut terms = Terms::default();
+        let mut targets = Vec::new();
+        let mut docs_terms: Vec<(u32, Vec<u32>)> = Vec::new();
+        let mut body_terms: Vec<(u32, Vec<u32>)> = Vec::new();
+        let mut slot_kinds = Vec::new();
+        let mut after = Vec::new();
+        let add_doc = |terms: &mut Terms, target: u32, stems: Vec<String>| {
+            let mut ids: Vec<u32> = stems.iter().map(|s| terms.id(s)).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids.iter().for_each(|id| terms.seen_in(*id, target));
+            ids
+        };
+        for (i, intent) in content.intents.iter().enumerate() {
+            let t = targets.len() as u32;
+            targets.push(Target::Intent(i));
+            slot_kinds.push(intent.def.slots.iter().filter_map(|s| EntityKind::from_name(s.entity.get_ref())).collect());
+            after.push(intent.def.after.clone());
+            for example in &intent.def.examples {
+                let ids = add_doc(&mut terms, t, stems_of(example.get_ref()));
+                docs_terms.push((t, ids));
+            }
+        }
+        for (i, article) in content.articles.iter().enumerate() {
+            let t = targets.len() as u32;
+            targets.push(Target::Article(i));
+            slot_kinds.push(Vec::new());
+            after.push(Vec::new());
+            let meta = &article.meta;
+            for text in std::iter::once(&meta.question).chain(meta.alternatives.iter()) {
+                let ids = add_doc(&mut terms, t, stems_of(text.get_ref()));
+                docs_terms.push((t, ids));
+            }
+            if !meta.tags.is_empty() {
+                let ids = add_doc(&mut terms, t, normalizer.terms(&meta.tags.join(" "), &Extraction::default()));
+                docs_terms.push((t, ids));
+            }
+            let ids = add_doc(&mut terms, t, stems_of(&article.body));
+            body_terms.push((t, ids));
+        }
+
+        let n_targets = targets.len().max(1) as f32;
+        let weights: Vec<f32> =
+            terms.targets.iter().map(|set| (1.0 + n_targets / set.len().max(1) as f32).ln()).collect();
+        let unknown_weight = UNKNOWN_SCALE * (1.0 + n_targets).ln();
+        let mut postings = vec![Vec::new(); weights.len()];
+        let mut docs = Vec::with_capacity(docs_terms.len());
+        for (doc, (target, ids)) in docs_terms.iter().enumerate() {
+            for id in ids {
+                postings[*id as usize].push(doc as u32);
+            }
+            let mass: f32 = ids.iter().map(|i| weights[*i as usize]).sum();
+            docs.push(Doc { target: *target, inv_mass: 1.0 / mass.max(MIN_DOC_MASS) });
+        }
+        // Term → (target, share): 1 where the target's questions or examples use the term,
+        // BODY_SHARE where only its answer text does.
+        let mut target_postings: Vec<Vec<(u32, f32)>> = vec![Vec::new(); weights.len()];
+        for (target, ids) in &docs_terms {
+            for id in ids {
+                let list = &mut target_postings[*id as usize];
+                if !list.iter().any(|(t, _)| t == target) {
+                    list.push((*target, 1.0));
+                }
+            }
+        }
+        for (target, ids) in &body_terms {
+            for id in ids {
+                let list = &mut target_postings[*id as usize];
+                if !list.iter().any(|(t, _)| t == target) {
+                    list.push((*target, BODY_SHARE));
+                }
+            }
+        }
+
+        let mut keywords: HashMap<u32, Vec<Keyword>> = HashMap::new();
+        let mut patterns = Vec::new();
+        let mut pattern_targets = Vec::new();
+        let keyword_sources = content
+            .intents
+            .iter()
+            .map(|i| (&i.def.keywords, &i.def.patterns[..]))
+            .chain(content.articles.iter().map(|a| (&a.meta.keywords, &[][..])));
+        for (t, (kw, pats)) in keyword_sources.enumerate() {
+            for (phrase, weight) in kw {
+                let ids: Option<Vec<u32>> = normalizer
+                    .terms(phrase, &Extraction::default())
+                    .iter()
+                    .map(|s| terms.ids.get(s).copied())
+                    .collect();
+                if let Some(ids) = ids.filter(|ids| !ids.is_empty()) {
+                    keywords.entry(ids[0]).or_default().push(Keyword { terms: ids, target: t as u32, weight: *weight });
+                }
+            }
+            for p in pats {
+                if regex::Regex::new(p.get_ref()).is_ok() {
+                    patterns.push(format!("(?i){}", p.get_ref()));
+                    pattern_targets.push(t as u32);
+                }
+            }
+        }
+        let patterns = RegexSet::new(&patterns).unwrap_or_else(|_| RegexSet::empty());
+        let word_terms = normalizer
+            .vocabulary_stems()
+            .filter_map(|(word, stem)| Some((word.to_string(), *terms.ids.get(stem?)?)))
+            .collect();
+
+        Matcher {
+            normalizer,
+            term_ids: terms.ids,
+            word_terms,
+            weights,
+            unknown_weight,
+            postings,
+            target_postings,
+            docs,
+            targets,
+            keywords,
+            patterns,
+            pattern_targets,
+            slot_kinds,
+            after,
+        }
     }
 
-    /// Ranks intents and articles for a message, best first.
-    pub fn rank(&self, text: &str, extraction: &Extraction) -> Vec<Scored> {
-        let _ = (text, extraction);
-        Vec::new()
+    /// Ranks intents and articles for a message, best first (at most five). `previous` is the
+    /// intent that answered the message before, which makes its follow-ups eligible.
+    pub fn rank(&self, text: &str, extraction: &Extraction, previous: Option<&str>) -> Vec<Scored> {
+        let canonical = self.normalizer.canonical(text, extraction);
+        // The message as a sequence of term ids (None: a word no content uses).
+        let mut sequence: Vec<Option<u32>> = Vec::with_capacity(16);
+        let mut ids: Vec<u32> = Vec::with_capacity(16);
+        let mut unknown: Vec<&str> = Vec::new();
+        let mut query_mass = 0.0f32;
+        for word in self.normalizer.content_words(&canonical) {
+            let id = self.word_terms.get(word).copied().or_else(|| {
+                let stem = self.normalizer.stem(word);
+                self.term_ids.get(stem.as_ref()).copied()
+            });
+            sequence.push(id);
+            match id {
+                Some(id) if !ids.contains(&id) => {
+                    ids.push(id);
+                    query_mass += self.weights[id as usize];
+                }
+                Some(_) => {}
+                None if !unknown.contains(&word) => {
+                    unknown.push(word);
+                    query_mass += self.unknown_weight;
+                }
+                None => {}
+            }
+        }
+        let mut best = vec![0.0f32; self.targets.len()];
+        let mut specificity = vec![0.0f32; self.targets.len()];
+        if !ids.is_empty() {
+            SCRATCH.with(|scratch| {
+                let mut scratch = scratch.borrow_mut();
+                self.score_documents(&ids, query_mass, &mut scratch, &mut best);
+                specificity.copy_from_slice(&scratch.best_hit);
+            });
+        }
+        for id in &ids {
+            for kw in self.keywords.get(id).into_iter().flatten() {
+                if contains_sequence(&sequence, &kw.terms) {
+                    let b = &mut best[kw.target as usize];
+                    *b = (*b + kw.weight).min(1.0);
+                }
+            }
+        }
+        if !self.pattern_targets.is_empty() {
+            for hit in self.patterns.matches(text).iter() {
+                let b = &mut best[self.pattern_targets[hit] as usize];
+                *b = b.max(PATTERN_FLOOR);
+            }
+        }
+        for (t, kinds) in self.slot_kinds.iter().enumerate() {
+            if best[t] > 0.0 && kinds.iter().any(|k| extraction.entities.iter().any(|e| e.kind == *k)) {
+                best[t] = (best[t] + ENTITY_BONUS).min(1.0);
+            }
+        }
+        for (t, after) in self.after.iter().enumerate() {
+            if !after.is_empty() && !previous.is_some_and(|p| after.iter().any(|a| a == p)) {
+                best[t] = 0.0;
+            }
+        }
+        let mut ranked: Vec<(Scored, f32)> = best
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| **s > 0.0)
+            .map(|(t, s)| (Scored { target: self.targets[t], score: *s }, specificity[t]))
+            .collect();
+        // Equal scores: the target whose matching utterance said more wins.
+        ranked.sort_by(|a, b| b.0.score.total_cmp(&a.0.score).then(b.1.total_cmp(&a.1)));
+        let mut ranked: Vec<Scored> = ranked.into_iter().map(|(scored, _)| scored).collect();
+        ranked.truncate(TOP_N);
+        ranked
+    }
+
+    /// Fills `best[target]` with `√(covered_d · covered_q)`: the best coverage of one of its
+    /// documents by the message, and how much of the message the target explains.
+    fn score_documents(&self, ids: &[u32], query_mass: f32, scratch: &mut Scratch, best: &mut [f32]) {
+        let Scratch { best_hit, matched, touched, body: explained } = scratch;
+        best_hit.clear();
+        best_hit.resize(self.targets.len(), 0.0);
+        matched.clear();
+        matched.resize(self.docs.len(), 0.0);
+        explained.clear();
+        explained.resize(self.targets.len(), 0.0);
+        touched.clear();
+        for id in ids {
+            let w = self.weights[*id as usize];
+            for doc in &self.postings[*id as usize] {
+                let slot = &mut matched[*doc as usize];
+                if *slot == 0.0 {
+                    touched.push(*doc);
+                }
+                *slot += w;
+            }
+            for (target, share) in &self.target_postings[*id as usize] {
+                explained[*target as usize] += w * share;
+            }
+        }
+        for doc in touched.iter() {
+            let d = &self.docs[*doc as usize];
+            let hit = matched[*doc as usize];
+            let covered_d = (hit * d.inv_mass).min(1.0);
+            let t = d.target as usize;
+            if covered_d > best[t] || (covered_d == best[t] && hit > best_hit[t]) {
+                best[t] = covered_d;
+                best_hit[t] = hit;
+            }
+        }
+        let inv_query = 1.0 / query_mass;
+        for (target, b) in best.iter_mut().enumerate() {
+            if *b > 0.0 {
+                let covered_q = (explained[target] * inv_query).min(1.0);
+                *b = (*b * covered_q).sqrt();
+            }
+        }
     }
 }
+
+/// True when the message's term sequence contains `phrase` in order, adjacent.
+fn contains_sequence(sequence: &[Option<u32>], phrase: &[u32]) -> bool {
+    sequence.windows(phrase.len()).any(|w| w.iter().zip(phrase).all(|(a, b)| *a == Some(*b)))
+}
+

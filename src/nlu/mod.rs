@@ -10,6 +10,7 @@
 
 pub mod content;
 pub mod extract;
+pub mod fxhash;
 pub mod mask;
 pub mod matcher;
 pub mod normalize;
@@ -53,10 +54,10 @@ impl Nlu {
         Nlu { content, matcher }
     }
 
-    /// Understands one message.
-    pub fn parse(&self, text: &str) -> Parse {
+    /// Understands one message; `previous` is the intent that answered the message before.
+    pub fn parse(&self, text: &str, previous: Option<&str>) -> Parse {
         let extraction = extract::extract(text);
-        let candidates = self.matcher.rank(text, &extraction);
+        let candidates = self.matcher.rank(text, &extraction, previous);
         Parse { extraction, candidates }
     }
 }

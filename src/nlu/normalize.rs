@@ -1,12 +1,212 @@
-//! Text normalization shared by intents and knowledge articles. (Filled in by the matcher work.)
+//! Text normalization shared by intents and knowledge articles: Unicode NFKC and case
+//! folding, contractions, identifier placeholders, typo tolerance, synonyms, stop words and
+//! stemming. Content is normalized through exactly the same steps when the matcher is
+//! compiled, so a message and an example meet in the same form.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashSet};
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use rust_stemmers::{Algorithm, Stemmer};
+use unicode_normalization::UnicodeNormalization;
+
+use super::extract::{EntityKind, Extraction};
+use super::fxhash::FxHashMap;
+
+/// Words that carry no meaning for matching. Question words (what, how, where, ...) are not
+/// here: they separate "what is X" from "how do I get X".
+const STOP_WORDS: &[&str] = &[
+    "a", "an", "the", "is", "are", "am", "was", "were", "be", "been", "being", "i", "me", "my", "mine",
+    "myself", "we", "us", "our", "yours", "it", "its", "this", "that", "these", "those", "to",
+    "of", "for", "in", "on", "at", "by", "with", "from", "and", "or", "but", "so", "if", "as", "do", "does",
+    "did", "have", "has", "had", "can", "could", "would", "should", "will", "shall", "may", "might", "must",
+    "please", "pls", "plz", "there", "here", "just", "also", "about", "some", "any", "again", "then",
+    "than", "very", "really", "u", "ur", "ok", "okay", "um", "uh", "guys", "would", "kindly", "want",
+    "wanna", "like", "need", "know", "tell", "let", "im", "now", "yet", "still",
+];
+
+/// Identifier kinds become placeholder words, so "status of EAC2190012345" and "status of
+/// IOE0912345678" normalize alike.
+pub fn placeholder(kind: EntityKind) -> &'static str {
+    match kind {
+        EntityKind::ReceiptNumber => "zzreceipt",
+        EntityKind::ANumber => "zzanumber",
+        EntityKind::AccountNumber => "zzaccount",
+        EntityKind::FormNumber => "zzform",
+        EntityKind::Phone => "zzphone",
+        EntityKind::Email => "zzemail",
+        EntityKind::Ssn => "zzssn",
+    }
+}
+
+/// Splits text into lower-cased words with contractions expanded and identifiers replaced
+/// by placeholders. No vocabulary is needed for this step.
+pub fn words(text: &str, extraction: &Extraction) -> Vec<String> {
+    joined_words(text, extraction).split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect()
+}
+
+/// The words of [`words`] as one string: `" w1 w2 … "`, each word followed by a space.
+pub fn joined_words(text: &str, extraction: &Extraction) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    out.push(' ');
+    let mut at = 0;
+    for entity in &extraction.entities {
+        if entity.start < at || entity.end > text.len() {
+            continue;
+        }
+        push_words(&text[at..entity.start], &mut out);
+        out.push_str(placeholder(entity.kind));
+        out.push(' ');
+        if entity.kind == EntityKind::FormNumber {
+            out.extend(entity.value.chars().filter(|c| *c != '-').map(|c| c.to_ascii_lowercase()));
+            out.push(' ');
+        }
+        at = entity.end;
+    }
+    push_words(&text[at..], &mut out);
+    out
+}
+
+fn split_words(text: &str, out: &mut Vec<String>) {
+    let mut joined = String::new();
+    push_words(text, &mut joined);
+    out.extend(joined.split(' ').filter(|w| !w.is_empty()).map(str::to_string));
+}
+
+/// Appends the folded words of `text` to `out`, each followed by a space.
+fn push_words(text: &str, out: &mut String) {
+    let text = mark_a_numbers(text);
+    let text = text.as_ref();
+    let folded: Cow<'_, str> = if text.is_ascii() {
+        if text.bytes().any(|b| b.is_ascii_uppercase()) { Cow::Owned(text.to_ascii_lowercase()) } else { Cow::Borrowed(text) }
+    } else {
+        Cow::Owned(text.nfkc().collect::<String>().to_lowercase().replace(['’', '‘', 'ʼ', '`'], "'"))
+    };
+    let folded = join_letter_prefixes(&folded);
+    for raw in folded.split(|c: char| !(c.is_alphanumeric() || c == '\'')) {
+        let word = raw.trim_matches('\'');
+        if word.is_empty() {
+            continue;
+        }
+        expand_contraction(word, out);
+    }
+}
+
+/// Joins a lone letter to the word after it: "a-number" and "a#" → "anumber", "e-mail" →
+/// "email", so such compounds survive the split on punctuation. Any other `#` reads as the
+/// word "number" ("account #" → "account number").
+fn join_letter_prefixes(text: &str) -> Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let lone_letter_before = |i: usize| i >= 1 && bytes[i - 1].is_ascii_alphabetic() && (i < 2 || !bytes[i - 2].is_ascii_alphanumeric());
+    if !bytes.iter().enumerate().any(|(i, b)| *b == b'#' || (*b == b'-' && lone_letter_before(i))) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for (i, c) in text.char_indices() {
+        match c {
+            '#' if lone_letter_before(i) => out.push_str("number"),
+            '#' => out.push_str(" number "),
+            '-' if lone_letter_before(i) => {}
+            _ => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// "A number" (capital A) and "my a number" name the A-number, not "a number".
+fn mark_a_numbers(text: &str) -> Cow<'_, str> {
+    if !text.contains(" number") && !text.contains(" Number") {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    let mut changed = false;
+    while let Some(pos) = rest.find(['A', 'a']) {
+        let (before, from) = rest.split_at(pos);
+        out.push_str(before);
+        let prev = out.trim_end().rsplit(|c: char| !c.is_alphanumeric()).next().unwrap_or("").to_ascii_lowercase();
+        let starts_word = out.chars().last().is_none_or(|c| !c.is_alphanumeric());
+        let after = &from[1..];
+        let next_is_number = after.strip_prefix(' ').is_some_and(|a| a.len() >= 6 && a[..6].eq_ignore_ascii_case("number"));
+        let capital = from.starts_with('A');
+        let determiner = matches!(prev.as_str(), "my" | "an" | "the" | "your" | "his" | "her" | "their" | "our" | "same");
+        if starts_word && next_is_number && (capital || determiner) {
+            out.push_str("anumber");
+            rest = &after[7..];
+            changed = true;
+        } else {
+            out.push_str(&from[..1]);
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    if changed { Cow::Owned(out) } else { Cow::Borrowed(text) }
+}
+
+/// "what's" → "what is", "can't"/"cant" → "can not", "i'm" → "i am", ...
+fn expand_contraction(word: &str, out: &mut String) {
+    let mut push = |w: &str| {
+        out.push_str(w);
+        out.push(' ');
+    };
+    let fixed: Option<&[&str]> = match word {
+        "can't" | "cant" | "cannot" => Some(&["can", "not"]),
+        "won't" | "wont" => Some(&["will", "not"]),
+        "dont" => Some(&["do", "not"]),
+        "doesnt" => Some(&["does", "not"]),
+        "didnt" => Some(&["did", "not"]),
+        "isnt" => Some(&["is", "not"]),
+        "havent" => Some(&["have", "not"]),
+        "hasnt" => Some(&["has", "not"]),
+        "wasnt" => Some(&["was", "not"]),
+        "arent" => Some(&["are", "not"]),
+        "whats" => Some(&["what", "is"]),
+        "wheres" => Some(&["where", "is"]),
+        "hows" => Some(&["how", "is"]),
+        "whos" => Some(&["who", "is"]),
+        "ive" => Some(&["i", "have"]),
+        "i'm" => Some(&["i", "am"]),
+        "id" => Some(&["i", "would"]),
+        _ => None,
+    };
+    if let Some(parts) = fixed {
+        parts.iter().for_each(|p| push(p));
+        return;
+    }
+    let Some((stem, suffix)) = word.rsplit_once('\'') else {
+        push(word);
+        return;
+    };
+    match suffix {
+        "t" if stem.ends_with('n') => {
+            push(&stem[..stem.len() - 1]);
+            push("not");
+        }
+        "s" => {
+            push(stem);
+            if matches!(stem, "what" | "where" | "how" | "who" | "it" | "that" | "there" | "here") {
+                push("is");
+            }
+        }
+        "re" | "ll" | "ve" | "d" | "m" => {
+            push(stem);
+            push(match suffix {
+                "re" => "are",
+                "ll" => "will",
+                "ve" => "have",
+                "d" => "would",
+                _ => "am",
+            });
+        }
+        _ => push(&word.replace('\'', "")),
+    }
+}
 
 /// Folds text for comparing two utterances as "the same" (case, spacing, punctuation).
 pub fn fold_for_compare(text: &str) -> String {
-    text.to_lowercase()
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
+    let mut out = Vec::new();
+    split_words(text, &mut out);
+    out.join(" ")
 }
 
 /// Damerau-Levenshtein (optimal string alignment) distance between two strings.
@@ -30,4 +230,269 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
         }
     }
     d[a.len()][b.len()]
+}
+
+/// Shortest word the typo corrector touches; shorter words are too easily confused.
+const MIN_TYPO_LEN: usize = 6;
+
+/// True when `a` and `b` are at most one edit apart (insertion, deletion, substitution or
+/// swap of neighbours). No allocation for ASCII words.
+pub fn within_one_edit(a: &str, b: &str) -> bool {
+    if !(a.is_ascii() && b.is_ascii()) {
+        return edit_distance(a, b) <= 1;
+    }
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if long.len() - short.len() > 1 {
+        return false;
+    }
+    let prefix = short.iter().zip(long).take_while(|(x, y)| x == y).count();
+    if prefix == short.len() {
+        return true;
+    }
+    if short.len() == long.len() {
+        let rest = prefix + 1;
+        short[rest..] == long[rest..]
+            || (rest < short.len()
+                && short[prefix] == long[rest]
+                && short[rest] == long[prefix]
+                && short[rest + 1..] == long[rest + 1..])
+    } else {
+        short[prefix..] == long[prefix + 1..]
+    }
+}
+
+/// The vocabulary-dependent part of normalization: typo correction against the words the
+/// content uses, synonyms, stop words and stems. Built once per content version.
+pub struct Normalizer {
+    /// Multi-word and single-word variants, matched on whole words.
+    synonyms: Option<(AhoCorasick, Vec<String>)>,
+    /// Every word the content uses, with how often (to pick among typo candidates).
+    vocabulary: FxHashMap<String, u32>,
+    /// Each vocabulary word with one character deleted → the words it came from.
+    deletions: FxHashMap<String, Vec<u32>>,
+    /// Vocabulary words by index (for `deletions`).
+    words: Vec<String>,
+    /// Stem of every vocabulary word (`None` for stop words), computed once.
+    stems: FxHashMap<String, Option<String>>,
+    stop: HashSet<&'static str>,
+    stemmer: Stemmer,
+}
+
+impl Normalizer {
+    /// Builds the normalizer from the synonym table and every text of the content.
+    pub fn new<'a>(synonyms: &BTreeMap<String, Vec<String>>, texts: impl Iterator<Item = &'a str>) -> Self {
+        let mut vocabulary: FxHashMap<String, u32> = FxHashMap::default();
+        let empty = Extraction::default();
+        for text in texts {
+            for w in words(text, &empty) {
+                *vocabulary.entry(w).or_default() += 1;
+            }
+        }
+        for (canonical, variants) in synonyms {
+            for text in std::iter::once(canonical).chain(variants) {
+                for w in words(text, &empty) {
+                    *vocabulary.entry(w).or_default() += 1;
+                }
+            }
+        }
+        let words_list: Vec<String> = vocabulary
+            .keys()
+            .filter(|w| w.chars().count() >= MIN_TYPO_LEN - 1 && !w.chars().any(|c| c.is_ascii_digit()))
+            .cloned()
+            .collect();
+        let mut deletions: FxHashMap<String, Vec<u32>> = FxHashMap::default();
+        for (i, w) in words_list.iter().enumerate() {
+            for d in one_deletions(w) {
+                deletions.entry(d).or_default().push(i as u32);
+            }
+        }
+        let stop: HashSet<&'static str> = STOP_WORDS.iter().copied().collect();
+        let stemmer = Stemmer::create(Algorithm::English);
+        let stems = vocabulary
+            .keys()
+            .map(|w| (w.clone(), (!stop.contains(w.as_str())).then(|| stemmer.stem(w).into_owned())))
+            .collect();
+        Normalizer { synonyms: build_synonyms(synonyms), vocabulary, deletions, words: words_list, stems, stop, stemmer }
+    }
+
+    /// The message's words after typo correction and synonyms, stop words removed, as one
+    /// space-separated string: the surface forms terms are stemmed from.
+    pub fn canonical(&self, text: &str, extraction: &Extraction) -> String {
+        let joined = joined_words(text, extraction);
+        let needs_fix = joined.split(' ').any(|w| self.correct(w).is_some());
+        let joined = if needs_fix {
+            let mut fixed = String::with_capacity(joined.len());
+            fixed.push(' ');
+            for w in joined.split(' ').filter(|w| !w.is_empty()) {
+                fixed.push_str(self.correct(w).unwrap_or(w));
+                fixed.push(' ');
+            }
+            fixed
+        } else {
+            joined
+        };
+        match &self.synonyms {
+            Some((ac, replacements)) if ac.is_match(&joined) => {
+                let mut out = String::with_capacity(joined.len());
+                ac.replace_all_with(&joined, &mut out, |m, _, dst| {
+                    dst.push_str(&replacements[m.pattern().as_usize()]);
+                    true
+                });
+                out
+            }
+            _ => joined,
+        }
+    }
+
+    /// The content words of a [`Normalizer::canonical`] string (stop words skipped).
+    pub fn content_words<'a>(&'a self, canonical: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        canonical.split(' ').filter(|w| !w.is_empty() && !self.stop.contains(w))
+    }
+
+    /// The stem of one canonical word (cached for vocabulary words).
+    pub fn stem<'a>(&'a self, word: &'a str) -> Cow<'a, str> {
+        match self.stems.get(word) {
+            Some(Some(stem)) => Cow::Borrowed(stem.as_str()),
+            _ => self.stemmer.stem(word),
+        }
+    }
+
+    /// Every word the content uses, with its stem (`None` for stop words).
+    pub fn vocabulary_stems(&self) -> impl Iterator<Item = (&str, Option<&str>)> {
+        self.stems.iter().map(|(w, s)| (w.as_str(), s.as_deref()))
+    }
+
+    /// Normalizes a message (or an example) into stemmed matching terms.
+    pub fn terms(&self, text: &str, extraction: &Extraction) -> Vec<String> {
+        let canonical = self.canonical(text, extraction);
+        self.content_words(&canonical).map(|w| self.stem(w).into_owned()).collect()
+    }
+
+    /// The vocabulary word one edit away from `word`, when `word` is not itself known.
+    fn correct(&self, word: &str) -> Option<&str> {
+        if word.len() < MIN_TYPO_LEN
+            || self.vocabulary.contains_key(word)
+            || word.bytes().any(|c| c.is_ascii_digit())
+            || word.chars().count() < MIN_TYPO_LEN
+        {
+            return None;
+        }
+        let mut best: Option<(u32, &str)> = None;
+        let mut consider = |cand: &str| {
+            if let Some((known, freq)) = self.vocabulary.get_key_value(cand)
+                && within_one_edit(word, cand)
+                && best.is_none_or(|(f, b)| *freq > f || (*freq == f && known.as_str() < b))
+            {
+                best = Some((*freq, known.as_str()));
+            }
+        };
+        for i in self.deletions.get(word).into_iter().flatten() {
+            consider(&self.words[*i as usize]);
+        }
+        let mut buf = String::with_capacity(word.len());
+        for (at, ch) in word.char_indices() {
+            buf.clear();
+            buf.push_str(&word[..at]);
+            buf.push_str(&word[at + ch.len_utf8()..]);
+            for i in self.deletions.get(buf.as_str()).into_iter().flatten() {
+                consider(&self.words[*i as usize]);
+            }
+            consider(&buf);
+        }
+        best.map(|(_, w)| w)
+    }
+}
+
+fn one_deletions(word: &str) -> Vec<String> {
+    let chars: Vec<char> = word.chars().collect();
+    (0..chars.len())
+        .map(|skip| chars.iter().enumerate().filter(|(i, _)| *i != skip).map(|(_, c)| c).collect())
+        .collect()
+}
+
+fn build_synonyms(table: &BTreeMap<String, Vec<String>>) -> Option<(AhoCorasick, Vec<String>)> {
+    let empty = Extraction::default();
+    let mut patterns = Vec::new();
+    let mut replacements = Vec::new();
+    for (canonical, variants) in table {
+        let target = format!(" {} ", words(canonical, &empty).join(" "));
+        for variant in variants {
+            let pattern = format!(" {} ", words(variant, &empty).join(" "));
+            if pattern.trim().is_empty() || pattern == target {
+                continue;
+            }
+            patterns.push(pattern);
+            replacements.push(target.clone());
+        }
+    }
+    if patterns.is_empty() {
+        return None;
+    }
+    let ac = AhoCorasick::builder().match_kind(MatchKind::LeftmostLongest).build(&patterns).ok()?;
+    Some((ac, replacements))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn norm(synonyms: &[(&str, &[&str])], vocab: &str) -> Normalizer {
+        let table = synonyms
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.iter().map(|s| s.to_string()).collect()))
+            .collect();
+        Normalizer::new(&table, std::iter::once(vocab))
+    }
+
+    fn stems(n: &Normalizer, text: &str) -> Vec<String> {
+        n.terms(text, &Extraction::default())
+    }
+
+    #[test]
+    fn expands_contractions_and_folds_case() {
+        let e = Extraction::default();
+        assert_eq!(words("What's my STATUS?", &e), ["what", "is", "my", "status"]);
+        assert_eq!(words("I can't log in, dont know why", &e), ["i", "can", "not", "log", "in", "do", "not", "know", "why"]);
+        assert_eq!(words("I’m locked", &e), ["i", "am", "locked"]);
+        assert_eq!(words("ＡＣＣＯＵＮＴ", &e), ["account"]);
+        assert_eq!(words("my A-number, A# or e-mail", &e), ["my", "anumber", "anumber", "or", "email"]);
+        assert_eq!(words("what is an A number", &e), ["what", "is", "an", "anumber"]);
+        assert_eq!(words("is my a number on it", &e), ["is", "my", "anumber", "on", "it"]);
+        assert_eq!(words("pick a number", &e), ["pick", "a", "number"]);
+        assert_eq!(words("my account # and USCIS#", &e), ["my", "account", "number", "and", "uscis", "number"]);
+    }
+
+    #[test]
+    fn corrects_one_typo_in_longer_words() {
+        let n = norm(&[], "account password receipt number");
+        assert_eq!(stems(&n, "acount"), stems(&n, "account"));
+        assert_eq!(stems(&n, "pasword"), stems(&n, "password"));
+        assert_eq!(stems(&n, "recipt"), stems(&n, "receipt"));
+        assert_eq!(stems(&n, "reciept"), stems(&n, "receipt"));
+        assert_ne!(stems(&n, "acnt"), stems(&n, "account"), "short words are left alone");
+    }
+
+    #[test]
+    fn applies_synonyms_on_whole_words() {
+        let n = norm(&[("login", &["log in", "sign in", "signin"])], "login");
+        assert_eq!(stems(&n, "how do I sign in"), stems(&n, "how do I login"));
+        assert_eq!(stems(&n, "design in"), ["design"], "no match inside a word");
+    }
+
+    #[test]
+    fn one_edit_check_agrees_with_edit_distance() {
+        let words = ["account", "acount", "accuont", "accounts", "acc0unt", "ccount", "accoun", "xaccount", "recipt", "receipt", "reciept", "bank"];
+        for a in words {
+            for b in words {
+                assert_eq!(within_one_edit(a, b), edit_distance(a, b) <= 1, "{a} {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn drops_stop_words_and_stems() {
+        let n = norm(&[], "");
+        assert_eq!(stems(&n, "the notifications for my cases"), ["notif", "case"]);
+    }
 }

@@ -15,8 +15,6 @@ use super::sessions::Outbound;
 use crate::dialog::{self, Effect};
 use crate::nlu::mask::mask_text;
 
-/// How long one frame may take to be written before the client is considered stuck.
-const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// Rate-limit errors in a row after which the connection is closed.
 const MAX_RATE_STRIKES: u32 = 20;
 /// Close codes.
@@ -45,9 +43,10 @@ pub async fn run(mut socket: WebSocket, state: AppState, resume: Option<String>)
         text: if attached.resumed { "Welcome back!".into() } else { state.greeting() },
         quick_replies: if attached.resumed { Vec::new() } else { state.starter_questions() },
     };
-    let mut ok = send(&mut socket, &welcome).await;
+    let send_timeout = Duration::from_secs(limits.send_timeout_secs.max(1));
+    let mut ok = send(&mut socket, &welcome, send_timeout).await;
     for missed in attached.missed {
-        ok = ok && send(&mut socket, &ServerFrame::Notification(missed)).await;
+        ok = ok && send(&mut socket, &ServerFrame::Notification(missed), send_timeout).await;
     }
     let shutdown = state.shutdown_token();
     let ping_every = Duration::from_secs(limits.ping_secs.max(1));
@@ -88,13 +87,13 @@ pub async fn run(mut socket: WebSocket, state: AppState, resume: Option<String>)
                         Message::Ping(_) | Message::Pong(_) => continue,
                         Message::Close(_) => break End::Gone,
                     };
-                    if !send(&mut socket, &frame).await {
+                    if !send(&mut socket, &frame, send_timeout).await {
                         break End::Gone;
                     }
                 }
                 out = rx.recv() => match out {
                     Some(Outbound::Notification(n)) => {
-                        if !send(&mut socket, &ServerFrame::Notification(n)).await {
+                        if !send(&mut socket, &ServerFrame::Notification(n), send_timeout).await {
                             break End::Gone;
                         }
                     }
@@ -103,7 +102,7 @@ pub async fn run(mut socket: WebSocket, state: AppState, resume: Option<String>)
                 _ = sleep_until(next_ping) => {
                     next_ping = Instant::now() + ping_every;
                     let ping = socket.send(Message::Ping(Default::default()));
-                    if !matches!(timeout(SEND_TIMEOUT, ping).await, Ok(Ok(()))) {
+                    if !matches!(timeout(send_timeout, ping).await, Ok(Ok(()))) {
                         break End::Gone;
                     }
                 }
@@ -113,9 +112,26 @@ pub async fn run(mut socket: WebSocket, state: AppState, resume: Option<String>)
     };
     if let End::Close(code, reason) = end {
         let close = Message::Close(Some(CloseFrame { code, reason: Utf8Bytes::from_static(reason) }));
-        let _ = timeout(Duration::from_secs(2), socket.send(close)).await;
+        // Going away (shutdown, idle) is quick; other closes follow a client that may still
+        // be sending, so they wait for its Close.
+        let wait = code != CLOSE_GOING_AWAY;
+        let _ = timeout(Duration::from_secs(2), close_handshake(&mut socket, close, wait)).await;
     }
     state.sessions().detach(&attached.token, attached.conn);
+}
+
+/// Sends our Close and waits for the client's, discarding what it still sends. Dropping a
+/// socket with unread input makes the kernel reset the connection, which can destroy the
+/// Close frame before the client reads it (a flooding client would never learn why).
+async fn close_handshake(socket: &mut WebSocket, close: Message, wait: bool) {
+    if socket.send(close).await.is_err() || !wait {
+        return;
+    }
+    while let Some(Ok(message)) = socket.recv().await {
+        if matches!(message, Message::Close(_)) {
+            break;
+        }
+    }
 }
 
 /// Turns a socket read error into how the loop ends: an oversized message gets close 1009.
@@ -151,9 +167,14 @@ fn handle_text(
         }
     };
     let nlu = state.nlu();
-    let outcome = {
+    // A bug in one turn answers `internal` and keeps the chat open; the panic hook logs it
+    // with the text masked.
+    let turn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let mut dialog = dialog.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         dialog::respond(&mut dialog, &text, &nlu, state.store(), state.dialog_options())
+    }));
+    let Ok(outcome) = turn else {
+        return ServerFrame::error(ErrorCode::Internal, id);
     };
     for effect in &outcome.effects {
         match effect {
@@ -171,14 +192,14 @@ fn handle_text(
     }
     let mut reply: Reply = outcome.reply;
     reply.reply_to = id;
-    if !debug {
-        reply.candidates = None;
+    if debug {
+        reply.candidates = Some(dialog::candidates(&nlu, &outcome.ranked));
     }
     ServerFrame::Reply(reply)
 }
 
 /// Sends one frame; false when the client is gone or stuck.
-async fn send(socket: &mut WebSocket, frame: &ServerFrame) -> bool {
+async fn send(socket: &mut WebSocket, frame: &ServerFrame, within: Duration) -> bool {
     let text = frame.to_json();
-    matches!(timeout(SEND_TIMEOUT, socket.send(Message::Text(text.into()))).await, Ok(Ok(())))
+    matches!(timeout(within, socket.send(Message::Text(text.into()))).await, Ok(Ok(())))
 }

@@ -1,0 +1,81 @@
+//! Per-message latency percentiles of the reply pipeline on the shipped content (criterion
+//! reports means; this reports the tail). Run:
+//! `cargo run --release --example pipeline_latency`.
+
+use std::path::Path;
+use std::time::Instant;
+
+use casebot::dialog::{CaseLookup, DialogOptions, DialogState, respond};
+use casebot::nlu::Nlu;
+use casebot::store::{CaseRecord, StoreError};
+
+#[path = "../benches/messages.rs"]
+mod messages;
+
+struct NoCases;
+
+impl CaseLookup for NoCases {
+    fn lookup(&self, _: &str) -> Result<Option<CaseRecord>, StoreError> {
+        Ok(None)
+    }
+}
+
+fn main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let started = Instant::now();
+    let (nlu, _) = Nlu::load(&root.join("intents"), &root.join("knowledge")).expect("shipped content loads");
+    let load = started.elapsed();
+    if std::env::var_os("SPLIT").is_some() {
+        split_timing(&nlu);
+        return;
+    }
+    let options = DialogOptions::default();
+    let rounds = 20_000;
+    let mut samples = Vec::with_capacity(rounds * messages::MESSAGES.len());
+    for _ in 0..rounds {
+        for text in messages::MESSAGES {
+            let mut state = DialogState::default();
+            let t = Instant::now();
+            let outcome = respond(&mut state, text, &nlu, &NoCases, &options);
+            samples.push(t.elapsed().as_nanos() as u64);
+            std::hint::black_box(outcome);
+        }
+    }
+    samples.sort_unstable();
+    let pct = |p: f64| samples[((samples.len() as f64 * p) as usize).min(samples.len() - 1)] as f64 / 1000.0;
+    let mean = samples.iter().sum::<u64>() as f64 / samples.len() as f64 / 1000.0;
+    println!(
+        "{{\"messages\":{},\"mean_us\":{mean:.2},\"p50_us\":{:.2},\"p90_us\":{:.2},\"p99_us\":{:.2},\"max_us\":{:.2},\"content_load_ms\":{:.1}}}",
+        samples.len(),
+        pct(0.50),
+        pct(0.90),
+        pct(0.99),
+        *samples.last().unwrap() as f64 / 1000.0,
+        load.as_secs_f64() * 1000.0
+    );
+}
+
+#[allow(dead_code)]
+fn split_timing(nlu: &Nlu) {
+    let only = std::env::var("MSG").ok();
+    let list: Vec<&str> = match &only {
+        Some(m) => vec![m.as_str()],
+        None => messages::MESSAGES.to_vec(),
+    };
+    let reps = if only.is_some() { 2_000_000 } else { 10_000 };
+    for text in list {
+        let t = Instant::now();
+        for _ in 0..reps {
+            std::hint::black_box(nlu.parse(text, None));
+        }
+        let parse = t.elapsed().as_nanos() as f64 / reps as f64 / 1000.0;
+        let t = Instant::now();
+        let options = DialogOptions::default();
+        for _ in 0..reps {
+            let mut state = DialogState::default();
+            std::hint::black_box(respond(&mut state, text, nlu, &NoCases, &options));
+        }
+        let full = t.elapsed().as_nanos() as f64 / reps as f64 / 1000.0;
+        eprintln!("{parse:6.2} {full:6.2}  {text}");
+    }
+}

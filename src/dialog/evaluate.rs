@@ -1,0 +1,140 @@
+//! Runs every example and test utterance of the content through the real reply pipeline
+//! and reports where each one landed. Used by `casebot check`, `casebot test` and hot
+//! reload, so a content edit that breaks routing is caught before it goes live.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use super::{CaseLookup, DialogOptions, DialogState, respond};
+use crate::nlu::{Diagnostic, Nlu, Severity};
+use crate::store::{CaseRecord, StoreError};
+
+/// Whether an utterance is an example (training) or a test (held out).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// An `examples` entry, or an article's question or alternative.
+    Example,
+    /// A `tests` entry.
+    Test,
+}
+
+/// Where one utterance landed.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// Example or test.
+    pub kind: Kind,
+    /// The utterance.
+    pub text: String,
+    /// The intent or article it should reach.
+    pub expected: String,
+    /// What answered (`None`: the fallback).
+    pub got: Option<String>,
+    /// Confidence of the answer.
+    pub score: f32,
+    /// File of the utterance.
+    pub path: PathBuf,
+    /// Byte offset of the utterance in its file.
+    pub at: usize,
+}
+
+impl Outcome {
+    /// True when it landed where it should.
+    pub fn passed(&self) -> bool {
+        self.got.as_deref() == Some(self.expected.as_str())
+    }
+}
+
+/// The results of a run.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// One entry per utterance, in content order.
+    pub outcomes: Vec<Outcome>,
+}
+
+struct NoCases;
+
+impl CaseLookup for NoCases {
+    fn lookup(&self, _: &str) -> Result<Option<CaseRecord>, StoreError> {
+        Ok(None)
+    }
+}
+
+/// Runs every example and test through [`respond`] with a fresh session each.
+pub fn run(nlu: &Nlu) -> Report {
+    let options = DialogOptions { lookups_per_window: usize::MAX };
+    let mut outcomes = Vec::new();
+    let utterances = nlu
+        .content
+        .utterances()
+        .map(|u| (Kind::Example, u))
+        .chain(nlu.content.test_utterances().map(|u| (Kind::Test, u)));
+    for (kind, (expected, path, text)) in utterances {
+        let mut state = DialogState::default();
+        if let Some(intent) = nlu.content.intent(expected) {
+            state.last_intent = intent.def.after.first().cloned();
+        }
+        let reply = respond(&mut state, text.get_ref(), nlu, &NoCases, &options).reply;
+        outcomes.push(Outcome {
+            kind,
+            text: text.get_ref().clone(),
+            expected: expected.to_string(),
+            got: reply.intent,
+            score: reply.confidence,
+            path: path.to_path_buf(),
+            at: text.span().start,
+        });
+    }
+    Report { outcomes }
+}
+
+impl Report {
+    /// Every utterance that did not land where it should, as `path:line:col` errors.
+    pub fn diagnostics(&self, nlu: &Nlu) -> Vec<Diagnostic> {
+        self.outcomes
+            .iter()
+            .filter(|o| !o.passed())
+            .map(|o| {
+                let what = match o.kind {
+                    Kind::Example => "example",
+                    Kind::Test => "test",
+                };
+                let got = match &o.got {
+                    Some(id) => format!("`{id}` (score {:.2})", o.score),
+                    None => format!("the fallback (best score {:.2})", o.score),
+                };
+                nlu.content.diag_at(
+                    &o.path,
+                    o.at,
+                    Severity::Error,
+                    format!("{what} \"{}\" should reach `{}` but reaches {got}", o.text, o.expected),
+                )
+            })
+            .collect()
+    }
+
+    /// Per expected id: (passed, total), for tests only.
+    pub fn accuracy_by_id(&self) -> BTreeMap<&str, (usize, usize)> {
+        let mut by_id: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+        for o in self.outcomes.iter().filter(|o| o.kind == Kind::Test) {
+            let entry = by_id.entry(o.expected.as_str()).or_default();
+            entry.1 += 1;
+            if o.passed() {
+                entry.0 += 1;
+            }
+        }
+        by_id
+    }
+
+    /// Pairs (expected, got) of misrouted utterances with how often each happened, most
+    /// frequent first.
+    pub fn confusions(&self) -> Vec<((String, String), usize)> {
+        let mut counts: BTreeMap<(String, String), usize> = BTreeMap::new();
+        for o in self.outcomes.iter().filter(|o| !o.passed()) {
+            let got = o.got.clone().unwrap_or_else(|| "(fallback)".to_string());
+            *counts.entry((o.expected.clone(), got)).or_default() += 1;
+        }
+        let mut list: Vec<_> = counts.into_iter().collect();
+        list.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        list
+    }
+}

@@ -1,0 +1,59 @@
+//! `casebot chat` in pipe mode: one message per line in, one reply per line out.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use common::TestServer;
+
+/// Runs `casebot chat --url URL EXTRA…` with `input` on stdin; returns success and stdout.
+fn chat(url: &str, extra: &[&str], input: &str) -> (bool, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_casebot"))
+        .args(["chat", "--url", url])
+        .args(extra)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn casebot chat");
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+async fn chat_async(url: String, extra: &'static [&'static str], input: &'static str) -> (bool, String) {
+    tokio::task::spawn_blocking(move || chat(&url, extra, input)).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pipe_mode_prints_one_reply_per_line() {
+    let server = TestServer::start().await;
+    let (ok, out) = chat_async(server.ws_url(), &[], "hello\ntalk to a person\n").await;
+    assert!(ok, "{out}");
+    let replies: Vec<&str> = out.lines().filter(|l| l.starts_with("casebot>")).collect();
+    assert_eq!(replies.len(), 2, "{out}");
+    assert!(out.contains("800-375-5283"), "{out}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn json_mode_prints_raw_frames() {
+    let server = TestServer::start().await;
+    let (ok, out) = chat_async(server.ws_url(), &["--json"], "hi\n").await;
+    assert!(ok, "{out}");
+    let frames: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).expect("JSON line")).collect();
+    assert_eq!(frames[0]["type"], "welcome");
+    assert_eq!(frames[1]["type"], "reply");
+    assert_eq!(frames[1]["intent"], "greeting");
+}
+
+#[test]
+fn a_server_that_is_not_there_is_a_clear_error() {
+    let out = Command::new(env!("CARGO_BIN_EXE_casebot"))
+        .args(["chat", "--url", "ws://127.0.0.1:9/ws"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot connect"));
+}

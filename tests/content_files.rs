@@ -1,0 +1,190 @@
+//! The content file formats as FAQ authors meet them: `casebot check` pointing at the exact
+//! line, `casebot test`, and hot reload into a running server.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use common::{TestServer, content_copy};
+
+fn casebot(args: &[&str], intents: &Path, knowledge: &Path) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_casebot"))
+        .args(args)
+        .arg("--intents")
+        .arg(intents)
+        .arg("--knowledge")
+        .arg(knowledge)
+        .env("RUST_LOG", "error")
+        .output()
+        .expect("run casebot");
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr))
+}
+
+fn write(dir: &Path, name: &str, text: &str) {
+    std::fs::write(dir.join(name), text).unwrap();
+}
+
+#[test]
+fn shipped_content_passes_check_and_test() {
+    let repo = common::repo();
+    let (ok, out) = casebot(&["check"], &repo.join("intents"), &repo.join("knowledge"));
+    assert!(ok, "casebot check on shipped content:\n{out}");
+    let (ok, out) = casebot(&["test"], &repo.join("intents"), &repo.join("knowledge"));
+    assert!(ok, "casebot test on shipped content:\n{out}");
+    assert!(out.contains(" 0 failed"), "{out}");
+}
+
+/// Writes `intent_file` as intents/extra.toml next to the shipped content and runs check.
+fn check_with(intent_file: &str) -> (bool, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let (intents, knowledge) = content_copy(dir.path());
+    write(&intents, "extra.toml", intent_file);
+    let (ok, out) = casebot(&["check"], &intents, &knowledge);
+    (ok, out.replace(&format!("{}/", intents.display()), "intents/"))
+}
+
+#[test]
+fn a_typo_in_a_key_names_the_key_and_suggests_the_right_one() {
+    let (ok, out) = check_with("[[intent]]\nid = \"x\"\nexmaples = [\"hello there friend\"]\nresponses = [\"hi\"]\n");
+    assert!(!ok);
+    assert!(out.contains("intents/extra.toml:3:1: error: unknown key `exmaples`; did you mean `examples`?"), "{out}");
+}
+
+#[test]
+fn broken_toml_is_reported_with_line_and_column() {
+    let (ok, out) = check_with("[[intent]]\nid = \"x\"\nexamples = [\"unclosed\n");
+    assert!(!ok);
+    assert!(out.contains("intents/extra.toml:3:"), "{out}");
+}
+
+#[test]
+fn semantic_mistakes_each_get_a_located_error() {
+    let file = r#"
+[[intent]]
+id = "greeting"
+examples = ["a duplicate id"]
+responses = ["x"]
+
+[[intent]]
+id = "needs_slot"
+examples = ["show my form thing"]
+responses = ["Your {colour} is here"]
+
+[[intent]]
+id = "bad_regex"
+patterns = ["(unclosed"]
+responses = ["x"]
+
+[[intent]]
+id = "bad_action"
+action = "launch_rocket"
+examples = ["launch the rocket now"]
+
+[[intent]]
+id = "copycat"
+examples = ["thank you"]
+responses = ["x"]
+
+[[intent]]
+id = "bad_slot"
+examples = ["my shoe size please"]
+slots = [{ entity = "shoe_size", ask = "What size?" }]
+responses = ["x"]
+"#;
+    let (ok, out) = check_with(file);
+    assert!(!ok);
+    for expected in [
+        "intents/extra.toml:3:6: error: duplicate id `greeting`",
+        "intents/extra.toml:10:14: error: placeholder `{colour}` is not filled",
+        "intents/extra.toml:14:13: error: invalid regex",
+        "intents/extra.toml:19:10: error: unknown action `launch_rocket`",
+        "intents/extra.toml:24:13: error: \"thank you\" is also an example of `thanks`",
+        "intents/extra.toml:30:21: error: unknown entity `shoe_size`",
+    ] {
+        assert!(out.contains(expected), "missing {expected:?} in:\n{out}");
+    }
+}
+
+#[test]
+fn an_example_the_matcher_sends_elsewhere_and_a_failing_test_are_errors() {
+    let file = r#"
+[[intent]]
+id = "weather"
+examples = ["is it raining outside today"]
+responses = ["I can't see the sky."]
+tests = ["talk to a person"]
+"#;
+    let (ok, out) = check_with(file);
+    assert!(!ok);
+    assert!(
+        out.contains("intents/extra.toml:6:10: error: test \"talk to a person\" should reach `weather` but reaches `talk_to_person`"),
+        "{out}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let (intents, knowledge) = content_copy(dir.path());
+    write(&intents, "extra.toml", file);
+    let (ok, out) = casebot(&["test"], &intents, &knowledge);
+    assert!(!ok);
+    assert!(out.contains("weather -> talk_to_person: 1"), "confusion list:\n{out}");
+}
+
+#[test]
+fn broken_articles_are_located() {
+    let dir = tempfile::tempdir().unwrap();
+    let (intents, knowledge) = content_copy(dir.path());
+    write(&knowledge, "zz-no-front.md", "Just an answer without front matter.\n");
+    write(&knowledge, "zz-unclosed.md", "+++\nid = \"x\"\nquestion = \"q?\"\n\nanswer\n");
+    write(&knowledge, "zz-empty.md", "+++\nid = \"zz-empty\"\nquestion = \"What is an empty article?\"\n+++\n\n");
+    write(&knowledge, "zz-badkey.md", "+++\nid = \"zz-badkey\"\nquestoin = \"typo?\"\n+++\nanswer\n");
+    let (ok, out) = casebot(&["check"], &intents, &knowledge);
+    assert!(!ok);
+    let k = knowledge.display().to_string();
+    for expected in [
+        format!("{k}/zz-no-front.md:1:1: error: an article must start with a `+++` line"),
+        format!("{k}/zz-unclosed.md:1:1: error: the front matter is not closed"),
+        format!("{k}/zz-empty.md:"),
+        format!("{k}/zz-badkey.md:3:1: error: unknown key `questoin`; did you mean `question`?"),
+    ] {
+        assert!(out.contains(&expected), "missing {expected:?} in:\n{out}");
+    }
+    assert!(out.contains("no answer text"), "{out}");
+}
+
+#[tokio::test]
+async fn edits_go_live_without_a_restart_and_broken_edits_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (intents, knowledge) = content_copy(dir.path());
+    let server = TestServer::start_with(|c| {
+        c.intents = intents.clone();
+        c.knowledge = knowledge.clone();
+        c.watch = true;
+        c.limits.message_burst = 1000.0;
+    })
+    .await;
+    let mut client = server.client().await;
+    let question = "do you ship llamas overnight";
+    assert_eq!(client.ask(question).await["intent"], serde_json::Value::Null);
+
+    write(
+        &intents,
+        "llamas.toml",
+        "[[intent]]\nid = \"llamas\"\nexamples = [\"do you ship llamas\", \"llama shipping overnight\"]\nresponses = [\"We don't ship llamas.\"]\n",
+    );
+    let mut live = false;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if client.ask(question).await["intent"] == "llamas" {
+            live = true;
+            break;
+        }
+    }
+    assert!(live, "the new intent went live on the same connection");
+
+    // A broken edit is refused: the last good content stays live.
+    write(&intents, "llamas.toml", "[[intent]]\nid = \"llamas\"\nexamples = [\"do you ship llamas\"\n");
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(client.ask(question).await["intent"], "llamas");
+    assert_eq!(client.ask("hello").await["intent"], "greeting");
+}

@@ -1,0 +1,224 @@
+//! Conversations over a real WebSocket with a real sled store: slots, memory, case status,
+//! notifications, fallback.
+
+mod common;
+
+use common::{Client, TestServer};
+use casebot::store::{CaseRecord, HistoryEntry};
+use serde_json::Value;
+
+fn record(rn: &str, form: &str, status: &str, updated: &str) -> CaseRecord {
+    CaseRecord {
+        receipt_number: rn.to_string(),
+        form: form.to_string(),
+        status: status.to_string(),
+        updated: updated.to_string(),
+        description: None,
+        history: vec![
+            HistoryEntry { date: "2026-03-02".into(), status: "Case Was Received".into() },
+            HistoryEntry { date: updated.into(), status: status.into() },
+        ],
+        extra: Default::default(),
+    }
+}
+
+async fn server_with_cases() -> TestServer {
+    let server = TestServer::start().await;
+    for r in [
+        record("EAC2190012345", "I-130", "Case Was Approved", "2026-09-14"),
+        record("IOE0912345678", "I-765", "Case Was Received", "2026-03-02"),
+        record("LIN2290054321", "I-485", "Request for Additional Evidence Was Sent", "2026-05-20"),
+    ] {
+        server.store.upsert(&r).await.unwrap();
+    }
+    server
+}
+
+fn text(reply: &Value) -> &str {
+    reply["text"].as_str().unwrap()
+}
+
+#[tokio::test]
+async fn asks_for_the_receipt_number_then_completes_the_question() {
+    let server = server_with_cases().await;
+    let mut c = server.client().await;
+    let asked = c.ask("what's the status of my case?").await;
+    assert_eq!(asked["intent"], "case_status");
+    assert!(text(&asked).contains("receipt number"), "{asked}");
+    let answer = c.ask("it's eac 21 900 12345").await;
+    assert_eq!(answer["intent"], "case_status");
+    let t = text(&answer);
+    for part in ["I-130", "EAC2190012345", "Case Was Approved", "2026-09-14", "Vermont Service Center"] {
+        assert!(t.contains(part), "missing {part} in {t}");
+    }
+    assert_eq!(answer["entities"][0]["kind"], "receipt_number");
+    assert_eq!(answer["entities"][0]["value"], "EAC2190012345");
+}
+
+#[tokio::test]
+async fn a_receipt_number_alone_gets_its_status() {
+    let server = server_with_cases().await;
+    let mut c = server.client().await;
+    let answer = c.ask("LIN2290054321").await;
+    assert_eq!(answer["intent"], "case_status");
+    assert!(text(&answer).contains("Request for Additional Evidence Was Sent"));
+    assert!(text(&answer).contains("Nebraska Service Center"));
+}
+
+#[tokio::test]
+async fn remembers_the_receipt_number_for_follow_ups() {
+    let server = server_with_cases().await;
+    let mut c = server.client().await;
+    c.ask("my receipt number is IOE0912345678").await;
+    let status = c.ask("so what's the status?").await;
+    assert_eq!(status["intent"], "case_status");
+    assert!(text(&status).contains("I-765"), "{status}");
+    let updated = c.ask("and when was it last updated?").await;
+    assert_eq!(updated["intent"], "case_updated");
+    assert!(text(&updated).contains("2026-03-02"), "{updated}");
+    let history = c.ask("show me the history").await;
+    assert_eq!(history["intent"], "case_history");
+    assert!(text(&history).contains("- 2026-03-02: Case Was Received"), "{history}");
+}
+
+#[tokio::test]
+async fn several_receipt_numbers_get_one_answer_each() {
+    let server = server_with_cases().await;
+    let mut c = server.client().await;
+    let answer = c.ask("status of EAC2190012345 and LIN2290054321 please").await;
+    let t = text(&answer);
+    assert!(t.contains("Case Was Approved") && t.contains("Request for Additional Evidence Was Sent"), "{t}");
+    assert_eq!(answer["entities"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn an_unknown_case_is_not_found_and_shows_no_other_data() {
+    let server = server_with_cases().await;
+    let mut c = server.client().await;
+    let answer = c.ask("what's the status of WAC2190099999").await;
+    let t = text(&answer);
+    assert!(t.contains("couldn't find"), "{t}");
+    for other in ["I-130", "I-765", "I-485", "Approved"] {
+        assert!(!t.contains(other), "leaked {other}: {t}");
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_prefix_is_pointed_out() {
+    let server = server_with_cases().await;
+    let mut c = server.client().await;
+    let answer = c.ask("check FAC9876543211").await;
+    assert!(text(&answer).contains("FAC isn't a USCIS office prefix"), "{answer}");
+    assert_eq!(answer["entities"][0]["known_prefix"], false);
+}
+
+#[tokio::test]
+async fn a_malformed_receipt_number_gets_what_is_wrong() {
+    let server = server_with_cases().await;
+    let mut c = server.client().await;
+    c.ask("what's the status of my case").await;
+    let answer = c.ask("EAC219001234").await;
+    assert_eq!(answer["intent"], "case_status");
+    assert!(text(&answer).to_lowercase().contains("digit"), "{answer}");
+}
+
+#[tokio::test]
+async fn an_a_number_where_a_receipt_is_needed_is_explained() {
+    let server = server_with_cases().await;
+    let mut c = server.client().await;
+    c.ask("check my case status").await;
+    let answer = c.ask("A# 12345678").await;
+    assert!(text(&answer).contains("A-number"), "{answer}");
+    assert!(text(&answer).contains("receipt number"), "{answer}");
+}
+
+#[tokio::test]
+async fn the_person_can_change_the_subject_while_asked_for_a_slot() {
+    let server = server_with_cases().await;
+    let mut c = server.client().await;
+    c.ask("what is the status of my case").await;
+    let answer = c.ask("actually, can I talk to a person?").await;
+    assert_eq!(answer["intent"], "talk_to_person");
+}
+
+#[tokio::test]
+async fn out_of_scope_questions_fall_back() {
+    let server = server_with_cases().await;
+    let mut c = server.client().await;
+    for q in ["what's the weather in boston tomorrow", "give me a recipe for lasagna", "who won the world series"] {
+        let answer = c.ask(q).await;
+        assert_eq!(answer["intent"], Value::Null, "{q} -> {answer}");
+        assert!(!answer["quick_replies"].as_array().unwrap().is_empty());
+    }
+}
+
+#[tokio::test]
+async fn debug_replies_explain_themselves() {
+    let server = server_with_cases().await;
+    let mut c = server.client().await;
+    c.send_raw(r#"{"type":"message","text":"talk to a person","id":"d","debug":true}"#).await;
+    let reply = c.recv().await;
+    assert_eq!(reply["candidates"][0]["id"], "talk_to_person");
+    assert!(reply["candidates"][0]["score"].as_f64().unwrap() > 0.5);
+    assert!(c.ask("talk to a person").await.get("candidates").is_none());
+}
+
+#[tokio::test]
+async fn a_social_security_number_is_refused_and_never_echoed() {
+    let server = server_with_cases().await;
+    let mut c = server.client().await;
+    let answer = c.ask("my ssn is 123-45-6789").await;
+    let raw = answer.to_string();
+    assert!(!raw.contains("123-45-6789") && !raw.contains("6789"), "{raw}");
+    assert!(text(&answer).contains("Social Security"), "{raw}");
+}
+
+#[tokio::test]
+async fn followers_get_a_notification_when_the_case_changes() {
+    let server = server_with_cases().await;
+    let mut c = server.client().await;
+    let sub = c.ask("notify me about IOE0912345678").await;
+    assert_eq!(sub["intent"], "subscribe", "{sub}");
+    server.store.upsert(&record("IOE0912345678", "I-765", "Case Was Approved", "2026-11-20")).await.unwrap();
+    let note = c.recv().await;
+    assert_eq!(note["type"], "notification");
+    assert_eq!(note["receipt_number"], "IOE0912345678");
+    assert_eq!(note["status"], "Case Was Approved");
+
+    let stop = c.ask("stop notifications").await;
+    assert_eq!(stop["intent"], "unsubscribe");
+    server.store.upsert(&record("IOE0912345678", "I-765", "Card Was Mailed To Me", "2026-11-24")).await.unwrap();
+    assert_eq!(c.ask("hi").await["intent"], "greeting", "no notification arrives before the reply");
+}
+
+#[tokio::test]
+async fn a_resumed_session_gets_the_notifications_it_missed() {
+    let server = server_with_cases().await;
+    let mut c = server.client().await;
+    let token = c.token();
+    c.ask("LIN2290054321").await;
+    c.ask("notify me about changes").await;
+    c.ws.close(None).await.unwrap();
+    drop(c);
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    server.store.upsert(&record("LIN2290054321", "I-485", "Case Was Approved", "2026-11-21")).await.unwrap();
+    let mut back = Client::connect(&format!("{}?session={token}", server.ws_url())).await;
+    assert_eq!(back.welcome["resumed"], true);
+    let missed = back.recv().await;
+    assert_eq!(missed["type"], "notification");
+    assert_eq!(missed["receipt_number"], "LIN2290054321");
+}
+
+#[tokio::test]
+async fn guessing_many_receipt_numbers_is_refused() {
+    let server = TestServer::start_with(|c| c.limits.lookups_per_window = 3).await;
+    let mut c = server.client().await;
+    for n in 0..3 {
+        let answer = c.ask(&format!("EAC219000000{n}")).await;
+        assert!(text(&answer).contains("couldn't find"), "{answer}");
+    }
+    let refused = c.ask("EAC2190000009").await;
+    assert!(text(&refused).contains("many different cases"), "{refused}");
+    let again = c.ask("EAC2190000001").await;
+    assert!(text(&again).contains("couldn't find"), "a number already looked up is still answered: {again}");
+}

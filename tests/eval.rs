@@ -1,0 +1,88 @@
+//! The development evaluation set (tests/eval/knowledge.toml): questions written the way
+//! people ask, none copied from the content, each with the article that should answer it,
+//! plus out-of-scope questions that must get the fallback. Runs through the real pipeline.
+//!
+//! The floor for top-1 accuracy is the figure recorded in docs/performance.md (the line
+//! `eval-top1-floor: N%`); the test fails when accuracy drops below it, or when the share
+//! of out-of-scope questions that fall back drops below `eval-fallback-floor: N%`. `cargo test --test eval -- --nocapture` prints the
+//! misses.
+
+use std::path::Path;
+
+use casebot::dialog::{CaseLookup, DialogOptions, DialogState, respond};
+use casebot::nlu::Nlu;
+use casebot::store::{CaseRecord, StoreError};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+struct EvalSet {
+    out_of_scope: Vec<String>,
+    case: Vec<Case>,
+}
+
+#[derive(Deserialize)]
+struct Case {
+    q: String,
+    expect: String,
+}
+
+struct NoCases;
+
+impl CaseLookup for NoCases {
+    fn lookup(&self, _: &str) -> Result<Option<CaseRecord>, StoreError> {
+        Ok(None)
+    }
+}
+
+fn answer(nlu: &Nlu, q: &str) -> (Option<String>, f32) {
+    let mut state = DialogState::default();
+    let reply = respond(&mut state, q, nlu, &NoCases, &DialogOptions::default()).reply;
+    (reply.intent, reply.confidence)
+}
+
+/// The figure recorded in docs/performance.md on the line `KEY: N%`.
+fn recorded(root: &Path, key: &str) -> f64 {
+    let doc = std::fs::read_to_string(root.join("docs/performance.md")).expect("docs/performance.md");
+    let line = doc.lines().find(|l| l.contains(key)).unwrap_or_else(|| panic!("docs/performance.md records {key}"));
+    let figure = line.split(key).nth(1).unwrap().trim().trim_start_matches(':').trim();
+    figure.trim_end_matches(['%', '`', '*']).trim().parse().expect("a percentage")
+}
+
+#[test]
+fn knowledge_eval_set_meets_the_recorded_accuracy() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let set: EvalSet =
+        toml::from_str(&std::fs::read_to_string(root.join("tests/eval/knowledge.toml")).unwrap()).expect("eval set parses");
+    let (nlu, _) = Nlu::load(&root.join("intents"), &root.join("knowledge")).expect("content loads");
+    let ids: Vec<&str> = nlu.content.articles.iter().map(|a| a.meta.id.get_ref().as_str()).collect();
+
+    let mut correct = 0;
+    for case in &set.case {
+        assert!(ids.contains(&case.expect.as_str()), "eval expects unknown article {}", case.expect);
+        let (got, score) = answer(&nlu, &case.q);
+        if got.as_deref() == Some(case.expect.as_str()) {
+            correct += 1;
+        } else {
+            println!("MISS {:?}: expected {}, got {:?} ({score:.2})", case.q, case.expect, got);
+        }
+    }
+    let mut fell_back = 0;
+    for q in &set.out_of_scope {
+        match answer(&nlu, q) {
+            (None, _) => fell_back += 1,
+            (Some(id), score) => println!("OUT-OF-SCOPE ANSWERED {q:?}: {id} ({score:.2})"),
+        }
+    }
+    let top1 = 100.0 * correct as f64 / set.case.len() as f64;
+    let fallback_rate = 100.0 * fell_back as f64 / set.out_of_scope.len() as f64;
+    println!(
+        "top-1 accuracy: {correct}/{} = {top1:.1}%; out-of-scope fallback: {fell_back}/{} = {fallback_rate:.1}%",
+        set.case.len(),
+        set.out_of_scope.len()
+    );
+    assert!(set.case.len() >= 150 && set.out_of_scope.len() >= 20, "the set keeps its size");
+    let floor = recorded(root, "eval-top1-floor");
+    assert!(top1 >= floor, "top-1 accuracy {top1:.1}% fell below the recorded {floor}%");
+    let floor = recorded(root, "eval-fallback-floor");
+    assert!(fallback_rate >= floor, "out-of-scope fallback {fallback_rate:.1}% fell below the recorded {floor}%");
+}

@@ -1,0 +1,502 @@
+/* casebot chat widget. Plain JavaScript, no dependencies; see docs/widget.md.
+ * Embed: <script src="https://HOST/widget.js" data-casebot-url="wss://HOST/ws" defer></script> */
+(() => {
+  "use strict";
+  // The server replaces this placeholder with widget.css as a JSON string literal.
+  const CSS = "__CASEBOT_CSS__";
+  const MAX_TEXT = 2000;
+  const MAX_KEPT = 200;
+  const BACKOFF_MIN = 500;
+  const BACKOFF_MAX = 30000;
+
+  const STRINGS = {
+    en: {
+      title: "Virtual assistant", open: "Open chat", close: "Close chat", unread: "unread",
+      placeholder: "Type your question", send: "Send", you: "You said", bot: "Assistant",
+      online: "Online", connecting: "Connecting…", offline: "Offline, reconnecting…",
+      offlineNote: "You are offline. Messages you send now are sent when the connection is back.",
+      queued: "Waiting to send", failed: "Not sent", typing: "The assistant is typing",
+      update: "Case update", newTab: "(opens in a new tab)", tooLong: "That message is too long; please shorten it.",
+      restarted: "The assistant started a new conversation and no longer remembers what was said before, including cases you asked to follow.",
+      replaced: "This chat continued in another window. Send a message to continue here.",
+    },
+    es: {
+      title: "Asistente virtual", open: "Abrir el chat", close: "Cerrar el chat", unread: "sin leer",
+      placeholder: "Escriba su pregunta", send: "Enviar", you: "Usted dijo", bot: "Asistente",
+      online: "En línea", connecting: "Conectando…", offline: "Sin conexión, reconectando…",
+      offlineNote: "No hay conexión. Los mensajes que envíe ahora se enviarán cuando vuelva la conexión.",
+      queued: "Pendiente de envío", failed: "No enviado", typing: "El asistente está escribiendo",
+      update: "Novedad del caso", newTab: "(se abre en una pestaña nueva)", tooLong: "Ese mensaje es demasiado largo; acórtelo, por favor.",
+      restarted: "El asistente empezó una conversación nueva y ya no recuerda lo que se dijo antes, incluidos los casos que pidió seguir.",
+      replaced: "Este chat continuó en otra ventana. Envíe un mensaje para seguir aquí.",
+    },
+  };
+
+  const script = document.currentScript || document.querySelector('script[src*="widget.js"]');
+  if (!script || window.casebot) return;
+  const opts = script.dataset;
+  const lang = (opts.lang || document.documentElement.lang || "en").slice(0, 2).toLowerCase();
+  const t = STRINGS[lang] || STRINGS.en;
+  const wsUrl = resolveWsUrl(opts.casebotUrl, script.src);
+  if (!wsUrl) {
+    console.error("casebot: data-casebot-url must be a ws:// or wss:// URL");
+    return;
+  }
+
+  function resolveWsUrl(given, src) {
+    try {
+      const url = given ? new URL(given, location.href) : new URL("/ws", src || location.href);
+      if (url.protocol === "https:") url.protocol = "wss:";
+      if (url.protocol === "http:") url.protocol = "ws:";
+      return url.protocol === "ws:" || url.protocol === "wss:" ? url.href : null;
+    } catch {
+      return null;
+    }
+  }
+
+  // ---- state kept for the browser tab (survives reloads, not new tabs) ----
+  const KEY = "casebot:" + wsUrl;
+  const state = Object.assign({ token: null, messages: [], greeted: false, open: false, unread: 0 }, load());
+
+  function load() {
+    try {
+      return JSON.parse(sessionStorage.getItem(KEY)) || {};
+    } catch {
+      return {};
+    }
+  }
+  function save() {
+    state.messages = state.messages.slice(-MAX_KEPT);
+    try {
+      sessionStorage.setItem(KEY, JSON.stringify(state));
+    } catch {
+      /* storage full or disabled: the chat still works for this page view */
+    }
+  }
+
+  // ---- DOM helpers ----
+  function el(tag, props, ...children) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(props || {})) {
+      if (k === "class") node.className = v;
+      else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+      else if (k in node && typeof v !== "string") node[k] = v;
+      else node.setAttribute(k, v);
+    }
+    node.append(...children.filter((c) => c != null));
+    return node;
+  }
+
+  function link(url, label) {
+    let parsed;
+    try {
+      parsed = new URL(url);
+    } catch {
+      return null;
+    }
+    if (parsed.protocol !== "https:" && parsed.protocol !== "http:") return null;
+    const a = el("a", { href: parsed.href, target: "_blank", rel: "noopener noreferrer" });
+    if (typeof label === "string") a.append(label);
+    else inline(label.text, a, false);
+    a.append(el("span", { class: "sr" }, " " + t.newTab));
+    return a;
+  }
+
+  // ---- the small Markdown subset of the knowledge base, built with DOM nodes only ----
+  const INLINE =
+    /\*\*(?=\S)(.+?)\*\*|\[([^\]\n]+)\]\(\s*(https?:\/\/[^\s)]+)\s*\)|(https?:\/\/[^\s<>"]+)|(?<![\w*])\*(?=[^\s*])(.+?)\*(?![\w*])/g;
+
+  function inline(text, parent, links = true) {
+    let at = 0;
+    for (const m of text.matchAll(INLINE)) {
+      parent.append(text.slice(at, m.index));
+      at = m.index + m[0].length;
+      if (m[1] !== undefined) {
+        inline(m[1], parent.appendChild(el("strong")), links);
+      } else if (m[2] !== undefined) {
+        const a = links && link(m[3], { text: m[2] });
+        if (a) parent.append(a);
+        else inline(m[2], parent, false);
+      } else if (m[4] !== undefined) {
+        const url = m[4].replace(/[.,;:!?'")\]]+$/, "");
+        const a = links && link(url, url);
+        parent.append(a || url, m[4].slice(url.length));
+      } else {
+        inline(m[5], parent.appendChild(el("em")), links);
+      }
+    }
+    parent.append(text.slice(at));
+  }
+
+  function markdown(text, parent) {
+    let para = null;
+    let list = null;
+    let item = null;
+    for (const line of String(text).replace(/\r\n?/g, "\n").split("\n")) {
+      if (!line.trim()) {
+        para = list = item = null;
+        continue;
+      }
+      const bullet = /^\s*[-*•]\s+(.*)$/.exec(line);
+      const numbered = !bullet && /^\s*(\d{1,4})[.)]\s+(.*)$/.exec(line);
+      if (bullet || numbered) {
+        const tag = bullet ? "ul" : "ol";
+        if (!list || list.tagName.toLowerCase() !== tag) {
+          list = parent.appendChild(el(tag));
+          if (numbered && numbered[1] !== "1") list.start = Number(numbered[1]);
+        }
+        item = list.appendChild(el("li"));
+        inline((bullet || numbered).at(-1), item);
+        para = null;
+      } else if (item && /^\s+\S/.test(line)) {
+        item.append(" ");
+        inline(line.trim(), item);
+      } else {
+        list = item = null;
+        if (para) para.append(el("br"));
+        else para = parent.appendChild(el("p"));
+        inline(line.trim(), para);
+      }
+    }
+  }
+
+  function plain(text) {
+    return String(text).replace(/\*\*|\*|\[([^\]]+)\]\([^)]*\)/g, (m, label) => label || "");
+  }
+
+  // ---- building the widget ----
+  const host = el("div", { id: "casebot-widget" });
+  const shadow = host.attachShadow({ mode: "open" });
+  if (typeof CSSStyleSheet === "function" && "replaceSync" in CSSStyleSheet.prototype && "adoptedStyleSheets" in shadow) {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(CSS);
+    shadow.adoptedStyleSheets = [sheet];
+  } else {
+    shadow.append(el("style", {}, CSS));
+  }
+  applyColours();
+
+  const title = opts.title || t.title;
+  const badge = el("span", { class: "badge", "aria-hidden": "true", hidden: true });
+  const launcher = el("button", { class: "launcher", type: "button", "aria-haspopup": "dialog", "aria-controls": "cb-panel", "aria-expanded": "false", onclick: () => setOpen(!state.open) }, chatIcon(), badge);
+  const status = el("span", { class: "status", role: "status" });
+  const closeBtn = el("button", { class: "close", type: "button", "aria-label": t.close, onclick: () => setOpen(false) }, "×");
+  const offline = el("p", { class: "offline", hidden: true }, t.offlineNote);
+  const log = el("div", { class: "log", role: "log", "aria-live": "off", "aria-label": title, tabindex: "0" });
+  const typing = el("div", { class: "typing", hidden: true, role: "img", "aria-label": t.typing }, el("span"), el("span"), el("span"));
+  log.append(typing);
+  const live = el("div", { class: "sr", "aria-live": "polite", "aria-atomic": "true" });
+  const input = el("textarea", { rows: 1, maxLength: MAX_TEXT, placeholder: t.placeholder, "aria-label": t.placeholder, enterKeyHint: "send", onkeydown: onKey });
+  const form = el("form", { class: "compose", onsubmit: onSubmit }, input, el("button", { class: "send", type: "submit" }, t.send));
+  const panel = el("div", { class: "panel", id: "cb-panel", role: "dialog", "aria-labelledby": "cb-title", hidden: true, onkeydown: onPanelKey },
+    el("div", { class: "head" }, el("div", { class: "titles" }, el("h2", { id: "cb-title" }, title), status), closeBtn),
+    offline, log, form);
+  const root = el("div", { class: "cb" + (opts.position === "left" ? " left" : ""), lang }, launcher, panel, live);
+  shadow.append(root);
+
+  function chatIcon() {
+    const ns = "http://www.w3.org/2000/svg";
+    const svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("aria-hidden", "true");
+    const path = document.createElementNS(ns, "path");
+    path.setAttribute("d", "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H8l-5 4V5a2 2 0 0 1 1-2zm3 6v2h10V9H7zm0-4v2h10V5H7zm0 8v2h7v-2H7z");
+    svg.append(path);
+    return svg;
+  }
+
+  function applyColours() {
+    const brand = opts.color;
+    if (!brand) return;
+    host.style.setProperty("--cb-brand", brand);
+    host.style.setProperty("--cb-on-brand", opts.textColor || readableOn(brand));
+  }
+
+  // White or near-black, whichever contrasts more with a #rgb / #rrggbb colour.
+  function readableOn(colour) {
+    let hex = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(colour.trim());
+    if (!hex) return "#fff";
+    hex = hex[1].length === 3 ? hex[1].replace(/./g, "$&$&") : hex[1];
+    const [r, g, b] = [0, 2, 4].map((i) => {
+      const c = parseInt(hex.slice(i, i + 2), 16) / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    const lum = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    return (lum + 0.05) / 0.05 > 1.05 / (lum + 0.05) ? "#111" : "#fff";
+  }
+
+  // ---- the transcript ----
+  const nodes = new Map();
+
+  function render(m) {
+    const bubble = el("div", { class: "bubble" });
+    if (m.role === "user") bubble.append(m.text);
+    else {
+      if (m.role === "note") bubble.append(el("strong", { class: "note-title" }, `${t.update}: ${m.receipt || ""}`));
+      markdown(m.text, bubble);
+    }
+    const when = new Date(m.time);
+    const label = { user: t.you, bot: t.bot, note: t.update }[m.role];
+    const node = el("div", { class: "msg " + m.role, "data-id": m.id, title: when.toLocaleString(lang) },
+      label ? el("span", { class: "sr" }, label + ": ") : null, bubble);
+    if (m.links && m.links.length) {
+      const list = el("ul", { class: "links" });
+      for (const l of m.links) {
+        const a = link(l.url, l.title || l.url);
+        if (a) list.append(el("li", {}, a));
+      }
+      node.append(list);
+    }
+    const meta = el("div", { class: "meta" }, el("time", { class: "time", datetime: when.toISOString() }, when.toLocaleTimeString(lang, { hour: "numeric", minute: "2-digit" })));
+    node.append(meta);
+    nodes.set(m.id, node);
+    updateState(m);
+    return node;
+  }
+
+  function updateState(m) {
+    const meta = nodes.get(m.id)?.querySelector(".meta");
+    if (!meta || m.role !== "user") return;
+    meta.querySelector(".state")?.remove();
+    const text = m.status === "failed" ? t.failed : m.status === "pending" && conn !== "online" ? t.queued : "";
+    if (text) meta.append(el("span", { class: "state" }, " " + text));
+  }
+
+  function add(m) {
+    m.id = m.id || newId();
+    m.time = m.time || Date.now();
+    state.messages.push(m);
+    log.insertBefore(render(m), typing);
+    if (m.role !== "user") {
+      announce(m);
+      if (!state.open) state.unread++;
+    }
+    refresh();
+    return m;
+  }
+
+  let counter = 0;
+  function newId() {
+    return "w" + Date.now().toString(36) + Math.random().toString(36).slice(2, 6) + ++counter;
+  }
+
+  function announce(m) {
+    const text = (m.role === "note" ? `${t.update}: ` : "") + plain(m.text);
+    live.textContent = "";
+    setTimeout(() => (live.textContent = text), 50);
+  }
+
+  function refresh() {
+    shadow.querySelector(".quick")?.remove();
+    const last = state.messages.at(-1);
+    if (last && last.role === "bot" && last.quick && last.quick.length) {
+      const quick = el("div", { class: "quick" });
+      for (const q of last.quick) quick.append(el("button", { type: "button", onclick: () => { send(q); input.focus(); } }, q));
+      log.insertBefore(quick, typing);
+    }
+    typing.hidden = !(conn === "online" && state.messages.some((m) => m.status === "pending"));
+    badge.hidden = state.open || !state.unread;
+    badge.textContent = state.unread > 9 ? "9+" : String(state.unread);
+    launcher.setAttribute("aria-label", state.unread && !state.open ? `${t.open} (${state.unread} ${t.unread})` : state.open ? t.close : t.open);
+    save();
+    requestAnimationFrame(() => (log.scrollTop = log.scrollHeight));
+  }
+
+  function rebuild() {
+    for (const m of state.messages) log.insertBefore(render(m), typing);
+  }
+
+  // ---- open and close ----
+  function setOpen(open, focus = true) {
+    state.open = open;
+    panel.hidden = !open;
+    root.classList.toggle("open", open);
+    launcher.setAttribute("aria-expanded", String(open));
+    if (open) {
+      state.unread = 0;
+      if (!ws) connect();
+      if (focus) input.focus();
+    } else if (focus) {
+      launcher.focus();
+    }
+    refresh();
+  }
+
+  function onPanelKey(e) {
+    if (e.key === "Escape") {
+      e.preventDefault();
+      setOpen(false);
+    }
+  }
+
+  function onKey(e) {
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      form.requestSubmit();
+    }
+  }
+
+  function onSubmit(e) {
+    e.preventDefault();
+    if (send(input.value)) input.value = "";
+  }
+
+  // ---- the connection ----
+  let ws = null;
+  let conn = "offline";
+  let attempt = 0;
+  let timer = 0;
+
+  function setConn(next) {
+    conn = next;
+    status.textContent = next === "online" ? t.online : next === "connecting" ? t.connecting : next === "replaced" ? "" : t.offline;
+    offline.hidden = next === "online" || next === "connecting" || next === "replaced";
+    for (const m of state.messages) if (m.status === "pending") updateState(m);
+    refresh();
+  }
+
+  function connect() {
+    clearTimeout(timer);
+    if (ws) return;
+    const url = new URL(wsUrl);
+    if (state.token) url.searchParams.set("session", state.token);
+    let sock;
+    try {
+      sock = new WebSocket(url.href);
+    } catch {
+      return retry();
+    }
+    ws = sock;
+    setConn("connecting");
+    sock.onmessage = (e) => {
+      if (ws !== sock) return;
+      let frame;
+      try {
+        frame = JSON.parse(e.data);
+      } catch {
+        return;
+      }
+      if (frame && typeof frame === "object") receive(frame);
+    };
+    sock.onclose = (e) => {
+      if (ws !== sock) return;
+      ws = null;
+      if (e.code === 4001) {
+        setConn("replaced");
+        add({ role: "system", text: t.replaced });
+        return;
+      }
+      setConn("offline");
+      retry();
+    };
+  }
+
+  // Exponential backoff with jitter, so clients dropped together do not return together.
+  function retry() {
+    const cap = Math.min(BACKOFF_MAX, BACKOFF_MIN * 2 ** attempt);
+    attempt = Math.min(attempt + 1, 10);
+    timer = setTimeout(connect, cap / 2 + (Math.random() * cap) / 2);
+  }
+
+  function reconnectNow() {
+    if (!ws && conn === "offline") {
+      attempt = 0;
+      connect();
+    }
+  }
+  window.addEventListener("online", reconnectNow);
+  document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && reconnectNow());
+
+  function receive(f) {
+    switch (f.type) {
+      case "welcome":
+        return welcome(f);
+      case "reply":
+        return reply(f);
+      case "notification":
+        return add({ role: "note", text: String(f.text || f.status || ""), receipt: f.receipt_number });
+      case "error":
+        return error(f);
+      default:
+        return undefined;
+    }
+  }
+
+  function welcome(f) {
+    attempt = 0;
+    const lost = f.resume_failed && state.messages.length > 0;
+    state.token = typeof f.session === "string" ? f.session : null;
+    setConn("online");
+    if (!state.greeted) {
+      state.greeted = true;
+      add({ role: "bot", text: opts.greeting || String(f.text || ""), quick: Array.isArray(f.quick_replies) ? f.quick_replies : [] });
+    } else if (lost) {
+      add({ role: "system", text: t.restarted });
+    }
+    for (const m of state.messages) if (m.status === "pending") transmit(m);
+    refresh();
+  }
+
+  function pendingFor(replyTo) {
+    if (replyTo != null) return state.messages.find((m) => m.role === "user" && m.id === replyTo);
+    return state.messages.find((m) => m.status === "pending");
+  }
+
+  function reply(f) {
+    const asked = pendingFor(f.reply_to);
+    if (asked && asked.status !== "pending") return; // already answered on an earlier connection
+    if (asked) asked.status = "done";
+    add({
+      role: "bot",
+      text: String(f.text || ""),
+      quick: Array.isArray(f.quick_replies) ? f.quick_replies.map(String) : [],
+      links: Array.isArray(f.links) ? f.links.filter((l) => l && typeof l.url === "string") : [],
+    });
+  }
+
+  function error(f) {
+    const asked = pendingFor(f.reply_to);
+    if (asked && asked.status !== "pending") return;
+    if (asked) {
+      asked.status = "failed";
+      updateState(asked);
+    }
+    add({ role: "system", text: String(f.message || "Something went wrong; please try again.") });
+  }
+
+  function transmit(m) {
+    if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: "message", text: m.text, id: m.id }));
+  }
+
+  function send(raw) {
+    const text = String(raw).trim();
+    if (!text) return false;
+    if (text.length > MAX_TEXT) {
+      add({ role: "system", text: t.tooLong });
+      return false;
+    }
+    const m = add({ role: "user", text, status: "pending" });
+    if (conn === "online") transmit(m);
+    else if (conn === "replaced") {
+      attempt = 0;
+      connect();
+    } else if (!ws) connect();
+    refresh();
+    return true;
+  }
+
+  // ---- start ----
+  function start() {
+    document.body.append(host);
+    rebuild();
+    setConn("offline");
+    status.textContent = "";
+    offline.hidden = true;
+    if (state.open) setOpen(true, false);
+    else if (state.token || state.messages.some((m) => m.status === "pending")) connect();
+    refresh();
+  }
+  window.casebot = { open: () => setOpen(true), close: () => setOpen(false), send };
+  if (document.body) start();
+  else document.addEventListener("DOMContentLoaded", start);
+})();
