@@ -42,7 +42,7 @@ pub async fn run(config: ServeConfig) -> ExitCode {
                     imported = report.inserted,
                     updated = report.updated,
                     unchanged = report.unchanged,
-                    rejected = report.rejected.len(),
+                    rejected = report.rejected_total,
                     "seed cases loaded"
                 ),
                 Err(e) => tracing::warn!(file = %seed.display(), error = %e, "seed cases not loaded"),
