@@ -329,3 +329,46 @@ async fn the_bulk_endpoint_imports_good_lines_reports_bad_ones_and_notifies() {
         "{again}"
     );
 }
+
+#[tokio::test]
+async fn a_person_who_asked_to_be_notified_hears_about_an_admin_update() {
+    let server = server().await;
+    let body = record(
+        "NBC2690000010",
+        "I-485",
+        "Case is Ready to Be Scheduled for An Interview",
+        "2026-05-31",
+    );
+    http(
+        server.addr,
+        "PUT",
+        "/api/cases/NBC2690000010",
+        Some(TOKEN),
+        body.as_bytes(),
+    )
+    .await
+    .unwrap();
+    let mut client = server.client().await;
+    let reply = client.ask("notify me about NBC2690000010").await;
+    assert_eq!(reply["intent"], "subscribe", "{reply}");
+
+    let update = record(
+        "NBC2690000010",
+        "I-485",
+        "Interview Was Scheduled",
+        "2026-07-15",
+    );
+    let put = http(
+        server.addr,
+        "PUT",
+        "/api/cases/NBC2690000010",
+        Some(TOKEN),
+        update.as_bytes(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(put.status, 200);
+    let frame = client.recv().await;
+    assert_eq!(frame["type"], "notification", "{frame}");
+    assert_eq!(frame["status"], "Interview Was Scheduled");
+}

@@ -47,7 +47,7 @@ pub async fn run(config: ServeConfig) -> ExitCode {
                     imported = report.inserted,
                     updated = report.updated,
                     unchanged = report.unchanged,
-                    rejected = report.rejected.len(),
+                    rejected = report.rejected_total,
                     "seed cases loaded"
                 ),
                 Err(e) => {

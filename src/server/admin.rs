@@ -114,8 +114,8 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     diff == 0
 }
 
-/// The 400 response for a malformed receipt number in the path, if it is malformed.
-fn path_receipt(rn: &str) -> Option<Response> {
+/// The 400 answer for a malformed receipt number in the path, if it is one.
+fn bad_path(rn: &str) -> Option<Response> {
     store::check_receipt_number(rn)
         .err()
         .map(|reason| error(StatusCode::BAD_REQUEST, reason, Some("receipt_number")))
@@ -127,7 +127,7 @@ async fn put_case(
     Path(rn): Path<String>,
     body: Bytes,
 ) -> Response {
-    if let Some(r) = path_receipt(&rn) {
+    if let Some(r) = bad_path(&rn) {
         return r;
     }
     let mut value: Value = match serde_json::from_slice(&body) {
@@ -168,7 +168,7 @@ async fn put_case(
 }
 
 async fn get_case(_: Admin, State(state): State<AppState>, Path(rn): Path<String>) -> Response {
-    if let Some(r) = path_receipt(&rn) {
+    if let Some(r) = bad_path(&rn) {
         return r;
     }
     match state.store().get(&rn) {
@@ -179,7 +179,7 @@ async fn get_case(_: Admin, State(state): State<AppState>, Path(rn): Path<String
 }
 
 async fn delete_case(_: Admin, State(state): State<AppState>, Path(rn): Path<String>) -> Response {
-    if let Some(r) = path_receipt(&rn) {
+    if let Some(r) = bad_path(&rn) {
         return r;
     }
     match state.store().delete(&rn).await {
