@@ -583,7 +583,9 @@ fn list_files(dir: &Path, ext: &str, diags: &mut Vec<Diagnostic>) -> Vec<PathBuf
                 line: 1,
                 col: 1,
                 severity: Severity::Error,
-                message: format!("cannot read the folder: {e}"),
+                message: format!(
+                    "cannot read the folder: {e} (run casebot from the folder that holds intents/ and knowledge/, or pass --intents and --knowledge)"
+                ),
             });
             return Vec::new();
         }
