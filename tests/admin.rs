@@ -9,17 +9,12 @@ use serde_json::json;
 use support::{TOKEN, http, record};
 
 async fn server() -> TestServer {
-    TestServer::start_with(|c| {
-        (c.intents, c.knowledge) = support::content_dirs();
-        c.admin_token = Some(TOKEN.to_string());
-    })
-    .await
+    TestServer::start_with(|c| c.admin_token = Some(TOKEN.to_string())).await
 }
 
 #[tokio::test]
 async fn the_admin_api_does_not_exist_without_a_token_configured() {
-    let server =
-        TestServer::start_with(|c| (c.intents, c.knowledge) = support::content_dirs()).await;
+    let server = TestServer::start().await;
     let body = record("EAC2690000001", "I-130", "Case Was Received", "2026-01-02");
     let put = http(
         server.addr,

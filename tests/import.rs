@@ -135,11 +135,7 @@ fn a_database_held_by_a_server_gets_a_clear_message_pointing_to_the_admin_api() 
 
 #[tokio::test]
 async fn importing_through_a_running_server_stores_the_cases_there() {
-    let server = TestServer::start_with(|c| {
-        (c.intents, c.knowledge) = support::content_dirs();
-        c.admin_token = Some(TOKEN.to_string());
-    })
-    .await;
+    let server = TestServer::start_with(|c| c.admin_token = Some(TOKEN.to_string())).await;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("cases.jsonl");
     let lines = [

@@ -70,11 +70,8 @@ pub fn check(args: ContentArgs) -> ExitCode {
 /// `casebot test`: runs every example and test utterance through the real pipeline; prints
 /// failures with where they landed, per-intent accuracy and a confusion list.
 pub fn test(args: ContentArgs) -> ExitCode {
-    let (nlu, report) = match Nlu::load(&args.intents, &args.knowledge) {
-        Ok((nlu, _)) => {
-            let report = evaluate::run(&nlu);
-            (nlu, report)
-        }
+    let (nlu, report) = match check_all(&args) {
+        Ok((nlu, report, _)) => (nlu, report),
         Err(diags) => {
             print_all(&diags);
             println!("the content does not load; run `casebot check` for details");

@@ -111,8 +111,3 @@ pub fn describe(number: &str) -> Option<&'static str> {
         .find(|(n, _)| n.eq_ignore_ascii_case(number))
         .map(|(_, d)| *d)
 }
-
-/// True when `number` is a form casebot knows.
-pub fn is_known(number: &str) -> bool {
-    describe(number).is_some()
-}

@@ -78,17 +78,6 @@ pub fn joined_words(text: &str, extraction: &Extraction) -> String {
     out
 }
 
-fn split_words(text: &str, out: &mut Vec<String>) {
-    let mut joined = String::new();
-    push_words(text, &mut joined);
-    out.extend(
-        joined
-            .split(' ')
-            .filter(|w| !w.is_empty())
-            .map(str::to_string),
-    );
-}
-
 /// Appends the folded words of `text` to `out`, each followed by a space.
 fn push_words(text: &str, out: &mut String) {
     let text = mark_a_numbers(text);
@@ -254,9 +243,9 @@ fn expand_contraction(word: &str, out: &mut String) {
 
 /// Folds text for comparing two utterances as "the same" (case, spacing, punctuation).
 pub fn fold_for_compare(text: &str) -> String {
-    let mut out = Vec::new();
-    split_words(text, &mut out);
-    out.join(" ")
+    joined_words(text, &Extraction::default())
+        .trim()
+        .to_string()
 }
 
 /// Damerau-Levenshtein (optimal string alignment) distance between two strings.

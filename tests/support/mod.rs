@@ -6,7 +6,6 @@ use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -94,23 +93,6 @@ fn dechunk(mut body: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Intent and knowledge folders: the repository's when present, else empty ones (the
-/// store does not depend on the content).
-pub fn content_dirs() -> (PathBuf, PathBuf) {
-    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    if repo.join("intents").is_dir() && repo.join("knowledge").is_dir() {
-        return (repo.join("intents"), repo.join("knowledge"));
-    }
-    static EMPTY: OnceLock<tempfile::TempDir> = OnceLock::new();
-    let dir = EMPTY.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join("intents")).unwrap();
-        std::fs::create_dir(dir.path().join("knowledge")).unwrap();
-        dir
-    });
-    (dir.path().join("intents"), dir.path().join("knowledge"))
-}
-
 /// A JSON case record line.
 pub fn record(rn: &str, form: &str, status: &str, updated: &str) -> String {
     serde_json::json!({"receipt_number": rn, "form": form, "status": status, "updated": updated})
@@ -129,7 +111,8 @@ impl ChildServer {
     /// Starts `casebot serve` on `db` with the admin token and no seed file, and waits until
     /// it listens.
     pub fn start(db: &Path) -> ChildServer {
-        let (intents, knowledge) = content_dirs();
+        let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let (intents, knowledge) = (repo.join("intents"), repo.join("knowledge"));
         let mut child = Command::new(env!("CARGO_BIN_EXE_casebot"))
             .args([
                 "serve",
