@@ -1,6 +1,7 @@
 //! Per-message latency percentiles of the reply pipeline on the shipped content (criterion
 //! reports means; this reports the tail). Run:
-//! `cargo run --release --example pipeline_latency`.
+//! `cargo run --release --example pipeline_latency`. With `CONTENT=own` or `CONTENT=same`
+//! it runs on the shipped content multiplied 100 times (see `benches/scaled_content.rs`).
 
 use std::path::Path;
 use std::time::Instant;
@@ -11,6 +12,8 @@ use casebot::store::{CaseRecord, StoreError};
 
 #[path = "../benches/messages.rs"]
 mod messages;
+#[path = "../benches/scaled_content.rs"]
+mod scaled_content;
 
 struct NoCases;
 
@@ -23,8 +26,15 @@ impl CaseLookup for NoCases {
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let started = Instant::now();
-    let (nlu, _) =
-        Nlu::load(&root.join("intents"), &root.join("knowledge")).expect("shipped content loads");
+    let nlu = match std::env::var("CONTENT").as_deref() {
+        Ok("own") => scaled_content::multiplied(100, scaled_content::Copies::OwnWords),
+        Ok("same") => scaled_content::multiplied(100, scaled_content::Copies::SameWords),
+        _ => {
+            Nlu::load(&root.join("intents"), &root.join("knowledge"))
+                .expect("shipped content loads")
+                .0
+        }
+    };
     let load = started.elapsed();
     if std::env::var_os("SPLIT").is_some() {
         split_timing(&nlu);

@@ -494,8 +494,14 @@ impl Matcher {
             }
         }
         // Equal scores: the target whose matching utterance said more wins.
-        ranked.sort_by(|a, b| b.0.score.total_cmp(&a.0.score).then(b.1.total_cmp(&a.1)));
-        ranked.truncate(TOP_N);
+        let order = |a: &(Scored, f32), b: &(Scored, f32)| {
+            b.0.score.total_cmp(&a.0.score).then(b.1.total_cmp(&a.1))
+        };
+        if ranked.len() > TOP_N {
+            ranked.select_nth_unstable_by(TOP_N - 1, order);
+            ranked.truncate(TOP_N);
+        }
+        ranked.sort_by(order);
         ranked.into_iter().map(|(scored, _)| scored).collect()
     }
 }
