@@ -359,6 +359,11 @@ impl Matcher {
         }
     }
 
+    /// The normalizer this index was built with (shows authors what a message becomes).
+    pub fn normalizer(&self) -> &Normalizer {
+        &self.normalizer
+    }
+
     /// Ranks intents and articles for a message, best first (at most five). `previous` is the
     /// intent that answered the message before, which makes its follow-ups eligible.
     pub fn rank(&self, text: &str, extraction: &Extraction, previous: Option<&str>) -> Vec<Scored> {
@@ -468,7 +473,7 @@ impl Matcher {
                 s.best[t] = s.best[t].max(PATTERN_FLOOR);
             }
         }
-        let mut ranked: Vec<(Scored, f32)> = Vec::with_capacity(s.candidates.len());
+        let mut ranked: Vec<(Scored, f32, usize)> = Vec::with_capacity(s.candidates.len());
         for &t in &s.candidates {
             let t = t as usize;
             let after = &self.after[t];
@@ -490,19 +495,24 @@ impl Matcher {
                         score,
                     },
                     s.best_hit[t],
+                    t,
                 ));
             }
         }
-        // Equal scores: the target whose matching utterance said more wins.
-        let order = |a: &(Scored, f32), b: &(Scored, f32)| {
-            b.0.score.total_cmp(&a.0.score).then(b.1.total_cmp(&a.1))
+        // Equal scores: the target whose matching utterance said more wins, then the one
+        // defined first (intents before articles).
+        let order = |a: &(Scored, f32, usize), b: &(Scored, f32, usize)| {
+            b.0.score
+                .total_cmp(&a.0.score)
+                .then(b.1.total_cmp(&a.1))
+                .then(a.2.cmp(&b.2))
         };
         if ranked.len() > TOP_N {
             ranked.select_nth_unstable_by(TOP_N - 1, order);
             ranked.truncate(TOP_N);
         }
         ranked.sort_by(order);
-        ranked.into_iter().map(|(scored, _)| scored).collect()
+        ranked.into_iter().map(|(scored, _, _)| scored).collect()
     }
 }
 

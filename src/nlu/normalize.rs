@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, Input, MatchKind};
 use rust_stemmers::{Algorithm, Stemmer};
 use unicode_normalization::UnicodeNormalization;
 
@@ -196,6 +196,10 @@ fn expand_contraction(word: &str, out: &mut String) {
         "hasnt" => Some(&["has", "not"]),
         "wasnt" => Some(&["was", "not"]),
         "arent" => Some(&["are", "not"]),
+        "werent" => Some(&["were", "not"]),
+        "couldnt" => Some(&["could", "not"]),
+        "wouldnt" => Some(&["would", "not"]),
+        "shouldnt" => Some(&["should", "not"]),
         "whats" => Some(&["what", "is"]),
         "wheres" => Some(&["where", "is"]),
         "hows" => Some(&["how", "is"]),
@@ -408,10 +412,14 @@ impl Normalizer {
         };
         let mut out = String::new();
         let mut copied = 0;
-        for m in ac.find_iter(&joined) {
+        // Patterns carry a space on each side; the next search starts at the space that
+        // ended the last match, so that two variants next to each other both match.
+        let mut from = 0;
+        while let Some(m) = ac.find(Input::new(&joined).range(from..)) {
             out.push_str(&joined[copied..m.start()]);
-            out.push_str(&replacements[m.pattern().as_usize()]);
-            copied = m.end();
+            out.push_str(replacements[m.pattern().as_usize()].trim_end_matches(' '));
+            copied = m.end() - 1;
+            from = copied;
         }
         if copied == 0 {
             return joined;
@@ -589,6 +597,21 @@ mod tests {
         let n = norm(&[("login", &["log in", "sign in", "signin"])], "login");
         assert_eq!(stems(&n, "how do I sign in"), stems(&n, "how do I login"));
         assert_eq!(stems(&n, "design in"), ["design"], "no match inside a word");
+    }
+
+    #[test]
+    fn applies_synonyms_next_to_each_other() {
+        let n = norm(
+            &[
+                ("usps", &["post office"]),
+                ("returned", &["could not deliver"]),
+            ],
+            "usps returned",
+        );
+        assert_eq!(
+            stems(&n, "the post office couldn't deliver it"),
+            ["usp", "return"]
+        );
     }
 
     #[test]
