@@ -367,3 +367,40 @@ async fn a_person_who_asked_to_be_notified_hears_about_an_admin_update() {
     assert_eq!(frame["type"], "notification", "{frame}");
     assert_eq!(frame["status"], "Interview Was Scheduled");
 }
+
+#[tokio::test]
+async fn a_follower_still_hears_of_a_change_when_a_huge_import_overruns_the_change_feed() {
+    let server = server().await;
+    let mut client = server.client().await;
+    server
+        .state
+        .sessions()
+        .follow(&client.token(), "IOE2600000000", true);
+    // More changes than the feed holds, announced together after one flush: the oldest,
+    // including the followed case, are dropped from the feed before they are forwarded.
+    let body: String = (0..9000)
+        .map(|i| {
+            record(
+                &format!("IOE26{i:08}"),
+                "I-765",
+                "Case Was Received",
+                "2026-02-03",
+            ) + "\n"
+        })
+        .collect();
+    let answer = http(
+        server.addr,
+        "POST",
+        "/api/cases/import",
+        Some(TOKEN),
+        body.as_bytes(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.json()["inserted"], 9000);
+    let frame = client.recv().await;
+    assert_eq!(frame["type"], "notification", "{frame}");
+    assert_eq!(frame["receipt_number"], "IOE2600000000");
+    assert_eq!(frame["status"], "Case Was Received");
+}

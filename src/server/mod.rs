@@ -215,10 +215,40 @@ async fn forward_notifications(state: AppState, stop: CancellationToken) {
             Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
                 tracing::warn!(
                     missed = n,
-                    "notification feed lagged; some case changes were not pushed"
+                    "notification feed lagged; re-reading the followed cases"
                 );
+                notify_followed_again(&state).await;
             }
             Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+        }
+    }
+}
+
+/// After missed changes: reads every followed case again and notifies its followers when
+/// it differs from what they were last told (or they were told nothing since following it,
+/// which may repeat a status they already know rather than miss a change).
+async fn notify_followed_again(state: &AppState) {
+    let followed = state.sessions().followed();
+    let store = state.store().clone();
+    let read = tokio::task::spawn_blocking(move || {
+        followed
+            .into_iter()
+            .filter_map(|rn| store.get(&rn).ok().flatten())
+            .collect::<Vec<_>>()
+    })
+    .await;
+    let Ok(records) = read else {
+        return;
+    };
+    for record in records {
+        let change = crate::store::CaseChange {
+            receipt_number: record.receipt_number.clone(),
+            record: Some(record),
+        };
+        if let Some(notification) = crate::dialog::notification_for(&change)
+            && !state.sessions().already_sent(&notification)
+        {
+            state.sessions().notify(&notification);
         }
     }
 }

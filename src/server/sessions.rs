@@ -56,6 +56,8 @@ pub struct Attached {
 struct Inner {
     sessions: HashMap<String, Entry>,
     followers: HashMap<String, HashSet<String>>,
+    /// Status and date of the last notification sent about each followed case.
+    last_sent: HashMap<String, (String, String)>,
     next_conn: u64,
 }
 
@@ -145,12 +147,26 @@ impl SessionRegistry {
                 .entry(receipt_number.to_string())
                 .or_default()
                 .insert(token.to_string());
-        } else if let Some(set) = inner.followers.get_mut(receipt_number) {
-            set.remove(token);
-            if set.is_empty() {
-                inner.followers.remove(receipt_number);
-            }
+        } else {
+            unfollow_locked(&mut inner, token, receipt_number);
         }
+    }
+
+    /// Receipt numbers that at least one session follows.
+    pub fn followed(&self) -> Vec<String> {
+        let inner = self.inner.lock().expect("registry lock");
+        inner.followers.keys().cloned().collect()
+    }
+
+    /// True when the last notification sent about this case had the same status and date.
+    pub fn already_sent(&self, notification: &Notification) -> bool {
+        let inner = self.inner.lock().expect("registry lock");
+        inner
+            .last_sent
+            .get(&notification.receipt_number)
+            .is_some_and(|(status, updated)| {
+                *status == notification.status && *updated == notification.updated
+            })
     }
 
     /// Delivers a notification to every session following its case: straight to live
@@ -161,6 +177,10 @@ impl SessionRegistry {
             return 0;
         };
         let tokens: Vec<String> = tokens.iter().cloned().collect();
+        inner.last_sent.insert(
+            notification.receipt_number.clone(),
+            (notification.status.clone(), notification.updated.clone()),
+        );
         let mut delivered = 0;
         for token in tokens {
             let Some(entry) = inner.sessions.get_mut(&token) else {
@@ -229,13 +249,18 @@ impl SessionRegistry {
                 .map(|d| d.subscriptions.clone())
                 .unwrap_or_default();
             for rn in followed {
-                if let Some(set) = inner.followers.get_mut(&rn) {
-                    set.remove(token);
-                    if set.is_empty() {
-                        inner.followers.remove(&rn);
-                    }
-                }
+                unfollow_locked(inner, token, &rn);
             }
+        }
+    }
+}
+
+fn unfollow_locked(inner: &mut Inner, token: &str, receipt_number: &str) {
+    if let Some(set) = inner.followers.get_mut(receipt_number) {
+        set.remove(token);
+        if set.is_empty() {
+            inner.followers.remove(receipt_number);
+            inner.last_sent.remove(receipt_number);
         }
     }
 }

@@ -1,6 +1,7 @@
 //! JSON Lines import of case records: each line is parsed and validated on its own, good
-//! records are upserted in batches (one atomic write and one flush per batch), and bad
-//! lines are reported with their line number without stopping the import.
+//! records are upserted in batches written as they come and flushed every
+//! [`FLUSH_RECORDS`] records and at the end, and bad lines are reported with their line
+//! number without stopping the import. Changes are announced only once flushed.
 
 use std::path::Path;
 
@@ -9,8 +10,14 @@ use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 
 use super::{CaseRecord, CaseStore, InvalidRecord, StoreError, UpsertOutcome, parse_record};
 
-/// Records written per batch (and per flush).
+/// Lines parsed together; parsing one batch overlaps with writing the one before.
 pub const BATCH_SIZE: usize = 4096;
+/// Records per atomic write of a file import; the bulk endpoint writes each batch whole.
+pub const FILE_ATOMIC_RECORDS: usize = 512;
+/// Records accepted between two checkpoints: a flush, the changes announced and a progress
+/// event. Re-running an interrupted import completes it, so flushing less often loses
+/// nothing, and the final report always comes after the last flush.
+pub const FLUSH_RECORDS: usize = 65_536;
 /// Longest line accepted, in bytes.
 pub const MAX_LINE_BYTES: usize = 64 * 1024;
 /// Most rejected lines listed in a report; the rest are only counted.
@@ -78,7 +85,7 @@ impl ImportReport {
 pub enum ImportEvent<'a> {
     /// A line was refused.
     Rejected(&'a Rejected),
-    /// A batch is durable; `lines` lines have been read so far.
+    /// Everything written so far is durable; `lines` lines had been read.
     Progress {
         /// Lines read so far.
         lines: usize,
@@ -118,7 +125,7 @@ pub async fn import_file(store: &CaseStore, path: &Path) -> Result<ImportReport,
     import_file_with(store, path, |_| {}).await
 }
 
-/// Imports a JSON Lines file, calling `on_event` for each refused line and each batch.
+/// Imports a JSON Lines file, calling `on_event` for each refused line and each checkpoint.
 pub async fn import_file_with(
     store: &CaseStore,
     path: &Path,
@@ -128,7 +135,7 @@ pub async fn import_file_with(
         .await
         .map_err(|e| ImportError::Read(format!("cannot open {}: {e}", path.display())))?;
     let reader = tokio::io::BufReader::with_capacity(256 * 1024, file);
-    import_reader(store, reader, on_event)
+    import_lines(store, reader, FILE_ATOMIC_RECORDS, on_event)
         .await
         .map_err(|e| match e {
             ImportError::Read(r) => {
@@ -138,79 +145,133 @@ pub async fn import_file_with(
         })
 }
 
-/// Imports JSON Lines held in memory (the admin API's bulk endpoint).
+/// Imports JSON Lines held in memory (the admin API's bulk endpoint). Each batch of up to
+/// [`BATCH_SIZE`] records is written atomically.
 pub async fn import_bytes(store: &CaseStore, text: &[u8]) -> Result<ImportReport, ImportError> {
     import_reader(store, text, |_| {}).await
 }
 
-/// Imports JSON Lines from any buffered reader.
+/// Imports JSON Lines from any buffered reader, each batch written atomically.
 pub async fn import_reader<R: AsyncBufRead + Unpin>(
     store: &CaseStore,
+    reader: R,
+    on_event: impl FnMut(ImportEvent<'_>),
+) -> Result<ImportReport, ImportError> {
+    import_lines(store, reader, BATCH_SIZE, on_event).await
+}
+
+async fn import_lines<R: AsyncBufRead + Unpin>(
+    store: &CaseStore,
     mut reader: R,
+    atomic_records: usize,
     mut on_event: impl FnMut(ImportEvent<'_>),
 ) -> Result<ImportReport, ImportError> {
-    let mut report = ImportReport::default();
-    let mut line_no = 0;
-    let mut batch: Vec<(usize, Vec<u8>)> = Vec::with_capacity(BATCH_SIZE);
-    // Writing batch k overlaps with reading and parsing batch k + 1.
-    let mut writing: Option<Write> = None;
-    loop {
-        let mut line = Vec::new();
-        let n = reader
-            .read_until(b'\n', &mut line)
-            .await
-            .map_err(|e| ImportError::Read(e.to_string()))?;
-        if n > 0 {
-            line_no += 1;
-            if !line.iter().all(u8::is_ascii_whitespace) {
-                batch.push((line_no, line));
+    let mut run = Run {
+        store,
+        atomic_records,
+        report: ImportReport::default(),
+        writing: None,
+        lines_written: 0,
+        since_checkpoint: 0,
+        changed: Vec::new(),
+    };
+    let read = run.read_all(&mut reader, &mut on_event).await;
+    // What was written is made durable and announced even when reading stopped early.
+    run.checkpoint(&mut on_event).await?;
+    read.map(|()| run.report)
+}
+
+/// The state of one import.
+struct Run<'a> {
+    store: &'a CaseStore,
+    atomic_records: usize,
+    report: ImportReport,
+    /// The batch being written, and how many lines had been read when it was sent.
+    writing: Option<(usize, WriteTask)>,
+    /// Lines read when the last finished batch was sent.
+    lines_written: usize,
+    /// Records accepted since the last checkpoint.
+    since_checkpoint: usize,
+    /// Changed records written but not yet flushed, to announce after the flush.
+    changed: Vec<CaseRecord>,
+}
+
+type WriteTask = tokio::task::JoinHandle<Result<(Vec<UpsertOutcome>, Vec<CaseRecord>), StoreError>>;
+
+impl Run<'_> {
+    async fn read_all<R: AsyncBufRead + Unpin>(
+        &mut self,
+        reader: &mut R,
+        on_event: &mut impl FnMut(ImportEvent<'_>),
+    ) -> Result<(), ImportError> {
+        let mut line_no = 0;
+        let mut batch: Vec<(usize, Vec<u8>)> = Vec::with_capacity(BATCH_SIZE);
+        loop {
+            let mut line = Vec::new();
+            let n = reader
+                .read_until(b'\n', &mut line)
+                .await
+                .map_err(|e| ImportError::Read(e.to_string()))?;
+            if n > 0 {
+                line_no += 1;
+                if !line.iter().all(u8::is_ascii_whitespace) {
+                    batch.push((line_no, line));
+                }
+            }
+            if batch.len() == BATCH_SIZE || (n == 0 && !batch.is_empty()) {
+                let records =
+                    parse_batch(std::mem::take(&mut batch), &mut self.report, on_event).await?;
+                self.finish_write().await?;
+                if self.since_checkpoint >= FLUSH_RECORDS {
+                    self.checkpoint(on_event).await?;
+                }
+                let (store, atomic) = (self.store.clone(), self.atomic_records);
+                let task =
+                    tokio::spawn(async move { store.write_unflushed(records, atomic).await });
+                self.writing = Some((line_no, task));
+            }
+            if n == 0 {
+                return Ok(());
             }
         }
-        if batch.len() == BATCH_SIZE || (n == 0 && !batch.is_empty()) {
-            let records =
-                parse_batch(std::mem::take(&mut batch), &mut report, &mut on_event).await?;
-            if let Some(previous) = writing.take() {
-                finish_write(previous, &mut report, &mut on_event).await?;
-            }
-            let store = store.clone();
-            writing = Some(Write {
-                lines: line_no,
-                task: tokio::spawn(async move { store.upsert_batch(records).await }),
+    }
+
+    /// Waits for the batch being written, if any, and counts its outcomes.
+    async fn finish_write(&mut self) -> Result<(), ImportError> {
+        let Some((lines, task)) = self.writing.take() else {
+            return Ok(());
+        };
+        let (outcomes, changed) = task.await.map_err(|e| {
+            ImportError::Store(StoreError::Db(format!("batch write failed: {e}")))
+        })??;
+        self.since_checkpoint += outcomes.len();
+        for outcome in outcomes {
+            self.report.count(outcome);
+        }
+        self.changed.extend(changed);
+        self.lines_written = lines;
+        Ok(())
+    }
+
+    /// Flushes what was written, announces the changes and reports progress.
+    async fn checkpoint(
+        &mut self,
+        on_event: &mut impl FnMut(ImportEvent<'_>),
+    ) -> Result<(), ImportError> {
+        self.finish_write().await?;
+        if !self.changed.is_empty() {
+            self.store.flush().await?;
+            self.store.publish_all(std::mem::take(&mut self.changed));
+        }
+        if self.since_checkpoint > 0 {
+            self.since_checkpoint = 0;
+            on_event(ImportEvent::Progress {
+                lines: self.lines_written,
+                report: &self.report,
             });
         }
-        if n == 0 {
-            break;
-        }
+        Ok(())
     }
-    if let Some(last) = writing {
-        finish_write(last, &mut report, &mut on_event).await?;
-    }
-    Ok(report)
-}
-
-/// A batch being written, and how many lines had been read when it was sent.
-struct Write {
-    lines: usize,
-    task: tokio::task::JoinHandle<Result<Vec<UpsertOutcome>, StoreError>>,
-}
-
-async fn finish_write(
-    write: Write,
-    report: &mut ImportReport,
-    on_event: &mut impl FnMut(ImportEvent<'_>),
-) -> Result<(), ImportError> {
-    let outcomes = write
-        .task
-        .await
-        .map_err(|e| ImportError::Store(StoreError::Db(format!("batch write failed: {e}"))))??;
-    for outcome in outcomes {
-        report.count(outcome);
-    }
-    on_event(ImportEvent::Progress {
-        lines: write.lines,
-        report,
-    });
-    Ok(())
 }
 
 /// Parses a batch off the async runtime; records the refused lines and returns the rest.
