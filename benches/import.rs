@@ -7,10 +7,6 @@ use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_mai
 use casebot::store::CaseStore;
 use casebot::store::import::import_bytes;
 
-// The same allocator as the `casebot` binary.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 const RECORDS: usize = 20_000;
 
 fn lines(n: usize) -> Vec<u8> {

@@ -10,10 +10,6 @@ use std::time::Instant;
 use casebot::store::CaseStore;
 use casebot::store::import::import_file;
 
-// The same allocator as the `casebot` binary.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 const FORMS: [&str; 6] = ["I-130", "I-485", "I-765", "N-400", "I-90", "I-131"];
 const PREFIXES: [&str; 6] = ["EAC", "WAC", "LIN", "SRC", "MSC", "IOE"];
 const STATUSES: [&str; 4] = [

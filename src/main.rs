@@ -7,11 +7,6 @@ use clap::{Parser, Subcommand};
 use casebot::cli;
 use casebot::config::ServeConfig;
 
-// sled's write path allocates and frees a copy of a tree node per insert; mimalloc does
-// that about 1.5 times faster than the system allocator (docs/performance.md, case import).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// casebot: a virtual-assistant chat service for immigration case questions.
 #[derive(Parser)]
 #[command(name = "casebot", version, about)]
