@@ -117,7 +117,7 @@ pub fn extract(text: &str) -> Extraction {
     if lex::find_digit(bytes, 0).is_none() && !bytes.contains(&b'@') {
         return out;
     }
-    parse::Scanner::new(bytes, &mut out).run(email::Emails::new(text));
+    parse::Scanner::new(text, &mut out).run(email::Emails::new(text));
     out
 }
 

@@ -44,13 +44,18 @@ impl Run {
 
 /// Finds identifiers in one text; see [`super::extract`].
 pub(super) struct Scanner<'a> {
+    text: &'a str,
     bytes: &'a [u8],
     out: &'a mut Extraction,
 }
 
 impl<'a> Scanner<'a> {
-    pub(super) fn new(bytes: &'a [u8], out: &'a mut Extraction) -> Self {
-        Scanner { bytes, out }
+    pub(super) fn new(text: &'a str, out: &'a mut Extraction) -> Self {
+        Scanner {
+            text,
+            bytes: text.as_bytes(),
+            out,
+        }
     }
 
     /// Scans the text, merging in the e-mail addresses as it reaches them so that entities
@@ -382,7 +387,7 @@ impl<'a> Scanner<'a> {
         let end = run.groups[k - 1].end;
         Some(self.push(
             EntityKind::ANumber,
-            a_number_value(bytes, &run.as_slice()[..k]),
+            a_number_value(self.text, &run.as_slice()[..k]),
             tok.start,
             end,
         ))
@@ -426,7 +431,7 @@ impl<'a> Scanner<'a> {
         let mut value = String::with_capacity(letters + digits + 2);
         value.extend(series.iter().map(|b| char::from(b.to_ascii_uppercase())));
         value.push('-');
-        value.extend(number[..digits].iter().map(|&b| char::from(b)));
+        value.push_str(ascii(self.text, number_start, number_start + digits));
         let mut end = number_start + digits;
         if let Some(letter) = suffix {
             value.push(char::from(letter));
@@ -467,12 +472,12 @@ impl<'a> Scanner<'a> {
         let found = match context {
             Some(Context::Account) => self.fit(&run, 12, 12).map(|k| {
                 let groups = &run.as_slice()[..k];
-                let value = digits_of(bytes, groups);
+                let value = digits_of(self.text, groups);
                 self.push(EntityKind::AccountNumber, value, tok.start, groups[k - 1].end)
             }),
             Some(Context::ANumber) => self.fit(&run, 7, 9).map(|k| {
                 let groups = &run.as_slice()[..k];
-                let value = a_number_value(bytes, groups);
+                let value = a_number_value(self.text, groups);
                 self.push(EntityKind::ANumber, value, tok.start, groups[k - 1].end)
             }),
             Some(Context::Ssn) => self.fit(&run, 9, 9).map(|k| {
@@ -532,7 +537,7 @@ impl<'a> Scanner<'a> {
         if total == 10 && !plus {
             canonical.push('1');
         }
-        push_digits(&mut canonical, self.bytes, groups);
+        push_digits(&mut canonical, self.text, groups);
         let nanp = canonical[1..].starts_with('1');
         let valid = if plus {
             !nanp || (total == 11 && nanp_valid(&canonical[2..]))
@@ -557,26 +562,34 @@ fn digit_count(groups: &[Group]) -> usize {
     groups.iter().map(Group::len).sum()
 }
 
-/// Appends the bytes of `groups` (all digits) to `value`.
-fn push_digits(value: &mut String, bytes: &[u8], groups: &[Group]) {
+/// `text[start..end]` for a span made of tokens, which are ASCII and so always lie on
+/// character boundaries.
+fn ascii(text: &str, start: usize, end: usize) -> &str {
+    text.get(start..end).unwrap_or_default()
+}
+
+/// Appends the digits of `groups` to `value`.
+fn push_digits(value: &mut String, text: &str, groups: &[Group]) {
     for group in groups {
-        value.extend(bytes[group.start..group.end].iter().map(|&b| char::from(b)));
+        value.push_str(ascii(text, group.start, group.end));
     }
 }
 
-fn digits_of(bytes: &[u8], groups: &[Group]) -> String {
+fn digits_of(text: &str, groups: &[Group]) -> String {
     let mut value = String::with_capacity(digit_count(groups));
-    push_digits(&mut value, bytes, groups);
+    push_digits(&mut value, text, groups);
     value
 }
 
 /// `A` and the digits, padded with zeros to nine.
-fn a_number_value(bytes: &[u8], groups: &[Group]) -> String {
+fn a_number_value(text: &str, groups: &[Group]) -> String {
     let digits = digit_count(groups);
     let mut value = String::with_capacity(1 + digits.max(9));
     value.push('A');
-    value.extend(std::iter::repeat_n('0', 9usize.saturating_sub(digits)));
-    push_digits(&mut value, bytes, groups);
+    for _ in digits..9 {
+        value.push('0');
+    }
+    push_digits(&mut value, text, groups);
     value
 }
 
