@@ -111,12 +111,12 @@ impl Extraction {
 /// Extracts identifiers from `text`. Never panics; entities come out in order of
 /// appearance and never overlap.
 pub fn extract(text: &str) -> Extraction {
-    let mut out = Extraction::default();
     let bytes = text.as_bytes();
     // Every identifier holds a digit or an `@`: most chat messages end here.
-    if lex::find_digit(bytes, 0).is_none() && !bytes.contains(&b'@') {
-        return out;
+    if !bytes.contains(&b'@') && lex::find_digit(bytes, 0).is_none() {
+        return Extraction::default();
     }
+    let mut out = Extraction::default();
     parse::Scanner::new(text, &mut out).run(email::Emails::new(text));
     out
 }
