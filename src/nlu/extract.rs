@@ -113,11 +113,13 @@ impl Extraction {
 pub fn extract(text: &str) -> Extraction {
     let bytes = text.as_bytes();
     // Every identifier holds a digit or an `@`: most chat messages end here.
-    if !bytes.contains(&b'@') && lex::find_digit(bytes, 0).is_none() {
+    let first_at = memchr::memchr(b'@', bytes);
+    if first_at.is_none() && lex::find_digit(bytes, 0).is_none() {
         return Extraction::default();
     }
     let mut out = Extraction::default();
-    parse::Scanner::new(text, &mut out).run(email::Emails::new(text));
+    let emails = email::Emails::new(text, first_at.unwrap_or(bytes.len()));
+    parse::Scanner::new(text, &mut out).run(emails);
     out
 }
 

@@ -20,10 +20,11 @@ pub(super) struct Emails<'a> {
 }
 
 impl<'a> Emails<'a> {
-    pub(super) fn new(text: &'a str) -> Self {
+    /// The addresses in `text`, whose first `@` is at or after `first_at`.
+    pub(super) fn new(text: &'a str, first_at: usize) -> Self {
         Emails {
             text,
-            from: 0,
+            from: first_at,
             floor: 0,
         }
     }
@@ -34,7 +35,10 @@ impl Iterator for Emails<'_> {
 
     fn next(&mut self) -> Option<Entity> {
         let bytes = self.text.as_bytes();
-        while let Some(offset) = memchr::memchr(b'@', &bytes[self.from..]) {
+        while self.from < bytes.len() {
+            let Some(offset) = memchr::memchr(b'@', &bytes[self.from..]) else {
+                break;
+            };
             let at = self.from + offset;
             self.from = at + 1;
             if let Some(entity) = parse(bytes, at, self.floor) {

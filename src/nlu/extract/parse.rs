@@ -266,7 +266,9 @@ impl<'a> Scanner<'a> {
         };
         let groups = &run.as_slice()[..k];
         let mut value = String::with_capacity(13);
-        value.extend(prefix.map(char::from));
+        for b in prefix {
+            value.push(char::from(b));
+        }
         let mut real_digits = 0;
         for b in groups.iter().flat_map(|g| &bytes[g.start..g.end]) {
             real_digits += usize::from(b.is_ascii_digit());
