@@ -117,9 +117,10 @@ pub(super) fn leading_letters(s: &[u8]) -> usize {
 pub(super) fn find_digit(bytes: &[u8], from: usize) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
-    let mut i = from;
-    while i + 8 <= bytes.len() {
-        let word = u64::from_le_bytes(bytes[i..i + 8].try_into().expect("8 bytes"));
+    let rest = bytes.get(from..)?;
+    let mut chunks = rest.chunks_exact(8);
+    for (k, chunk) in chunks.by_ref().enumerate() {
+        let word = u64::from_le_bytes(chunk.try_into().ok()?);
         // High bit set in each byte whose value is 0x30..=0x39 (ASCII bytes only; bytes
         // with the high bit set never match).
         let low7 = word & !HIGH;
@@ -127,14 +128,14 @@ pub(super) fn find_digit(bytes: &[u8], from: usize) -> Option<usize> {
         let at_least = low7.wrapping_add(ONES * (128 - 0x30)) & HIGH;
         let digits = !above & at_least & !word & HIGH;
         if digits != 0 {
-            return Some(i + (digits.trailing_zeros() / 8) as usize);
+            return Some(from + 8 * k + (digits.trailing_zeros() / 8) as usize);
         }
-        i += 8;
     }
-    bytes[i.min(bytes.len())..]
-        .iter()
+    let tail = chunks.remainder();
+    let tail_start = bytes.len() - tail.len();
+    tail.iter()
         .position(u8::is_ascii_digit)
-        .map(|p| p + i)
+        .map(|p| tail_start + p)
 }
 
 #[cfg(test)]
