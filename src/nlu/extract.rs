@@ -111,19 +111,15 @@ impl Extraction {
 /// Extracts identifiers from `text`. Never panics; entities come out in order of
 /// appearance and never overlap.
 pub fn extract(text: &str) -> Extraction {
-    let mut out = Extraction::default();
     let bytes = text.as_bytes();
     // Every identifier holds a digit or an `@`: most chat messages end here.
-    let has_at = bytes.contains(&b'@');
-    if !has_at && lex::find_digit(bytes, 0).is_none() {
-        return out;
+    let first_at = memchr::memchr(b'@', bytes);
+    if first_at.is_none() && lex::find_digit(bytes, 0).is_none() {
+        return Extraction::default();
     }
-    let emails = if has_at {
-        email::find(text)
-    } else {
-        Vec::new()
-    };
-    parse::Scanner::new(bytes, &mut out).run(emails);
+    let mut out = Extraction::default();
+    let emails = email::Emails::new(text, first_at.unwrap_or(bytes.len()));
+    parse::Scanner::new(text, &mut out).run(emails);
     out
 }
 
@@ -154,8 +150,14 @@ const OFFICES: [(&str, &str); 20] = [
 /// Looks up the office a receipt prefix stands for (any letter case); `None` when the
 /// prefix is not a known USCIS office.
 pub fn office_for_prefix(prefix: &str) -> Option<&'static str> {
+    let prefix: [u8; 3] = prefix.as_bytes().try_into().ok()?;
+    office_for(prefix.map(|b| b.to_ascii_uppercase()))
+}
+
+/// The office an upper-case receipt prefix stands for.
+fn office_for(prefix: [u8; 3]) -> Option<&'static str> {
     OFFICES
         .iter()
-        .find(|(p, _)| p.eq_ignore_ascii_case(prefix))
+        .find(|(p, _)| p.as_bytes() == prefix)
         .map(|&(_, office)| office)
 }

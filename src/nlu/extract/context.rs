@@ -1,6 +1,8 @@
 //! The words just before a bare number, which decide what it is: "account number
 //! 1234 5678 9012" is an account number, the same digits alone are nothing.
 
+use super::lex;
+
 /// What the words before a number say it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Context {
@@ -23,68 +25,60 @@ const MAX_WORDS: usize = 5;
 /// How many bytes back the label may be.
 const MAX_BYTES: usize = 80;
 
+/// The longest label word ("telephone"); longer words are labels of nothing.
+const LONGEST_WORD: usize = 9;
+
 /// Reads the words before byte offset `start`, nearest first; the first decisive word wins.
 pub(super) fn before(bytes: &[u8], start: usize) -> Option<Context> {
     let floor = start.saturating_sub(MAX_BYTES);
     let mut i = start;
-    // The word to the right of the current one.
-    let mut right: &[u8] = b"";
+    // Whether the word to the right of the current one is "number", "no", ...
+    let mut right_is_number_word = false;
     for _ in 0..MAX_WORDS {
-        let gap_end = i;
-        while i > floor && !bytes[i - 1].is_ascii_alphanumeric() {
+        let mut hash_in_gap = false;
+        while i > floor && !lex::is_word(bytes[i - 1]) {
+            match bytes[i - 1] {
+                b'\n' => return None,
+                b'#' => hash_in_gap = true,
+                _ => {}
+            }
             i -= 1;
         }
-        let gap = &bytes[i..gap_end];
-        if i == floor || gap.contains(&b'\n') {
+        if i == floor {
             return None;
         }
         let end = i;
-        while i > floor && bytes[i - 1].is_ascii_alphanumeric() {
-            i -= 1;
-        }
+        i = lex::token_start(bytes, end, floor);
         let word = &bytes[i..end];
         if word.iter().any(u8::is_ascii_digit) {
             return None;
         }
-        let is = |w: &str| word.eq_ignore_ascii_case(w.as_bytes());
-        let right_is_number = gap.contains(&b'#')
-            || ["number", "no", "num", "nr"]
-                .iter()
-                .any(|w| right.eq_ignore_ascii_case(w.as_bytes()));
-        if is("account") || is("acct") || is("cuenta") {
-            return Some(Context::Account);
+        // Lower-cased into a small buffer; longer words match no label.
+        let mut lower = [0u8; LONGEST_WORD];
+        let word = if word.len() <= LONGEST_WORD {
+            for (to, from) in lower.iter_mut().zip(word) {
+                *to = from.to_ascii_lowercase();
+            }
+            &lower[..word.len()]
+        } else {
+            b""
+        };
+        let right_is_number = hash_in_gap || right_is_number_word;
+        match word {
+            b"account" | b"acct" | b"cuenta" => return Some(Context::Account),
+            b"alien" => return Some(Context::ANumber),
+            b"a" | b"uscis" if right_is_number => return Some(Context::ANumber),
+            b"receipt" | b"case" => return Some(Context::Receipt),
+            b"ssn" | b"social" | b"ss" => return Some(Context::Ssn),
+            b"phone" | b"call" | b"tel" | b"telephone" | b"cell" | b"mobile" | b"fax" | b"text" => {
+                return Some(Context::Phone);
+            }
+            b"zip" | b"tracking" | b"usps" | b"postal" | b"zipcode" => {
+                return Some(Context::Other);
+            }
+            _ => {}
         }
-        if is("alien") || ((is("a") || is("uscis")) && right_is_number) {
-            return Some(Context::ANumber);
-        }
-        if is("receipt") || is("case") {
-            return Some(Context::Receipt);
-        }
-        if is("ssn") || is("social") || is("ss") {
-            return Some(Context::Ssn);
-        }
-        if [
-            "phone",
-            "call",
-            "tel",
-            "telephone",
-            "cell",
-            "mobile",
-            "fax",
-            "text",
-        ]
-        .iter()
-        .any(|w| is(w))
-        {
-            return Some(Context::Phone);
-        }
-        if ["zip", "tracking", "usps", "postal", "zipcode"]
-            .iter()
-            .any(|w| is(w))
-        {
-            return Some(Context::Other);
-        }
-        right = word;
+        right_is_number_word = matches!(word, b"number" | b"no" | b"num" | b"nr");
     }
     None
 }

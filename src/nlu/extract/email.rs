@@ -10,22 +10,46 @@ fn domain_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-')
 }
 
-/// Every e-mail address in `text`, in order. Allocates nothing when there is no `@`.
-pub(super) fn find(text: &str) -> Vec<Entity> {
-    let bytes = text.as_bytes();
-    let mut found = Vec::new();
-    let mut floor = 0;
-    let mut from = 0;
-    while let Some(offset) = text[from..].find('@') {
-        let at = from + offset;
-        from = at + 1;
-        if let Some(entity) = parse(bytes, at, floor) {
-            floor = entity.end;
-            from = entity.end;
-            found.push(entity);
+/// The e-mail addresses in a text, in order, each parsed only when the scanner reaches it.
+pub(super) struct Emails<'a> {
+    text: &'a str,
+    /// Where the search for the next `@` goes on.
+    from: usize,
+    /// The end of the last address found: the next one starts at or after it.
+    floor: usize,
+}
+
+impl<'a> Emails<'a> {
+    /// The addresses in `text`, whose first `@` is at or after `first_at`.
+    pub(super) fn new(text: &'a str, first_at: usize) -> Self {
+        Emails {
+            text,
+            from: first_at,
+            floor: 0,
         }
     }
-    found
+}
+
+impl Iterator for Emails<'_> {
+    type Item = Entity;
+
+    fn next(&mut self) -> Option<Entity> {
+        let bytes = self.text.as_bytes();
+        while self.from < bytes.len() {
+            let Some(offset) = memchr::memchr(b'@', &bytes[self.from..]) else {
+                break;
+            };
+            let at = self.from + offset;
+            self.from = at + 1;
+            if let Some(entity) = parse(bytes, at, self.floor) {
+                self.floor = entity.end;
+                self.from = entity.end;
+                return Some(entity);
+            }
+        }
+        self.from = self.text.len();
+        None
+    }
 }
 
 fn parse(bytes: &[u8], at: usize, floor: usize) -> Option<Entity> {
@@ -56,13 +80,12 @@ fn parse(bytes: &[u8], at: usize, floor: usize) -> Option<Entity> {
     if !valid {
         return None;
     }
-    // Both halves are ASCII, checked above.
-    let local = std::str::from_utf8(&bytes[start..at]).ok()?;
-    let domain = std::str::from_utf8(domain).ok()?;
-    let mut value = String::with_capacity(end - start);
-    value.push_str(local);
-    value.push('@');
-    value.extend(domain.chars().map(|c| c.to_ascii_lowercase()));
+    let mut value = Vec::with_capacity(end - start);
+    value.extend_from_slice(&bytes[start..at]);
+    value.push(b'@');
+    value.extend(domain.iter().map(u8::to_ascii_lowercase));
+    // Both halves are ASCII by construction, so this never fails.
+    let value = String::from_utf8(value).ok()?;
     Some(Entity {
         kind: EntityKind::Email,
         value,

@@ -8,10 +8,27 @@ pub(super) struct Tok {
     pub end: usize,
 }
 
+/// Which bytes are ASCII letters and digits. A table lookup: token scans run over most
+/// bytes around every digit, and the two range checks of `is_ascii_alphanumeric` cost more.
+static WORD_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    table
+};
+
+/// True for an ASCII letter or digit: a byte that belongs to a token.
+pub(super) fn is_word(b: u8) -> bool {
+    WORD_BYTES[usize::from(b)]
+}
+
 /// End of the alphanumeric run that starts at `start`.
 pub(super) fn token_end(bytes: &[u8], start: usize) -> usize {
     let mut i = start;
-    while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
+    while i < bytes.len() && is_word(bytes[i]) {
         i += 1;
     }
     i
@@ -20,7 +37,7 @@ pub(super) fn token_end(bytes: &[u8], start: usize) -> usize {
 /// Start of the alphanumeric run containing `at`, not going below `floor`.
 pub(super) fn token_start(bytes: &[u8], at: usize, floor: usize) -> usize {
     let mut i = at;
-    while i > floor && bytes[i - 1].is_ascii_alphanumeric() {
+    while i > floor && is_word(bytes[i - 1]) {
         i -= 1;
     }
     i
@@ -34,10 +51,10 @@ const MAX_GAP: usize = 3;
 /// starting at or after `limit` are not considered.
 pub(super) fn next_joined(bytes: &[u8], end: usize, limit: usize) -> Option<(&[u8], Tok)> {
     let mut i = end;
-    while i < limit && i - end <= MAX_GAP && !bytes[i].is_ascii_alphanumeric() {
+    while i < limit && i - end <= MAX_GAP && !is_word(bytes[i]) {
         i += 1;
     }
-    if i == end || i >= limit || i - end > MAX_GAP || !bytes[i].is_ascii_alphanumeric() {
+    if i == end || i >= limit || i - end > MAX_GAP || !is_word(bytes[i]) {
         return None;
     }
     let gap = &bytes[end..i];
@@ -52,13 +69,18 @@ pub(super) fn next_joined(bytes: &[u8], end: usize, limit: usize) -> Option<(&[u
     })
 }
 
+/// A byte that may sit between two parts of an identifier.
+fn is_joiner_byte(b: &u8) -> bool {
+    matches!(b, b' ' | b'-' | b'.' | b'*' | b'(' | b')')
+}
+
 fn is_joiner(gap: &[u8]) -> bool {
     match gap {
         // En dash, no-break space, narrow no-break space.
         [0xE2, 0x80, 0x93] | [0xC2, 0xA0] | [0xE2, 0x80, 0xAF] => true,
+        [b] => is_joiner_byte(b),
         _ => {
-            gap.iter()
-                .all(|b| matches!(b, b' ' | b'-' | b'.' | b'*' | b'(' | b')'))
+            gap.iter().all(is_joiner_byte)
                 && gap.iter().filter(|&&b| b == b' ').count() <= 1 + usize::from(gap.len() == 3)
         }
     }
@@ -95,9 +117,10 @@ pub(super) fn leading_letters(s: &[u8]) -> usize {
 pub(super) fn find_digit(bytes: &[u8], from: usize) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
-    let mut i = from;
-    while i + 8 <= bytes.len() {
-        let word = u64::from_le_bytes(bytes[i..i + 8].try_into().expect("8 bytes"));
+    let rest = bytes.get(from..)?;
+    let mut chunks = rest.chunks_exact(8);
+    for (k, chunk) in chunks.by_ref().enumerate() {
+        let word = u64::from_le_bytes(chunk.try_into().ok()?);
         // High bit set in each byte whose value is 0x30..=0x39 (ASCII bytes only; bytes
         // with the high bit set never match).
         let low7 = word & !HIGH;
@@ -105,19 +128,19 @@ pub(super) fn find_digit(bytes: &[u8], from: usize) -> Option<usize> {
         let at_least = low7.wrapping_add(ONES * (128 - 0x30)) & HIGH;
         let digits = !above & at_least & !word & HIGH;
         if digits != 0 {
-            return Some(i + (digits.trailing_zeros() / 8) as usize);
+            return Some(from + 8 * k + (digits.trailing_zeros() / 8) as usize);
         }
-        i += 8;
     }
-    bytes[i.min(bytes.len())..]
-        .iter()
+    let tail = chunks.remainder();
+    let tail_start = bytes.len() - tail.len();
+    tail.iter()
         .position(u8::is_ascii_digit)
-        .map(|p| p + i)
+        .map(|p| tail_start + p)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::find_digit;
+    use super::{find_digit, is_word};
 
     #[test]
     fn finds_the_first_digit_like_a_byte_loop() {
@@ -145,6 +168,13 @@ mod tests {
             s[11] = b;
             let expected = s.iter().position(u8::is_ascii_digit);
             assert_eq!(find_digit(&s, 0), expected, "byte {b:#x}");
+        }
+    }
+
+    #[test]
+    fn word_bytes_are_ascii_letters_and_digits() {
+        for b in 0..=255u8 {
+            assert_eq!(is_word(b), b.is_ascii_alphanumeric(), "byte {b:#x}");
         }
     }
 }

@@ -2,8 +2,9 @@
 //! parser for the identifier shape it could be.
 
 use super::context::{self, Context};
+use super::email::Emails;
 use super::lex::{self, Tok};
-use super::{Entity, EntityKind, Extraction, NearMiss, office_for_prefix};
+use super::{Entity, EntityKind, Extraction, NearMiss, office_for};
 use crate::nlu::mask::SSN_MASK;
 
 /// Runs longer than this many groups are not identifiers anyone types.
@@ -36,10 +37,6 @@ impl Run {
         &self.groups[..self.len]
     }
 
-    fn total(&self) -> usize {
-        self.as_slice().iter().map(Group::len).sum()
-    }
-
     fn end(&self) -> usize {
         self.groups[self.len - 1].end
     }
@@ -47,32 +44,43 @@ impl Run {
 
 /// Finds identifiers in one text; see [`super::extract`].
 pub(super) struct Scanner<'a> {
+    text: &'a str,
     bytes: &'a [u8],
     out: &'a mut Extraction,
 }
 
 impl<'a> Scanner<'a> {
-    pub(super) fn new(bytes: &'a [u8], out: &'a mut Extraction) -> Self {
-        Scanner { bytes, out }
+    pub(super) fn new(text: &'a str, out: &'a mut Extraction) -> Self {
+        Scanner {
+            text,
+            bytes: text.as_bytes(),
+            out,
+        }
     }
 
-    /// Scans the text, merging in the e-mail addresses found beforehand so that entities
-    /// stay in order and never overlap.
-    pub(super) fn run(mut self, emails: Vec<Entity>) {
-        let mut emails = emails.into_iter().peekable();
+    /// Scans the text, merging in the e-mail addresses as it reaches them so that entities
+    /// stay in order and never overlap. Not inlined, so that the early exit for text without
+    /// digits does not pay for the scanner's stack frame.
+    #[inline(never)]
+    pub(super) fn run(mut self, mut emails: Emails) {
+        let mut email = emails.next();
         let mut i = 0;
         while let Some(d) = lex::find_digit(self.bytes, i) {
-            while emails.next_if(|e| e.start < i).is_some() {}
-            if let Some(email) = emails.next_if(|e| e.start <= d) {
-                i = email.end;
-                self.out.entities.push(email);
+            while email.as_ref().is_some_and(|e| e.start < i) {
+                email = emails.next();
+            }
+            if let Some(found) = email.take_if(|e| e.start <= d) {
+                i = found.end;
+                self.out.entities.push(found);
+                email = emails.next();
                 continue;
             }
-            let limit = emails.peek().map_or(self.bytes.len(), |e| e.start);
+            let limit = email.as_ref().map_or(self.bytes.len(), |e| e.start);
             let start = lex::token_start(self.bytes, d, i);
             i = self.at(start, i, limit).max(d + 1);
         }
-        self.out.entities.extend(emails.filter(|e| e.start >= i));
+        let rest = email.into_iter().chain(emails);
+        self.out.entities.extend(rest.filter(|e| e.start >= i));
     }
 
     /// Parses at the token starting at `start` (which holds a digit); returns where to go on.
@@ -101,17 +109,17 @@ impl<'a> Scanner<'a> {
     fn label_before(&self, tok: Tok, floor: usize, limit: usize) -> Option<Tok> {
         let bytes = self.bytes;
         let mut end = tok.start;
-        while end > floor && tok.start - end <= 3 && !bytes[end - 1].is_ascii_alphanumeric() {
+        while end > floor && tok.start - end <= 3 && !lex::is_word(bytes[end - 1]) {
             end -= 1;
         }
         let start = lex::token_start(bytes, end, floor);
         let word = &bytes[start..end];
         let is_label = (1..=3).contains(&word.len())
             && word.iter().all(u8::is_ascii_alphabetic)
-            && (start == 0 || !bytes[start - 1].is_ascii_alphanumeric());
+            && (start == 0 || !lex::is_word(bytes[start - 1]));
         let joined =
-            lex::next_joined(bytes, end, limit).is_some_and(|(_, next)| next.start == tok.start);
-        (is_label && joined).then_some(Tok { start, end })
+            || lex::next_joined(bytes, end, limit).is_some_and(|(_, next)| next.start == tok.start);
+        (is_label && joined()).then_some(Tok { start, end })
     }
 
     /// Identifiers that start with letters: receipt numbers, A-numbers, forms, and
@@ -221,8 +229,7 @@ impl<'a> Scanner<'a> {
             };
             fixed_prefix |= b.is_ascii_digit();
         }
-        let prefix_str = std::str::from_utf8(&prefix).ok()?;
-        let office = office_for_prefix(prefix_str);
+        let office = office_for(prefix);
         if fixed_prefix && (office.is_none() || !word[..3].iter().any(u8::is_ascii_alphabetic)) {
             return None;
         }
@@ -259,7 +266,9 @@ impl<'a> Scanner<'a> {
         };
         let groups = &run.as_slice()[..k];
         let mut value = String::with_capacity(13);
-        value.push_str(prefix_str);
+        for b in prefix {
+            value.push(char::from(b));
+        }
         let mut real_digits = 0;
         for b in groups.iter().flat_map(|g| &bytes[g.start..g.end]) {
             real_digits += usize::from(b.is_ascii_digit());
@@ -380,7 +389,7 @@ impl<'a> Scanner<'a> {
         let end = run.groups[k - 1].end;
         Some(self.push(
             EntityKind::ANumber,
-            a_number_value(bytes, &run.as_slice()[..k]),
+            a_number_value(self.text, &run.as_slice()[..k]),
             tok.start,
             end,
         ))
@@ -424,7 +433,7 @@ impl<'a> Scanner<'a> {
         let mut value = String::with_capacity(letters + digits + 2);
         value.extend(series.iter().map(|b| char::from(b.to_ascii_uppercase())));
         value.push('-');
-        value.extend(number[..digits].iter().map(|&b| char::from(b)));
+        value.push_str(ascii(self.text, number_start, number_start + digits));
         let mut end = number_start + digits;
         if let Some(letter) = suffix {
             value.push(char::from(letter));
@@ -451,6 +460,11 @@ impl<'a> Scanner<'a> {
         if let Some(end) = self.ssn_shape(&run) {
             return end;
         }
+        // Whatever the words before say, nothing below has fewer digits than an A-number:
+        // dates, prices and times need no look-back.
+        if digit_count(run.as_slice()) < 7 {
+            return run.end();
+        }
         let label_end = if matches!(before, Some(b'+' | b'(')) {
             tok.start - 1
         } else {
@@ -460,12 +474,12 @@ impl<'a> Scanner<'a> {
         let found = match context {
             Some(Context::Account) => self.fit(&run, 12, 12).map(|k| {
                 let groups = &run.as_slice()[..k];
-                let value = digits_of(bytes, groups);
+                let value = digits_of(self.text, groups);
                 self.push(EntityKind::AccountNumber, value, tok.start, groups[k - 1].end)
             }),
             Some(Context::ANumber) => self.fit(&run, 7, 9).map(|k| {
                 let groups = &run.as_slice()[..k];
-                let value = a_number_value(bytes, groups);
+                let value = a_number_value(self.text, groups);
                 self.push(EntityKind::ANumber, value, tok.start, groups[k - 1].end)
             }),
             Some(Context::Ssn) => self.fit(&run, 9, 9).map(|k| {
@@ -509,35 +523,32 @@ impl<'a> Scanner<'a> {
     /// North American numbers (10 digits, or 11 with the leading 1) and `+`-prefixed
     /// international ones. `span_start` includes a leading `+` or `(`.
     fn phone(&mut self, run: &Run, before: Option<u8>, span_start: usize) -> Option<usize> {
-        let bytes = self.bytes;
-        let (groups, value) = if before == Some(b'+') {
-            let total = run.total();
-            let value = digits_of(bytes, run.as_slice());
-            let nanp = value.starts_with('1');
-            if !(8..=15).contains(&total) || (nanp && (total != 11 || !nanp_valid(&value[1..]))) {
-                return None;
-            }
-            (run.as_slice(), value)
+        let plus = before == Some(b'+');
+        let groups = if plus {
+            run.as_slice()
         } else {
-            let k = self.fit(run, 10, 11)?;
-            let groups = &run.as_slice()[..k];
-            let digits = digits_of(bytes, groups);
-            let national = match digits.len() {
-                10 => &digits[..],
-                _ if digits.starts_with('1') => &digits[1..],
-                _ => return None,
-            };
-            if !nanp_valid(national) {
-                return None;
-            }
-            (groups, digits)
+            &run.as_slice()[..self.fit(run, 10, 11)?]
         };
+        let total = digit_count(groups);
+        if plus && !(8..=15).contains(&total) {
+            return None;
+        }
+        // `+`, then the country code 1 when only the ten national digits were typed.
         let mut canonical = String::with_capacity(16);
         canonical.push('+');
-        if value.len() == 10 && before != Some(b'+') {
+        if total == 10 && !plus {
             canonical.push('1');
         }
-        canonical.push_str(&value);
+        push_digits(&mut canonical, self.text, groups);
+        let nanp = canonical[1..].starts_with('1');
+        let valid = if plus {
+            !nanp || (total == 11 && nanp_valid(&canonical[2..]))
+        } else {
+            nanp && nanp_valid(&canonical[2..])
+        };
+        if !valid {
+            return None;
+        }
         let end = groups[groups.len() - 1].end;
         Some(self.push(EntityKind::Phone, canonical, span_start, end))
     }
@@ -549,17 +560,39 @@ fn digitish_group(word: &[u8]) -> bool {
     word.iter().all(|&b| lex::digitish(b).is_some()) && word.iter().any(u8::is_ascii_digit)
 }
 
-fn digits_of(bytes: &[u8], groups: &[Group]) -> String {
-    groups
-        .iter()
-        .flat_map(|g| &bytes[g.start..g.end])
-        .map(|&b| char::from(b))
-        .collect()
+fn digit_count(groups: &[Group]) -> usize {
+    groups.iter().map(Group::len).sum()
 }
 
-fn a_number_value(bytes: &[u8], groups: &[Group]) -> String {
-    let digits = digits_of(bytes, groups);
-    format!("A{digits:0>9}")
+/// `text[start..end]` for a span made of tokens, which are ASCII and so always lie on
+/// character boundaries.
+fn ascii(text: &str, start: usize, end: usize) -> &str {
+    text.get(start..end).unwrap_or_default()
+}
+
+/// Appends the digits of `groups` to `value`.
+fn push_digits(value: &mut String, text: &str, groups: &[Group]) {
+    for group in groups {
+        value.push_str(ascii(text, group.start, group.end));
+    }
+}
+
+fn digits_of(text: &str, groups: &[Group]) -> String {
+    let mut value = String::with_capacity(digit_count(groups));
+    push_digits(&mut value, text, groups);
+    value
+}
+
+/// `A` and the digits, padded with zeros to nine.
+fn a_number_value(text: &str, groups: &[Group]) -> String {
+    let digits = digit_count(groups);
+    let mut value = String::with_capacity(1 + digits.max(9));
+    value.push('A');
+    for _ in digits..9 {
+        value.push('0');
+    }
+    push_digits(&mut value, text, groups);
+    value
 }
 
 /// Area code and exchange both start with 2-9.
