@@ -12,6 +12,19 @@ async fn server() -> TestServer {
     TestServer::start_with(|c| c.admin_token = Some(TOKEN.to_string())).await
 }
 
+/// Sends JSON Lines to the bulk import endpoint with the right token.
+async fn bulk_import(server: &TestServer, body: &str) -> support::Answer {
+    http(
+        server.addr,
+        "POST",
+        "/api/cases/import",
+        Some(TOKEN),
+        body.as_bytes(),
+    )
+    .await
+    .unwrap()
+}
+
 #[tokio::test]
 async fn the_admin_api_does_not_exist_without_a_token_configured() {
     let server = TestServer::start().await;
@@ -279,15 +292,7 @@ async fn the_bulk_endpoint_imports_good_lines_reports_bad_ones_and_notifies() {
         record("LIN2690000042", "I-140", "Case Was Received", "2026-02-01"),
     ]
     .join("\n");
-    let answer = http(
-        server.addr,
-        "POST",
-        "/api/cases/import",
-        Some(TOKEN),
-        body.as_bytes(),
-    )
-    .await
-    .unwrap();
+    let answer = bulk_import(&server, &body).await;
     assert_eq!(answer.status, 200);
     let report = answer.json();
     assert_eq!(
@@ -308,16 +313,7 @@ async fn the_bulk_endpoint_imports_good_lines_reports_bad_ones_and_notifies() {
     assert_eq!(client.recv().await["receipt_number"], "LIN2690000040");
     assert!(server.store.get("LIN2690000042").unwrap().is_some());
 
-    let again = http(
-        server.addr,
-        "POST",
-        "/api/cases/import",
-        Some(TOKEN),
-        body.as_bytes(),
-    )
-    .await
-    .unwrap()
-    .json();
+    let again = bulk_import(&server, &body).await.json();
     assert_eq!(
         (again["inserted"].as_u64(), again["unchanged"].as_u64()),
         (Some(0), Some(2)),
@@ -388,15 +384,7 @@ async fn a_follower_still_hears_of_a_change_when_a_huge_import_overruns_the_chan
             ) + "\n"
         })
         .collect();
-    let answer = http(
-        server.addr,
-        "POST",
-        "/api/cases/import",
-        Some(TOKEN),
-        body.as_bytes(),
-    )
-    .await
-    .unwrap();
+    let answer = bulk_import(&server, &body).await;
     assert_eq!(answer.status, 200);
     assert_eq!(answer.json()["inserted"], 9000);
     let frame = client.recv().await;
