@@ -1,6 +1,7 @@
 //! Generated content for scaling measurements: the shipped content copied many times.
 //! Shared by `benches/pipeline.rs` and `examples/pipeline_latency.rs`.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use casebot::nlu::Nlu;
@@ -41,6 +42,14 @@ fn rewrite(text: &str, n: usize, copies: Copies) -> String {
     }
 }
 
+/// Keyword phrases of copy `n`, with their weights.
+fn rewrite_keywords(keywords: &BTreeMap<String, f32>, n: usize) -> BTreeMap<String, f32> {
+    keywords
+        .iter()
+        .map(|(k, w)| (rewrite(k, n, Copies::OwnWords), *w))
+        .collect()
+}
+
 /// The shipped content with every intent and article copied `times` times under new ids.
 pub fn multiplied(times: usize, copies: Copies) -> Nlu {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -59,12 +68,7 @@ pub fn multiplied(times: usize, copies: Copies) -> Nlu {
             }
             copy.def.after.clear();
             if let Copies::OwnWords = copies {
-                copy.def.keywords = copy
-                    .def
-                    .keywords
-                    .iter()
-                    .map(|(k, w)| (rewrite(k, n, copies), *w))
-                    .collect();
+                copy.def.keywords = rewrite_keywords(&copy.def.keywords, n);
                 // A regular expression cannot be rewritten word by word.
                 copy.def.patterns.clear();
             }
@@ -88,12 +92,7 @@ pub fn multiplied(times: usize, copies: Copies) -> Nlu {
                     .iter()
                     .map(|t| rewrite(t, n, copies))
                     .collect();
-                copy.meta.keywords = copy
-                    .meta
-                    .keywords
-                    .iter()
-                    .map(|(k, w)| (rewrite(k, n, copies), *w))
-                    .collect();
+                copy.meta.keywords = rewrite_keywords(&copy.meta.keywords, n);
             }
             content.articles.push(copy);
         }

@@ -359,11 +359,6 @@ impl Matcher {
         }
     }
 
-    /// The normalizer this index was built with (shows authors what a message becomes).
-    pub fn normalizer(&self) -> &Normalizer {
-        &self.normalizer
-    }
-
     /// Ranks intents and articles for a message, best first (at most five). `previous` is the
     /// intent that answered the message before, which makes its follow-ups eligible.
     pub fn rank(&self, text: &str, extraction: &Extraction, previous: Option<&str>) -> Vec<Scored> {
