@@ -160,6 +160,72 @@ async fn a_malformed_receipt_number_on_its_own_is_explained() {
 }
 
 #[tokio::test]
+async fn a_mistyped_receipt_number_is_explained_not_swapped_for_the_remembered_one() {
+    let server = server_with_cases().await;
+    let mut c = server.client().await;
+    c.ask("status of EAC2190012345").await;
+    let answer = c.ask("here is my receipt EAC219001234").await;
+    let t = text(&answer);
+    assert!(t.contains("9 digits"), "{answer}");
+    for other in ["EAC2190012345", "I-130", "Approved"] {
+        assert!(!t.contains(other), "answered about {other}: {t}");
+    }
+}
+
+#[tokio::test]
+async fn a_mistyped_receipt_number_given_as_a_statement_is_explained() {
+    let server = server_with_cases().await;
+    let mut c = server.client().await;
+    let answer = c.ask("my receipt number is LIN229005432").await;
+    assert_eq!(answer["intent"], "case_status", "{answer}");
+    assert!(text(&answer).contains("9 digits"), "{answer}");
+}
+
+#[tokio::test]
+async fn a_valid_and_a_mistyped_receipt_number_both_get_an_answer() {
+    let server = server_with_cases().await;
+    let mut c = server.client().await;
+    let answer = c.ask("status of EAC2190012345 and LIN22900543").await;
+    let t = text(&answer);
+    assert!(t.contains("Case Was Approved"), "{t}");
+    assert!(t.contains("8 digits"), "{t}");
+}
+
+#[tokio::test]
+async fn letters_read_as_digits_are_pointed_out_in_the_answer() {
+    let server = server_with_cases().await;
+    let mut c = server.client().await;
+    let answer = c.ask("status of EAC219OO12345").await;
+    let t = text(&answer);
+    assert!(t.contains("Case Was Approved"), "{t}");
+    assert!(t.contains("letter O as a zero"), "{t}");
+    let plain = c.ask("status of EAC2190012345").await;
+    assert!(!text(&plain).contains("letter O"), "{plain}");
+}
+
+#[tokio::test]
+async fn what_a_status_means_is_answered_for_the_remembered_case() {
+    let server = server_with_cases().await;
+    let mut c = server.client().await;
+    let asked = c.ask("what does my status mean").await;
+    assert_eq!(asked["intent"], "case_meaning");
+    assert!(text(&asked).contains("receipt number"), "{asked}");
+    let answer = c.ask("LIN2290054321").await;
+    assert_eq!(answer["intent"], "case_meaning", "{answer}");
+    assert!(
+        text(&answer).contains("Request for Additional Evidence Was Sent"),
+        "{answer}"
+    );
+    c.ask("status of IOE0912345678").await;
+    let follow_up = c.ask("what does that status mean?").await;
+    assert_eq!(follow_up["intent"], "case_meaning", "{follow_up}");
+    assert!(
+        text(&follow_up).contains("Case Was Received"),
+        "{follow_up}"
+    );
+}
+
+#[tokio::test]
 async fn an_a_number_where_a_receipt_is_needed_is_explained() {
     let server = server_with_cases().await;
     let mut c = server.client().await;

@@ -38,7 +38,8 @@ pub(crate) fn run(action: &str, state: &mut DialogState, turn: &Turn<'_>, index:
 }
 
 /// The receipt numbers a case action is about: those in the message, else the last one
-/// remembered.
+/// remembered. A mistyped receipt number in the message means the person is asking about
+/// that case, not the remembered one, so memory is not used then.
 fn receipts(state: &DialogState, extraction: &Extraction) -> Vec<String> {
     let given: Vec<String> = extraction
         .entities
@@ -46,7 +47,7 @@ fn receipts(state: &DialogState, extraction: &Extraction) -> Vec<String> {
         .filter(|e| e.kind == EntityKind::ReceiptNumber)
         .map(|e| e.value.clone())
         .collect();
-    if given.is_empty() {
+    if given.is_empty() && extraction.near_misses.is_empty() {
         state.memory.receipt_number.iter().cloned().collect()
     } else {
         given
@@ -83,10 +84,13 @@ fn with_cases(
                     state.subscriptions.insert(rn.clone());
                     effects.push(Effect::Subscribe(rn.clone()));
                 }
-                parts.push(render::fill(
-                    render::pick(intent, state.turns),
-                    &case_vars(&record),
-                ));
+                let mut part = render::fill(render::pick(intent, state.turns), &case_vars(&record));
+                if was_corrected(rn, &turn.parse.extraction) {
+                    part.push_str(&format!(
+                        "\n\n(I read some letters you typed as digits, such as the letter O as a zero, so I looked up {rn}.)"
+                    ));
+                }
+                parts.push(part);
             }
             Ok(None) => parts.push(not_found(rn, &turn.parse.extraction)),
             Err(e) => {
@@ -97,6 +101,13 @@ fn with_cases(
                 );
             }
         }
+    }
+    // Mistyped numbers next to valid ones are explained rather than skipped silently.
+    for miss in &turn.parse.extraction.near_misses {
+        parts.push(format!(
+            "About the other number you typed: {} Could you check it and type it again?",
+            miss.problem
+        ));
     }
     let extra = wanted.len().saturating_sub(MAX_PER_MESSAGE);
     if extra > 0 {
@@ -172,7 +183,14 @@ fn case_vars(record: &CaseRecord) -> Vars<'static> {
         ("office", office),
         (
             "meaning",
-            guide.map_or_else(String::new, |g| g.meaning.to_string()),
+            guide.map_or_else(
+                || {
+                    "I don't have a plain-language explanation of this status; its full text on Case Status \
+                     Online describes it."
+                        .to_string()
+                },
+                |g| g.meaning.to_string(),
+            ),
         ),
         (
             "next_step",
@@ -203,6 +221,14 @@ fn not_found(rn: &str, extraction: &Extraction) -> String {
         }
     }
     text
+}
+
+/// True when the person typed `rn` with letters where digits belong (O for 0, I for 1).
+fn was_corrected(rn: &str, extraction: &Extraction) -> bool {
+    extraction
+        .entities
+        .iter()
+        .any(|e| e.kind == EntityKind::ReceiptNumber && e.value == rn && e.corrected)
 }
 
 /// Explains what is wrong with what the person gave, or asks for the receipt number.

@@ -271,7 +271,7 @@ fn decide(state: &mut DialogState, turn: &Turn<'_>) -> Outcome {
         .extraction
         .first(EntityKind::ReceiptNumber)
         .is_some()
-        || (top.is_none() && !turn.parse.extraction.near_misses.is_empty());
+        || !turn.parse.extraction.near_misses.is_empty();
     let strong_article =
         top.is_some_and(|c| matches!(c.target, Target::Article(_)) && c.score >= 0.75);
     if has_receipt

@@ -21,6 +21,7 @@ pub const ACTIONS: &[(&str, &[&str])] = &[
     ("case_status", CASE_VARS),
     ("case_history", CASE_VARS),
     ("case_updated", CASE_VARS),
+    ("case_meaning", CASE_VARS),
     ("case_office", &["receipt_number", "office", "prefix"]),
     ("subscribe", CASE_VARS),
     ("unsubscribe", &["receipt_number"]),
