@@ -217,6 +217,14 @@ fn expand_contraction(word: &str, out: &mut String) {
         push(word);
         return;
     };
+    // Apostrophes left in the stem ("o''m", "rock'n'roll's") are dropped, so folding twice
+    // gives what folding once gives.
+    let stem: Cow<'_, str> = if stem.contains('\'') {
+        Cow::Owned(stem.replace('\'', ""))
+    } else {
+        Cow::Borrowed(stem)
+    };
+    let stem = stem.as_ref();
     match suffix {
         "t" if stem.ends_with('n') => {
             push(&stem[..stem.len() - 1]);

@@ -274,10 +274,20 @@ impl<'a> Scanner<'a> {
             real_digits += usize::from(b.is_ascii_digit());
             value.push(char::from(lex::digitish(*b)?));
         }
-        if real_digits < 6 {
-            return None;
-        }
         let end = groups[k - 1].end;
+        if real_digits < 6 {
+            // Mostly letters where digits belong: a known prefix still shows it was meant
+            // as a receipt number, so say what is wrong; otherwise it is just a word.
+            return office.map(|_| {
+                self.near_miss(
+                    tok.start,
+                    end,
+                    "That looks like a receipt number, but many of its ten digits are letters (such as O \
+                     instead of 0)."
+                        .to_string(),
+                )
+            });
+        }
         self.out.entities.push(Entity {
             kind: EntityKind::ReceiptNumber,
             value,
