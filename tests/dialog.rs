@@ -226,6 +226,30 @@ async fn what_a_status_means_is_answered_for_the_remembered_case() {
 }
 
 #[tokio::test]
+async fn any_form_number_is_described_even_one_the_content_never_names() {
+    let server = server_with_cases().await;
+    let mut c = server.client().await;
+    for (question, name) in [
+        ("what's an i-129f for", "Fiancé"),
+        ("what is form I-912", "Fee Waiver"),
+        ("what does the I-730 do", "Refugee/Asylee Relative"),
+    ] {
+        let answer = c.ask(question).await;
+        assert_eq!(answer["intent"], "form_info", "{question}: {answer}");
+        assert!(text(&answer).contains(name), "{question}: {answer}");
+    }
+}
+
+#[tokio::test]
+async fn a_lost_green_card_gets_the_replacement_form() {
+    let server = server_with_cases().await;
+    let mut c = server.client().await;
+    let answer = c.ask("i lost my green card, how do i get a new one").await;
+    assert_eq!(answer["intent"], "replace-green-card", "{answer}");
+    assert!(text(&answer).contains("I-90"), "{answer}");
+}
+
+#[tokio::test]
 async fn an_a_number_where_a_receipt_is_needed_is_explained() {
     let server = server_with_cases().await;
     let mut c = server.client().await;

@@ -33,7 +33,7 @@ use regex::RegexSet;
 use super::content::Content;
 use super::extract::{self, EntityKind, Extraction};
 use super::fxhash::FxHashMap;
-use super::normalize::Normalizer;
+use super::normalize::{self, Normalizer};
 
 /// What a candidate points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -368,7 +368,12 @@ impl Matcher {
         let mut ids: Vec<u32> = Vec::with_capacity(16);
         let mut unknown: Vec<&str> = Vec::new();
         let mut query_mass = 0.0f32;
+        let form_placeholder = normalize::placeholder(EntityKind::FormNumber);
+        let mut after_form = false;
         for word in self.normalizer.content_words(&canonical) {
+            // A form number follows its placeholder ("zzform i129f"); one the content never
+            // names is already counted by the placeholder, so it is not an unknown word.
+            let is_form_value = std::mem::replace(&mut after_form, word == form_placeholder);
             let id = self.word_terms.get(word).copied().or_else(|| {
                 let stem = self.normalizer.stem(word);
                 self.term_ids.get(stem.as_ref()).copied()
@@ -380,6 +385,7 @@ impl Matcher {
                     query_mass += self.weights[id as usize];
                 }
                 Some(_) => {}
+                None if is_form_value => {}
                 None if !unknown.contains(&word) => {
                     unknown.push(word);
                     query_mass += self.unknown_weight;
