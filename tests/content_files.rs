@@ -170,10 +170,18 @@ fn broken_articles_are_located() {
         "zz-badkey.md",
         "+++\nid = \"zz-badkey\"\nquestoin = \"typo?\"\n+++\nanswer\n",
     );
+    write(
+        &knowledge,
+        "zz-placeholder.md",
+        "+++\nid = \"zz-placeholder\"\nquestion = \"What is a placeholder?\"\n+++\nA general line.\n\nYours is {receipt_number}, for {name}.\n",
+    );
     let (ok, out) = casebot(&["check"], &intents, &knowledge);
     assert!(!ok);
     let k = knowledge.display().to_string();
     for expected in [
+        format!(
+            "{k}/zz-placeholder.md:7:32: error: placeholder `{{name}}` is not known in an article"
+        ),
         format!("{k}/zz-no-front.md:1:1: error: an article must start with a `+++` line"),
         format!("{k}/zz-unclosed.md:1:1: error: the front matter is not closed"),
         format!("{k}/zz-empty.md:"),

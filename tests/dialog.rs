@@ -250,6 +250,32 @@ async fn a_lost_green_card_gets_the_replacement_form() {
 }
 
 #[tokio::test]
+async fn articles_use_what_the_person_said_earlier() {
+    let server = server_with_cases().await;
+    let mut c = server.client().await;
+    let general = c
+        .ask("what do the letters at the start of a receipt number mean?")
+        .await;
+    assert_eq!(general["intent"], "receipt-number-prefixes", "{general}");
+    assert!(!text(&general).contains("Yours"), "{general}");
+    assert!(!text(&general).contains('{'), "{general}");
+    c.ask("status of LIN2290054321").await;
+    let personal = c
+        .ask("what do the letters at the start of a receipt number mean?")
+        .await;
+    assert_eq!(personal["intent"], "receipt-number-prefixes", "{personal}");
+    assert!(
+        text(&personal).contains(
+            "Yours, **LIN** (from LIN2290054321), stands for the **Nebraska Service Center**"
+        ),
+        "{personal}"
+    );
+    c.ask("my a number is A12345678").await;
+    let padded = c.ask("how do i write my a-number on a form").await;
+    assert!(text(&padded).contains("**A012345678**."), "{padded}");
+}
+
+#[tokio::test]
 async fn an_a_number_where_a_receipt_is_needed_is_explained() {
     let server = server_with_cases().await;
     let mut c = server.client().await;

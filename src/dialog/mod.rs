@@ -286,7 +286,7 @@ fn decide(state: &mut DialogState, turn: &Turn<'_>) -> Outcome {
         Some(best) => {
             let mut outcome = match best.target {
                 Target::Intent(index) => run_intent(state, turn, index, best.score),
-                Target::Article(index) => answer_article(turn.nlu, index, best.score),
+                Target::Article(index) => answer_article(state, turn.nlu, index, best.score),
             };
             offer_close_second(turn, best, &mut outcome.reply);
             outcome
@@ -305,10 +305,10 @@ fn run_intent(state: &mut DialogState, turn: &Turn<'_>, index: usize, confidence
     outcome
 }
 
-fn answer_article(nlu: &Nlu, index: usize, confidence: f32) -> Outcome {
+fn answer_article(state: &DialogState, nlu: &Nlu, index: usize, confidence: f32) -> Outcome {
     let article = &nlu.content.articles[index];
     Outcome::from(Reply {
-        text: article.body.clone(),
+        text: render::fill_known_lines(&article.body, &render::memory_vars(&state.memory)),
         intent: Some(article.meta.id.get_ref().clone()),
         confidence,
         links: article.meta.links.clone(),

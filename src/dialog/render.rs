@@ -1,8 +1,8 @@
 //! Filling response templates: picking a variant, slots, placeholders.
 
-use super::{DialogState, Outcome, Pending, Turn};
-use crate::nlu::content::IntentDef;
-use crate::nlu::extract::EntityKind;
+use super::{DialogState, Memory, Outcome, Pending, Turn};
+use crate::nlu::content::{IntentDef, placeholders};
+use crate::nlu::extract::{self, EntityKind};
 use crate::server::protocol::Reply;
 
 /// Values for `{placeholders}`.
@@ -33,6 +33,58 @@ pub(crate) fn fill(template: &str, vars: &Vars<'_>) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// Fills an article's answer: a line whose placeholders are all known gets their values; a
+/// line with a placeholder casebot does not know yet is left out, so authors can add
+/// personal lines ("Yours, {prefix}, is the {office}.") to a general answer.
+pub(crate) fn fill_known_lines(body: &str, vars: &Vars<'_>) -> String {
+    if !body.contains('{') {
+        return body.to_string();
+    }
+    let mut out = String::with_capacity(body.len() + 32);
+    let mut blank_run = 0;
+    for line in body.lines() {
+        let known = placeholders(line).all(|name| vars.iter().any(|(n, _)| *n == name));
+        if !known {
+            continue;
+        }
+        // Dropping a paragraph must not leave two blank lines in a row.
+        if line.trim().is_empty() {
+            blank_run += 1;
+            if blank_run > 1 {
+                continue;
+            }
+        } else {
+            blank_run = 0;
+        }
+        out.push_str(&fill(line, vars));
+        out.push('\n');
+    }
+    out.trim().to_string()
+}
+
+/// Values the session memory gives article placeholders (see `ARTICLE_VARS`).
+pub(crate) fn memory_vars(memory: &Memory) -> Vars<'static> {
+    let mut vars = Vars::new();
+    if let Some(rn) = &memory.receipt_number {
+        let prefix = rn[..3.min(rn.len())].to_string();
+        if let Some(office) = extract::office_for_prefix(&prefix) {
+            vars.push(("office", office.to_string()));
+        }
+        vars.push(("prefix", prefix));
+        vars.push(("receipt_number", rn.clone()));
+    }
+    for (name, value) in [
+        ("a_number", &memory.a_number),
+        ("account_number", &memory.account_number),
+        ("form_number", &memory.form_number),
+    ] {
+        if let Some(v) = value {
+            vars.push((name, v.clone()));
+        }
+    }
+    vars
 }
 
 /// The response variant for this turn (variants rotate through a session).
@@ -135,6 +187,17 @@ fn slot_name(kind: EntityKind) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn article_lines_with_unknown_placeholders_are_left_out() {
+        let body = "General.\n\nYours is {prefix}.\n\nMore.";
+        assert_eq!(fill_known_lines(body, &Vec::new()), "General.\n\nMore.");
+        assert_eq!(
+            fill_known_lines(body, &vec![("prefix", "EAC".to_string())]),
+            "General.\n\nYours is EAC.\n\nMore."
+        );
+        assert_eq!(fill_known_lines("End.\n\n{office}", &Vec::new()), "End.");
+    }
 
     #[test]
     fn fills_known_placeholders_and_keeps_others() {

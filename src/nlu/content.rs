@@ -47,6 +47,17 @@ pub const GLOBAL_VARS: &[&str] = &[
     "form_number",
 ];
 
+/// Placeholders an article's answer may use, filled from what the person said earlier in
+/// the chat. A line holding a placeholder whose value is not known is left out of the answer.
+pub const ARTICLE_VARS: &[&str] = &[
+    "receipt_number",
+    "prefix",
+    "office",
+    "a_number",
+    "account_number",
+    "form_number",
+];
+
 /// How serious a [`Diagnostic`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
@@ -202,6 +213,8 @@ pub struct Article {
     pub meta: ArticleMeta,
     /// The answer, Markdown.
     pub body: String,
+    /// Byte offset of the answer in its file (for diagnostics).
+    pub body_offset: usize,
     /// File it came from.
     pub path: PathBuf,
 }
@@ -481,6 +494,23 @@ impl Content {
                 "the article has no answer text after the front matter".into(),
             ));
         }
+        for (at, name) in placeholder_offsets(&article.body) {
+            if !ARTICLE_VARS.contains(&name) {
+                diags.push(self.diag_at(
+                    &article.path,
+                    article.body_offset + at,
+                    Severity::Error,
+                    format!(
+                        "placeholder `{{{name}}}` is not known in an article; use one of {}",
+                        ARTICLE_VARS
+                            .iter()
+                            .map(|v| format!("{{{v}}}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
+            }
+        }
         let words = article.body.split_whitespace().count();
         if words > 150 {
             diags.push(self.diag_at(
@@ -567,11 +597,32 @@ impl Content {
 
 /// `{name}` placeholders in a template.
 pub fn placeholders(template: &str) -> impl Iterator<Item = &str> {
-    template.split('{').skip(1).filter_map(|rest| {
+    placeholder_offsets(template).map(|(_, name)| name)
+}
+
+/// The text with its `{placeholders}` removed (what matching should see of an answer).
+pub fn without_placeholders(text: &str) -> std::borrow::Cow<'_, str> {
+    let mut out = String::new();
+    let mut copied = 0;
+    for (at, name) in placeholder_offsets(text) {
+        out.push_str(&text[copied..at]);
+        copied = at + name.len() + 2;
+    }
+    if copied == 0 {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    out.push_str(&text[copied..]);
+    std::borrow::Cow::Owned(out)
+}
+
+/// `{name}` placeholders in a template, each with the byte offset of its `{`.
+pub fn placeholder_offsets(template: &str) -> impl Iterator<Item = (usize, &str)> {
+    template.match_indices('{').filter_map(|(at, _)| {
+        let rest = &template[at + 1..];
         let end = rest.find('}')?;
         let name = &rest[..end];
         (!name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
-            .then_some(name)
+            .then_some((at, name))
     })
 }
 
@@ -694,15 +745,15 @@ pub fn parse_article(path: &Path, text: &str) -> Result<Article, Diagnostic> {
         ));
     };
     let front = &after_open[..close];
-    let body = after_open[close..]
-        .trim_start_matches("+++")
-        .trim_start_matches(['\r', '\n']);
+    let body = after_open[close..].trim_start_matches("+++").trim_start();
+    let body_offset = text.len() - body.len();
     match toml::from_str::<ArticleMeta>(front) {
         Ok(mut meta) => {
             shift_spans(&mut meta, fm_start);
             Ok(Article {
                 meta,
-                body: body.trim().to_string(),
+                body: body.trim_end().to_string(),
+                body_offset,
                 path: path.to_path_buf(),
             })
         }

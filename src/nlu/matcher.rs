@@ -30,7 +30,7 @@ use std::collections::HashMap;
 
 use regex::RegexSet;
 
-use super::content::Content;
+use super::content::{Content, without_placeholders};
 use super::extract::{self, EntityKind, Extraction};
 use super::fxhash::FxHashMap;
 use super::normalize::{self, Normalizer};
@@ -194,6 +194,11 @@ impl Terms {
 impl Matcher {
     /// Compiles the index.
     pub fn build(content: &Content) -> Matcher {
+        let bodies: Vec<_> = content
+            .articles
+            .iter()
+            .map(|a| without_placeholders(&a.body))
+            .collect();
         let texts = content
             .intents
             .iter()
@@ -204,12 +209,12 @@ impl Matcher {
                     .map(|e| e.get_ref().as_str())
                     .chain(i.def.keywords.keys().map(String::as_str))
             })
-            .chain(content.articles.iter().flat_map(|a| {
+            .chain(content.articles.iter().zip(&bodies).flat_map(|(a, body)| {
                 std::iter::once(a.meta.question.get_ref().as_str())
                     .chain(a.meta.alternatives.iter().map(|s| s.get_ref().as_str()))
                     .chain(a.meta.tags.iter().map(String::as_str))
                     .chain(a.meta.keywords.keys().map(String::as_str))
-                    .chain(std::iter::once(a.body.as_str()))
+                    .chain(std::iter::once(body.as_ref()))
             }));
         let normalizer = Normalizer::new(&content.synonyms, texts);
         let stems_of = |text: &str| normalizer.terms(text, &extract::extract(text));
@@ -262,7 +267,7 @@ impl Matcher {
                 );
                 docs_terms.push((t, ids));
             }
-            let ids = add_doc(&mut terms, t, stems_of(&article.body));
+            let ids = add_doc(&mut terms, t, stems_of(&bodies[i]));
             body_terms.push((t, ids));
         }
 
