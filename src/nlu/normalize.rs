@@ -23,7 +23,7 @@ const STOP_WORDS: &[&str] = &[
     "shall", "may", "might", "must", "please", "pls", "plz", "there", "here", "just", "also",
     "about", "some", "any", "again", "then", "than", "very", "really", "u", "ur", "ok", "okay",
     "um", "uh", "guys", "would", "kindly", "want", "wanna", "like", "need", "know", "tell", "let",
-    "im", "now", "yet", "still",
+    "im", "now", "yet", "still", "thing", "things", "stuff",
 ];
 
 /// Identifier kinds become placeholder words, so "status of EAC2190012345" and "status of
