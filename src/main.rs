@@ -28,7 +28,7 @@ enum Command {
     /// Validate the intent and knowledge files.
     Check(cli::content::ContentArgs),
     /// Run every test utterance in the content files through the real matcher.
-    Test(cli::content::ContentArgs),
+    Test(cli::content::TestArgs),
     /// Load case records from a JSON Lines file into the store.
     Import(cli::import::ImportArgs),
     /// Generate chat load against a server and report throughput and latency.

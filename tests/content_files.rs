@@ -39,6 +39,41 @@ fn shipped_content_passes_check_and_test() {
     assert!(out.contains(" 0 failed"), "{out}");
 }
 
+#[test]
+fn leave_one_out_names_examples_that_only_land_because_they_are_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (intents, knowledge) = (dir.path().join("intents"), dir.path().join("knowledge"));
+    std::fs::create_dir_all(&intents).unwrap();
+    std::fs::create_dir_all(&knowledge).unwrap();
+    write(
+        &intents,
+        "small.toml",
+        r#"[[intent]]
+id = "card"
+examples = ["replace my green card", "lost my green card", "green card stolen"]
+responses = ["Cards."]
+
+[[intent]]
+id = "fee"
+examples = ["how much is the filing fee", "what does it cost", "filing fee amount"]
+responses = ["Fees."]
+"#,
+    );
+    let (ok, out) = casebot(&["test", "--leave-one-out"], &intents, &knowledge);
+    assert!(ok, "{out}");
+    // "cost" appears in no other example: held out, nothing leads it to `fee`.
+    assert!(
+        out.contains("fee -> (fallback): 1  \"what does it cost\""),
+        "{out}"
+    );
+    // Every other example shares two words with another one, so they still land.
+    assert!(!out.contains("card ->"), "{out}");
+    assert!(
+        out.contains("leave-one-out: 5/6 held-out examples (83.3%)"),
+        "{out}"
+    );
+}
+
 /// Writes `intent_file` as intents/extra.toml next to the shipped content and runs check.
 fn check_with(intent_file: &str) -> (bool, String) {
     let dir = tempfile::tempdir().unwrap();

@@ -19,6 +19,19 @@ pub struct ContentArgs {
     pub knowledge: PathBuf,
 }
 
+/// Arguments of `test`.
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// The content folders.
+    #[command(flatten)]
+    pub content: ContentArgs,
+    /// Also hold out each example in turn and report the ones the rest of the content no
+    /// longer leads to their own intent or article (a measure of how well it generalizes;
+    /// it does not change the exit code).
+    #[arg(long)]
+    pub leave_one_out: bool,
+}
+
 /// Loads, compiles and evaluates the content: every problem, errors first by file.
 pub fn check_all(
     args: &ContentArgs,
@@ -69,8 +82,8 @@ pub fn check(args: ContentArgs) -> ExitCode {
 
 /// `casebot test`: runs every example and test utterance through the real pipeline; prints
 /// failures with where they landed, per-intent accuracy and a confusion list.
-pub fn test(args: ContentArgs) -> ExitCode {
-    let (nlu, report) = match check_all(&args) {
+pub fn test(args: TestArgs) -> ExitCode {
+    let (nlu, report) = match check_all(&args.content) {
         Ok((nlu, report, _)) => (nlu, report),
         Err(diags) => {
             print_all(&diags);
@@ -107,9 +120,36 @@ pub fn test(args: ContentArgs) -> ExitCode {
         tests_ok + examples_ok,
         (tests + examples) - (tests_ok + examples_ok)
     );
+    if args.leave_one_out {
+        print_leave_one_out(&evaluate::leave_one_out(&nlu));
+    }
     if failures.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// How many held-out examples still land, and which pairs of topics they confuse.
+fn print_leave_one_out(report: &evaluate::Report) {
+    let landed = report.outcomes.iter().filter(|o| o.passed()).count();
+    println!("\nleave-one-out (each example held out in turn; expected -> got: count):");
+    for ((expected, got), n) in report.confusions() {
+        let texts: Vec<String> = report
+            .outcomes
+            .iter()
+            .filter(|o| {
+                !o.passed()
+                    && o.expected == expected
+                    && o.got.as_deref().unwrap_or("(fallback)") == got
+            })
+            .map(|o| format!("\"{}\"", o.text))
+            .collect();
+        println!("  {expected} -> {got}: {n}  {}", texts.join(", "));
+    }
+    let total = report.outcomes.len();
+    println!(
+        "leave-one-out: {landed}/{total} held-out examples ({:.1}%) still reach their own intent or article",
+        100.0 * landed as f64 / total.max(1) as f64
+    );
 }

@@ -61,32 +61,77 @@ impl CaseLookup for NoCases {
 
 /// Runs every example and test through [`respond`] with a fresh session each.
 pub fn run(nlu: &Nlu) -> Report {
-    let options = DialogOptions {
-        lookups_per_window: usize::MAX,
-    };
-    let mut outcomes = Vec::new();
-    let utterances = nlu
+    let outcomes = nlu
         .content
         .utterances()
         .map(|u| (Kind::Example, u))
-        .chain(nlu.content.test_utterances().map(|u| (Kind::Test, u)));
-    for (kind, (expected, path, text)) in utterances {
-        let mut state = DialogState::default();
-        if let Some(intent) = nlu.content.intent(expected) {
-            state.last_intent = intent.def.after.first().cloned();
-        }
-        let reply = respond(&mut state, text.get_ref(), nlu, &NoCases, &options).reply;
-        outcomes.push(Outcome {
-            kind,
-            text: text.get_ref().clone(),
-            expected: expected.to_string(),
-            got: reply.intent,
-            score: reply.confidence,
-            path: path.to_path_buf(),
-            at: text.span().start,
-        });
-    }
+        .chain(nlu.content.test_utterances().map(|u| (Kind::Test, u)))
+        .map(|(kind, (expected, path, text))| answer(nlu, kind, expected, path, text))
+        .collect();
     Report { outcomes }
+}
+
+/// Holds out each example in turn: recompiles the content without it and checks that the
+/// other examples still lead it to its own intent or article. Examples that only land
+/// because they are listed word for word show where the content needs more ways of asking.
+pub fn leave_one_out(nlu: &Nlu) -> Report {
+    let utterances: Vec<_> = nlu.content.utterances().collect();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut outcomes: Vec<(usize, Outcome)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|k| {
+                let utterances = &utterances;
+                scope.spawn(move || {
+                    let mut mine = Vec::new();
+                    for (n, (expected, path, text)) in
+                        utterances.iter().enumerate().skip(k).step_by(threads)
+                    {
+                        let Some(content) = nlu.content.without_utterance(n) else {
+                            continue;
+                        };
+                        let held_out = Nlu::compile(content);
+                        mine.push((n, answer(&held_out, Kind::Example, expected, path, text)));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("leave-one-out worker"))
+            .collect()
+    });
+    outcomes.sort_by_key(|(n, _)| *n);
+    Report {
+        outcomes: outcomes.into_iter().map(|(_, o)| o).collect(),
+    }
+}
+
+/// Runs one utterance through a fresh session and records where it landed.
+fn answer(
+    nlu: &Nlu,
+    kind: Kind,
+    expected: &str,
+    path: &std::path::Path,
+    text: &toml::Spanned<String>,
+) -> Outcome {
+    let options = DialogOptions {
+        lookups_per_window: usize::MAX,
+    };
+    let mut state = DialogState::default();
+    if let Some(intent) = nlu.content.intent(expected) {
+        state.last_intent = intent.def.after.first().cloned();
+    }
+    let reply = respond(&mut state, text.get_ref(), nlu, &NoCases, &options).reply;
+    Outcome {
+        kind,
+        text: text.get_ref().clone(),
+        expected: expected.to_string(),
+        got: reply.intent,
+        score: reply.confidence,
+        path: path.to_path_buf(),
+        at: text.span().start,
+    }
 }
 
 impl Report {

@@ -572,6 +572,41 @@ impl Content {
         intents.chain(articles)
     }
 
+    /// A copy of the content without the `n`-th utterance of [`Content::utterances`], to
+    /// see whether the rest still lead to its intent or article. An article's question is
+    /// replaced by its first alternative; `None` when the utterance is the only one.
+    pub fn without_utterance(&self, mut n: usize) -> Option<Content> {
+        let mut copy = self.clone();
+        for intent in &mut copy.intents {
+            let examples = &mut intent.def.examples;
+            if n < examples.len() {
+                if examples.len() == 1 {
+                    return None;
+                }
+                examples.remove(n);
+                return Some(copy);
+            }
+            n -= examples.len();
+        }
+        for article in &mut copy.articles {
+            let meta = &mut article.meta;
+            let count = 1 + meta.alternatives.len();
+            if n < count {
+                if count == 1 {
+                    return None;
+                }
+                if n == 0 {
+                    meta.question = meta.alternatives.remove(0);
+                } else {
+                    meta.alternatives.remove(n - 1);
+                }
+                return Some(copy);
+            }
+            n -= count;
+        }
+        None
+    }
+
     /// Every test utterance, with its expected id and file.
     pub fn test_utterances(&self) -> impl Iterator<Item = (&str, &Path, &Spanned<String>)> {
         let intents = self.intents.iter().flat_map(|i| {
