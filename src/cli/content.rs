@@ -1,5 +1,6 @@
 //! `casebot check` and `casebot test`: what FAQ authors run on their edits.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -133,19 +134,21 @@ pub fn test(args: TestArgs) -> ExitCode {
 /// How many held-out examples still land, and which pairs of topics they confuse.
 fn print_leave_one_out(report: &evaluate::Report) {
     let landed = report.outcomes.iter().filter(|o| o.passed()).count();
+    let mut missed: HashMap<(&str, &str), Vec<String>> = HashMap::new();
+    for o in report.outcomes.iter().filter(|o| !o.passed()) {
+        let got = o.got.as_deref().unwrap_or(evaluate::FALLBACK);
+        missed
+            .entry((o.expected.as_str(), got))
+            .or_default()
+            .push(format!("\"{}\"", o.text));
+    }
     println!("\nleave-one-out (each example held out in turn; expected -> got: count):");
     for ((expected, got), n) in report.confusions() {
-        let texts: Vec<String> = report
-            .outcomes
-            .iter()
-            .filter(|o| {
-                !o.passed()
-                    && o.expected == expected
-                    && o.got.as_deref().unwrap_or("(fallback)") == got
-            })
-            .map(|o| format!("\"{}\"", o.text))
-            .collect();
-        println!("  {expected} -> {got}: {n}  {}", texts.join(", "));
+        let texts = missed
+            .get(&(expected.as_str(), got.as_str()))
+            .map(|t| t.join(", "))
+            .unwrap_or_default();
+        println!("  {expected} -> {got}: {n}  {texts}");
     }
     let total = report.outcomes.len();
     println!(

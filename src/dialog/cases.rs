@@ -161,7 +161,7 @@ fn allow_lookup(state: &mut DialogState, rn: &str, limit: usize) -> bool {
 
 fn case_vars(record: &CaseRecord) -> Vars<'static> {
     let guide = status_guide::explain(&record.status);
-    let prefix = &record.receipt_number[..3.min(record.receipt_number.len())];
+    let prefix = render::receipt_prefix(&record.receipt_number);
     let office = extract::office_for_prefix(prefix)
         .map(str::to_string)
         .unwrap_or_else(|| format!("office behind the prefix {prefix}, which I don't recognize"));
@@ -213,7 +213,7 @@ fn not_found(rn: &str, extraction: &Extraction) -> String {
         if e.office.is_none() {
             text.push_str(&format!(
                 " Also, {} isn't a USCIS office prefix I know, so the first three letters may be mistyped.",
-                &rn[..3]
+                render::receipt_prefix(rn)
             ));
         }
         if e.corrected {
@@ -266,7 +266,7 @@ fn missing_receipt(state: &mut DialogState, turn: &Turn<'_>, intent: &IntentDef)
 fn office(state: &mut DialogState, turn: &Turn<'_>, intent: &IntentDef) -> Outcome {
     let prefix = receipts(state, &turn.parse.extraction)
         .first()
-        .map(|rn| rn[..3].to_string())
+        .map(|rn| render::receipt_prefix(rn).to_string())
         .or_else(|| prefix_word(turn.text));
     let Some(prefix) = prefix else {
         return missing_receipt(state, turn, intent);

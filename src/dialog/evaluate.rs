@@ -9,6 +9,9 @@ use super::{CaseLookup, DialogOptions, DialogState, respond};
 use crate::nlu::{Diagnostic, Nlu, Severity};
 use crate::store::{CaseRecord, StoreError};
 
+/// How a confusion list names the fallback.
+pub const FALLBACK: &str = "(fallback)";
+
 /// Whether an utterance is an example (training) or a test (held out).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -180,7 +183,7 @@ impl Report {
     pub fn confusions(&self) -> Vec<((String, String), usize)> {
         let mut counts: BTreeMap<(String, String), usize> = BTreeMap::new();
         for o in self.outcomes.iter().filter(|o| !o.passed()) {
-            let got = o.got.clone().unwrap_or_else(|| "(fallback)".to_string());
+            let got = o.got.clone().unwrap_or_else(|| FALLBACK.to_string());
             *counts.entry((o.expected.clone(), got)).or_default() += 1;
         }
         let mut list: Vec<_> = counts.into_iter().collect();

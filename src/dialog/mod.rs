@@ -308,7 +308,7 @@ fn run_intent(state: &mut DialogState, turn: &Turn<'_>, index: usize, confidence
 fn answer_article(state: &DialogState, nlu: &Nlu, index: usize, confidence: f32) -> Outcome {
     let article = &nlu.content.articles[index];
     Outcome::from(Reply {
-        text: render::fill_known_lines(&article.body, &render::memory_vars(&state.memory)),
+        text: render::article_text(&article.body, &state.memory),
         intent: Some(article.meta.id.get_ref().clone()),
         confidence,
         links: article.meta.links.clone(),

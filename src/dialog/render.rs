@@ -35,13 +35,19 @@ pub(crate) fn fill(template: &str, vars: &Vars<'_>) -> String {
     out
 }
 
+/// An article's answer for this session: see [`fill_known_lines`].
+pub(crate) fn article_text(body: &str, memory: &Memory) -> String {
+    if body.contains('{') {
+        fill_known_lines(body, &memory_vars(memory))
+    } else {
+        body.to_string()
+    }
+}
+
 /// Fills an article's answer: a line whose placeholders are all known gets their values; a
 /// line with a placeholder casebot does not know yet is left out, so authors can add
 /// personal lines ("Yours, {prefix}, is the {office}.") to a general answer.
-pub(crate) fn fill_known_lines(body: &str, vars: &Vars<'_>) -> String {
-    if !body.contains('{') {
-        return body.to_string();
-    }
+fn fill_known_lines(body: &str, vars: &Vars<'_>) -> String {
     let mut out = String::with_capacity(body.len() + 32);
     let mut blank_run = 0;
     for line in body.lines() {
@@ -64,15 +70,20 @@ pub(crate) fn fill_known_lines(body: &str, vars: &Vars<'_>) -> String {
     out.trim().to_string()
 }
 
+/// The three letters a receipt number starts with.
+pub(crate) fn receipt_prefix(rn: &str) -> &str {
+    &rn[..rn.floor_char_boundary(3)]
+}
+
 /// Values the session memory gives article placeholders (see `ARTICLE_VARS`).
-pub(crate) fn memory_vars(memory: &Memory) -> Vars<'static> {
+fn memory_vars(memory: &Memory) -> Vars<'static> {
     let mut vars = Vars::new();
     if let Some(rn) = &memory.receipt_number {
-        let prefix = rn[..3.min(rn.len())].to_string();
-        if let Some(office) = extract::office_for_prefix(&prefix) {
+        let prefix = receipt_prefix(rn);
+        if let Some(office) = extract::office_for_prefix(prefix) {
             vars.push(("office", office.to_string()));
         }
-        vars.push(("prefix", prefix));
+        vars.push(("prefix", prefix.to_string()));
         vars.push(("receipt_number", rn.clone()));
     }
     for (name, value) in [
@@ -197,6 +208,21 @@ mod tests {
             "General.\n\nYours is EAC.\n\nMore."
         );
         assert_eq!(fill_known_lines("End.\n\n{office}", &Vec::new()), "End.");
+    }
+
+    #[test]
+    fn a_full_memory_fills_every_article_placeholder() {
+        let memory = Memory {
+            receipt_number: Some("EAC2190012345".into()),
+            a_number: Some("A012345678".into()),
+            account_number: Some("123456789012".into()),
+            form_number: Some("I-130".into()),
+        };
+        let mut filled: Vec<&str> = memory_vars(&memory).iter().map(|(n, _)| *n).collect();
+        let mut known = crate::nlu::content::ARTICLE_VARS.to_vec();
+        filled.sort_unstable();
+        known.sort_unstable();
+        assert_eq!(filled, known);
     }
 
     #[test]
