@@ -185,6 +185,54 @@ async fn a_batch_reports_each_record_and_merges_repeats_in_order() {
 }
 
 #[tokio::test]
+async fn a_batch_among_many_stored_cases_finds_each_stored_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = CaseStore::open(&dir.path().join("db")).unwrap();
+    // Every third number is stored, so the batch below is interleaved with stored cases,
+    // runs past long stretches of them and ends past the last one.
+    let stored: Vec<CaseRecord> = (0..300)
+        .step_by(3)
+        .map(|n| {
+            case(
+                &format!("LIN2690000{n:03}"),
+                "Case Was Received",
+                "2026-01-10",
+            )
+        })
+        .collect();
+    store.upsert_batch(stored).await.unwrap();
+    let batch: Vec<(u32, &str)> = vec![
+        (299, "Case Was Received"),
+        (3, "Case Was Received"),
+        (4, "Case Was Received"),
+        (150, "Case Was Approved"),
+        (151, "Case Was Received"),
+        (297, "Case Was Received"),
+        (3, "Case Was Approved"),
+        (0, "Case Was Received"),
+        (999, "Case Was Received"),
+    ];
+    let outcomes = store
+        .upsert_batch(
+            batch
+                .iter()
+                .map(|(n, status)| case(&format!("LIN2690000{n:03}"), status, "2026-01-10"))
+                .collect(),
+        )
+        .await
+        .unwrap();
+    use UpsertOutcome::{Inserted, Unchanged, Updated};
+    assert_eq!(
+        outcomes,
+        vec![
+            Inserted, Unchanged, Inserted, Updated, Inserted, Unchanged, Updated, Unchanged,
+            Inserted
+        ]
+    );
+    assert_eq!(store.len(), 100 + 4);
+}
+
+#[tokio::test]
 async fn a_database_already_open_is_reported_as_locked() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("db");

@@ -199,10 +199,11 @@ impl CaseStore {
         atomic_records: usize,
     ) -> Result<(Vec<UpsertOutcome>, Vec<CaseRecord>), StoreError> {
         let _guard = self.write_lock.lock().expect("store write lock");
+        let stored = self.stored_values(&records)?;
         let mut outcomes = Vec::with_capacity(records.len());
         let mut pending: HashMap<String, (Vec<u8>, CaseRecord)> = HashMap::new();
         let mut order = Vec::new();
-        for record in records {
+        for (record, stored) in records.into_iter().zip(stored) {
             let rn = record.receipt_number.clone();
             let planned = match pending.get(&rn) {
                 Some((bytes, _)) => {
@@ -212,10 +213,7 @@ impl CaseStore {
                     }
                     p
                 }
-                None => plan(
-                    self.cases.get(rn.as_bytes()).map_err(db_err)?.as_deref(),
-                    record,
-                )?,
+                None => plan(stored.as_deref(), record)?,
             };
             outcomes.push(planned.outcome);
             if planned.outcome != UpsertOutcome::Unchanged {
@@ -238,6 +236,49 @@ impl CaseStore {
             self.cases.apply_batch(batch).map_err(db_err)?;
         }
         Ok((outcomes, changed))
+    }
+
+    /// The stored value of each of `records` (`None` for a new receipt number), in the
+    /// order of `records`. Walks the batch in key order along one range iterator of the
+    /// store: stored keys that match batch keys one after another cost one step each, and
+    /// batch keys below the next stored key are new without a look-up of their own. It
+    /// seeks again (one descent, like a `get`) only after a few stored keys the batch does
+    /// not hold, so keys scattered among many stored ones cost about what a `get` each does.
+    fn stored_values(&self, records: &[CaseRecord]) -> Result<Vec<Option<sled::IVec>>, StoreError> {
+        /// Stored keys outside the batch to step over before seeking again.
+        const MAX_SKIPPED: usize = 4;
+        let key = |i: usize| records[i].receipt_number.as_bytes();
+        let mut sorted: Vec<usize> = (0..records.len()).collect();
+        sorted.sort_unstable_by(|a, b| key(*a).cmp(key(*b)));
+        let mut values = vec![None; records.len()];
+        let mut at = 0;
+        'seek: while at < sorted.len() {
+            let mut stored = self.cases.range(key(sorted[at])..);
+            let mut skipped = 0;
+            loop {
+                let Some(next) = stored.next() else {
+                    break 'seek;
+                };
+                let (stored_key, value) = next.map_err(db_err)?;
+                while at < sorted.len() && key(sorted[at]) < &stored_key[..] {
+                    at += 1;
+                }
+                let mut matched = false;
+                while at < sorted.len() && key(sorted[at]) == &stored_key[..] {
+                    values[sorted[at]] = Some(value.clone());
+                    at += 1;
+                    matched = true;
+                }
+                if at == sorted.len() {
+                    break 'seek;
+                }
+                skipped = if matched { 0 } else { skipped + 1 };
+                if skipped > MAX_SKIPPED {
+                    continue 'seek;
+                }
+            }
+        }
+        Ok(values)
     }
 
     /// Deletes a case; returns whether it existed, once the delete is durable.
