@@ -375,6 +375,21 @@ async fn followers_get_a_notification_when_the_case_changes() {
 }
 
 #[tokio::test]
+async fn the_person_can_ask_which_cases_they_follow() {
+    let server = server_with_cases().await;
+    let mut c = server.client().await;
+    let none = c.ask("which cases am i following?").await;
+    assert_eq!(none["intent"], "subscriptions", "{none}");
+    assert!(text(&none).contains("aren't following"), "{none}");
+    c.ask("notify me about EAC2190012345 and LIN2290054321")
+        .await;
+    c.ask("stop notifications for EAC2190012345").await;
+    let listed = c.ask("which cases am i following?").await;
+    assert!(text(&listed).contains("- LIN2290054321"), "{listed}");
+    assert!(!text(&listed).contains("EAC2190012345"), "{listed}");
+}
+
+#[tokio::test]
 async fn a_resumed_session_gets_the_notifications_it_missed() {
     let server = server_with_cases().await;
     let mut c = server.client().await;

@@ -32,6 +32,7 @@ pub(crate) fn run(action: &str, state: &mut DialogState, turn: &Turn<'_>, index:
     match action {
         "case_office" => office(state, turn, intent),
         "unsubscribe" => unsubscribe(state, turn, intent),
+        "subscriptions" => subscriptions(state, intent),
         "form_info" => form_info(state, turn, intent),
         _ => with_cases(action, state, turn, intent),
     }
@@ -323,6 +324,29 @@ fn unsubscribe(state: &mut DialogState, turn: &Turn<'_>, intent: &IntentDef) -> 
     );
     outcome.effects = dropped.into_iter().map(Effect::Unsubscribe).collect();
     outcome
+}
+
+/// Lists the cases the session follows.
+fn subscriptions(state: &DialogState, intent: &IntentDef) -> Outcome {
+    if state.subscriptions.is_empty() {
+        let mut outcome = simple(
+            intent,
+            "You aren't following any case in this chat. Say **notify me about** and a receipt number to start."
+                .to_string(),
+        );
+        outcome.reply.quick_replies = vec!["Notify me about changes".to_string()];
+        return outcome;
+    }
+    let cases = state
+        .subscriptions
+        .iter()
+        .map(|rn| format!("- {rn}"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    simple(
+        intent,
+        render::fill(render::pick(intent, state.turns), &vec![("cases", cases)]),
+    )
 }
 
 fn form_info(state: &mut DialogState, turn: &Turn<'_>, intent: &IntentDef) -> Outcome {

@@ -25,6 +25,7 @@ pub const ACTIONS: &[(&str, &[&str])] = &[
     ("case_office", &["receipt_number", "office", "prefix"]),
     ("subscribe", CASE_VARS),
     ("unsubscribe", &["receipt_number"]),
+    ("subscriptions", &["cases"]),
     ("form_info", &["form_number", "form"]),
 ];
 
