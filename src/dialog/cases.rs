@@ -7,7 +7,7 @@ use std::time::Instant;
 use super::render::{self, Vars};
 use super::{DialogState, Effect, LOOKUP_WINDOW, Outcome, Turn, forms, status_guide};
 use crate::nlu::content::IntentDef;
-use crate::nlu::extract::{self, EntityKind, Extraction};
+use crate::nlu::extract::{self, EntityKind, Extraction, NearMiss};
 use crate::server::protocol::Reply;
 use crate::store::CaseRecord;
 
@@ -106,8 +106,8 @@ fn with_cases(
     // Mistyped numbers next to valid ones are explained rather than skipped silently.
     for miss in &turn.parse.extraction.near_misses {
         parts.push(format!(
-            "About the other number you typed: {} Could you check it and type it again?",
-            miss.problem
+            "About the other number you typed: {}",
+            ask_to_retype(miss)
         ));
     }
     let extra = wanted.len().saturating_sub(MAX_PER_MESSAGE);
@@ -232,14 +232,16 @@ fn was_corrected(rn: &str, extraction: &Extraction) -> bool {
         .any(|e| e.kind == EntityKind::ReceiptNumber && e.value == rn && e.corrected)
 }
 
+/// What is wrong with a mistyped receipt number, and a request to type it again.
+fn ask_to_retype(miss: &NearMiss) -> String {
+    format!("{} Could you check it and type it again?", miss.problem)
+}
+
 /// Explains what is wrong with what the person gave, or asks for the receipt number.
 fn missing_receipt(state: &mut DialogState, turn: &Turn<'_>, intent: &IntentDef) -> Outcome {
     let extraction = &turn.parse.extraction;
     let explanation = if let Some(miss) = extraction.near_misses.first() {
-        Some(format!(
-            "{} Could you check it and type it again?",
-            miss.problem
-        ))
+        Some(ask_to_retype(miss))
     } else if extraction.first(EntityKind::ANumber).is_some() {
         Some(
             "That looks like an A-number (Alien Registration Number), which identifies you, not a case. To look up a \
