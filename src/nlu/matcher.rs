@@ -34,6 +34,7 @@ use super::content::{Content, without_placeholders};
 use super::extract::{self, EntityKind, Extraction};
 use super::fxhash::FxHashMap;
 use super::normalize::{self, Normalizer};
+use super::reranker::{self, Reranker, Sample};
 
 /// What a candidate points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -64,6 +65,14 @@ const PATTERN_FLOOR: f32 = 0.85;
 const ENTITY_BONUS: f32 = 0.08;
 /// How many candidates `rank` returns.
 const TOP_N: usize = 5;
+/// How many of the matcher's best candidates the re-ranker reorders, and how many rivals
+/// each training utterance is told apart from.
+const RERANK_K: usize = 8;
+/// How far below the best score a candidate may be and still be moved ahead of it by the
+/// re-ranker: it arbitrates between near ties, it does not overrule a clear winner.
+pub const RERANK_MARGIN: f32 = 0.1;
+/// How much an article's answer text counts as a training utterance for the re-ranker.
+const BODY_SAMPLE_WEIGHT: f32 = 0.3;
 /// Weight of a word no content uses, relative to the rarest known word.
 pub const UNKNOWN_SCALE: f32 = 1.2;
 
@@ -106,7 +115,16 @@ pub struct Matcher {
     slot_kinds: Vec<Vec<EntityKind>>,
     /// For each target: the intents it may only follow (empty: always eligible).
     after: Vec<Vec<String>>,
+    /// The sorted term ids of every example and question → its target ([`AMBIGUOUS`] when
+    /// two targets say the same thing): a message that says exactly what an utterance says
+    /// is answered by that utterance's owner, whatever the re-ranker prefers.
+    exact: FxHashMap<Vec<u32>, u32>,
+    /// Reorders the best candidates (trained on the content's own utterances).
+    reranker: Reranker,
 }
+
+/// Marks an utterance that two targets share.
+const AMBIGUOUS: u32 = u32::MAX;
 
 /// Per-thread buffers reused across messages. Every array is all zeros between messages:
 /// only the entries a message touched are reset, so the cost of a message does not grow
@@ -222,6 +240,13 @@ impl Matcher {
         let mut terms = Terms::default();
         let mut targets = Vec::new();
         let mut docs_terms: Vec<(u32, Vec<u32>)> = Vec::new();
+        let mut exact: FxHashMap<Vec<u32>, u32> = FxHashMap::default();
+        let mut say_exactly = |ids: &[u32], target: u32| {
+            let owner = exact.entry(ids.to_vec()).or_insert(target);
+            if *owner != target {
+                *owner = AMBIGUOUS;
+            }
+        };
         let mut body_terms: Vec<(u32, Vec<u32>)> = Vec::new();
         let mut slot_kinds = Vec::new();
         let mut after = Vec::new();
@@ -246,6 +271,7 @@ impl Matcher {
             after.push(intent.def.after.clone());
             for example in &intent.def.examples {
                 let ids = add_doc(&mut terms, t, stems_of(example.get_ref()));
+                say_exactly(&ids, t);
                 docs_terms.push((t, ids));
             }
         }
@@ -257,6 +283,7 @@ impl Matcher {
             let meta = &article.meta;
             for text in std::iter::once(&meta.question).chain(meta.alternatives.iter()) {
                 let ids = add_doc(&mut terms, t, stems_of(text.get_ref()));
+                say_exactly(&ids, t);
                 docs_terms.push((t, ids));
             }
             if !meta.tags.is_empty() {
@@ -346,7 +373,7 @@ impl Matcher {
             .filter_map(|(word, stem)| Some((word.to_string(), *terms.ids.get(stem?)?)))
             .collect();
 
-        Matcher {
+        let mut matcher = Matcher {
             normalizer,
             term_ids: terms.ids,
             word_terms,
@@ -361,7 +388,51 @@ impl Matcher {
             pattern_targets,
             slot_kinds,
             after,
-        }
+            exact,
+            reranker: Reranker::empty(),
+        };
+        let samples: Vec<Sample> = docs_terms
+            .into_iter()
+            .map(|(target, terms)| (target, terms, 1.0))
+            .chain(
+                body_terms
+                    .into_iter()
+                    .map(|(target, terms)| (target, terms, BODY_SAMPLE_WEIGHT)),
+            )
+            .map(|(target, terms, weight)| Sample {
+                target,
+                rivals: matcher.rivals(&terms),
+                terms,
+                weight,
+            })
+            .collect();
+        matcher.reranker = Reranker::train(&samples, matcher.weights.len(), matcher.targets.len());
+        matcher
+    }
+
+    /// The targets the matcher ranks highest for an utterance given as term ids.
+    fn rivals(&self, terms: &[u32]) -> Vec<u32> {
+        let mass = terms.iter().map(|t| self.weights[*t as usize]).sum();
+        SCRATCH.with(|scratch| {
+            let mut scratch = scratch.borrow_mut();
+            scratch.fit(self.docs.len(), self.targets.len());
+            let ranked = self.score(
+                &mut scratch,
+                terms,
+                mass,
+                &[],
+                "",
+                &Extraction::default(),
+                None,
+            );
+            scratch.reset();
+            ranked.into_iter().map(|(_, _, t)| t as u32).collect()
+        })
+    }
+
+    /// The normalizer the index was built with (for tools that inspect matching).
+    pub fn normalizer(&self) -> &Normalizer {
+        &self.normalizer
     }
 
     /// Ranks intents and articles for a message, best first (at most five). `previous` is the
@@ -411,11 +482,55 @@ impl Matcher {
                 previous,
             );
             scratch.reset();
-            ranked
+            let exact = if unknown.is_empty() {
+                let mut key = ids.clone();
+                key.sort_unstable();
+                self.exact.get(&key).copied()
+            } else {
+                None
+            };
+            self.rerank(ranked, &ids, exact)
         })
     }
 
-    /// Scores the targets the message touches and returns the best, using `s` as the
+    /// Orders the matcher's best candidates: those within [`RERANK_MARGIN`] of the best
+    /// score by a blend of score and the re-ranker's probability among them (an exactly
+    /// matched utterance's owner first), the others after them by score. Each candidate keeps
+    /// its own score as its confidence.
+    fn rerank(
+        &self,
+        ranked: Vec<(Scored, f32, usize)>,
+        terms: &[u32],
+        exact: Option<u32>,
+    ) -> Vec<Scored> {
+        let mut probability: Vec<f32> = ranked
+            .iter()
+            .map(|(_, _, t)| self.reranker.logit(*t as u32, terms))
+            .collect();
+        reranker::softmax(&mut probability);
+        let close = ranked.first().map_or(0.0, |r| r.0.score) - RERANK_MARGIN;
+        let mut keyed: Vec<(f32, Scored)> = ranked
+            .into_iter()
+            .zip(probability)
+            .map(|((scored, _, t), p)| {
+                let key = if scored.score < close {
+                    // Below every blended key (those are at least `close` × (1 - BLEND)).
+                    scored.score - 2.0
+                } else if exact == Some(t as u32) {
+                    f32::INFINITY
+                } else {
+                    (1.0 - reranker::BLEND) * scored.score + reranker::BLEND * p
+                };
+                (key, scored)
+            })
+            .collect();
+        keyed.sort_by(|a, b| b.0.total_cmp(&a.0));
+        keyed.truncate(TOP_N);
+        keyed.into_iter().map(|(_, scored)| scored).collect()
+    }
+
+    /// Scores the targets the message touches and returns the best [`RERANK_K`] (with the
+    /// matched weight of their best document and their index), using `s` as the
     /// per-document and per-target accumulators.
     #[allow(clippy::too_many_arguments)]
     fn score(
@@ -427,7 +542,7 @@ impl Matcher {
         text: &str,
         extraction: &Extraction,
         previous: Option<&str>,
-    ) -> Vec<Scored> {
+    ) -> Vec<(Scored, f32, usize)> {
         for id in ids {
             let w = self.weights[*id as usize];
             for doc in &self.postings[*id as usize] {
@@ -513,12 +628,12 @@ impl Matcher {
                 .then(b.1.total_cmp(&a.1))
                 .then(a.2.cmp(&b.2))
         };
-        if ranked.len() > TOP_N {
-            ranked.select_nth_unstable_by(TOP_N - 1, order);
-            ranked.truncate(TOP_N);
+        if ranked.len() > RERANK_K {
+            ranked.select_nth_unstable_by(RERANK_K - 1, order);
+            ranked.truncate(RERANK_K);
         }
         ranked.sort_by(order);
-        ranked.into_iter().map(|(scored, _, _)| scored).collect()
+        ranked
     }
 }
 

@@ -14,6 +14,7 @@ pub mod fxhash;
 pub mod mask;
 pub mod matcher;
 pub mod normalize;
+pub mod reranker;
 
 use std::path::Path;
 
