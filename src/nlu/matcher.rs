@@ -430,11 +430,6 @@ impl Matcher {
         })
     }
 
-    /// The normalizer the index was built with (for tools that inspect matching).
-    pub fn normalizer(&self) -> &Normalizer {
-        &self.normalizer
-    }
-
     /// Ranks intents and articles for a message, best first (at most five). `previous` is the
     /// intent that answered the message before, which makes its follow-ups eligible.
     pub fn rank(&self, text: &str, extraction: &Extraction, previous: Option<&str>) -> Vec<Scored> {

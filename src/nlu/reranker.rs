@@ -9,10 +9,12 @@
 //! from the targets it is confused with: for each utterance, a softmax over its target and
 //! its *rivals* (the other targets the matcher ranks highest for it) is fitted by stochastic
 //! gradient descent. At match time the same softmax over the matcher's best candidates gives
-//! each a probability, and candidates are ordered by a blend of score and probability
-//! ([`BLEND`]). The confidence that decides between answering and falling back stays the
-//! matcher's own score of the candidate, so the re-ranker can change which answer is given,
-//! never whether a message about the weather gets one.
+//! each a probability, and the candidates within `matcher::RERANK_MARGIN` of the best score
+//! are ordered by a blend of score and probability ([`BLEND`]). The confidence that decides
+//! between answering and falling back stays the matcher's own score of the candidate, so
+//! the re-ranker can change which of two near-tied answers is given (or, at the threshold,
+//! hold back an answer in favour of a slightly less certain one), but it never makes casebot
+//! answer a message the matcher alone would let fall back.
 //!
 //! Training only ever touches an utterance's rivals, so its cost grows with the number of
 //! utterances, not with utterances × targets.
