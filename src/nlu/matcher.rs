@@ -123,6 +123,24 @@ pub struct Matcher {
     reranker: Reranker,
 }
 
+/// What is being scored: a message, or a training utterance when the re-ranker looks for its
+/// rivals (then without text, phrase order or entities).
+#[derive(Clone, Copy)]
+struct Query<'a> {
+    /// Distinct term ids of the known words.
+    ids: &'a [u32],
+    /// Weight of all its words, unknown ones included.
+    mass: f32,
+    /// Its words in order (None: a word no content uses), for keyword phrases.
+    sequence: &'a [Option<u32>],
+    /// The raw text, for regex patterns.
+    text: &'a str,
+    /// Identifiers found in it.
+    extraction: &'a Extraction,
+    /// The intent that answered before, which makes its follow-ups eligible.
+    previous: Option<&'a str>,
+}
+
 /// Marks an utterance that two targets share.
 const AMBIGUOUS: u32 = u32::MAX;
 
@@ -413,21 +431,18 @@ impl Matcher {
     /// The targets the matcher ranks highest for an utterance given as term ids.
     fn rivals(&self, terms: &[u32]) -> Vec<u32> {
         let mass = terms.iter().map(|t| self.weights[*t as usize]).sum();
-        SCRATCH.with(|scratch| {
-            let mut scratch = scratch.borrow_mut();
-            scratch.fit(self.docs.len(), self.targets.len());
-            let ranked = self.score(
-                &mut scratch,
-                terms,
-                mass,
-                &[],
-                "",
-                &Extraction::default(),
-                None,
-            );
-            scratch.reset();
-            ranked.into_iter().map(|(_, _, t)| t as u32).collect()
-        })
+        let query = Query {
+            ids: terms,
+            mass,
+            sequence: &[],
+            text: "",
+            extraction: &Extraction::default(),
+            previous: None,
+        };
+        self.best_candidates(&query)
+            .into_iter()
+            .map(|(_, _, t)| t as u32)
+            .collect()
     }
 
     /// Ranks intents and articles for a message, best first (at most five). `previous` is the
@@ -464,27 +479,32 @@ impl Matcher {
                 None => {}
             }
         }
+        let ranked = self.best_candidates(&Query {
+            ids: &ids,
+            mass: query_mass,
+            sequence: &sequence,
+            text,
+            extraction,
+            previous,
+        });
+        // Sorted, the message's terms are also the key of an utterance that says the same.
+        ids.sort_unstable();
+        let exact = if unknown.is_empty() {
+            self.exact.get(ids.as_slice()).copied()
+        } else {
+            None
+        };
+        self.rerank(ranked, &ids, exact)
+    }
+
+    /// Scores the targets a query touches, with this thread's reusable buffers.
+    fn best_candidates(&self, query: &Query<'_>) -> Vec<(Scored, f32, usize)> {
         SCRATCH.with(|scratch| {
             let mut scratch = scratch.borrow_mut();
             scratch.fit(self.docs.len(), self.targets.len());
-            let ranked = self.score(
-                &mut scratch,
-                &ids,
-                query_mass,
-                &sequence,
-                text,
-                extraction,
-                previous,
-            );
+            let ranked = self.score(&mut scratch, query);
             scratch.reset();
-            let exact = if unknown.is_empty() {
-                let mut key = ids.clone();
-                key.sort_unstable();
-                self.exact.get(&key).copied()
-            } else {
-                None
-            };
-            self.rerank(ranked, &ids, exact)
+            ranked
         })
     }
 
@@ -509,7 +529,7 @@ impl Matcher {
             .zip(probability)
             .map(|((scored, _, t), p)| {
                 let key = if scored.score < close {
-                    // Below every blended key (those are at least `close` × (1 - BLEND)).
+                    // Below every blended key (those are never negative).
                     scored.score - 2.0
                 } else if exact == Some(t as u32) {
                     f32::INFINITY
@@ -527,17 +547,15 @@ impl Matcher {
     /// Scores the targets the message touches and returns the best [`RERANK_K`] (with the
     /// matched weight of their best document and their index), using `s` as the
     /// per-document and per-target accumulators.
-    #[allow(clippy::too_many_arguments)]
-    fn score(
-        &self,
-        s: &mut Scratch,
-        ids: &[u32],
-        query_mass: f32,
-        sequence: &[Option<u32>],
-        text: &str,
-        extraction: &Extraction,
-        previous: Option<&str>,
-    ) -> Vec<(Scored, f32, usize)> {
+    fn score(&self, s: &mut Scratch, query: &Query<'_>) -> Vec<(Scored, f32, usize)> {
+        let Query {
+            ids,
+            mass: query_mass,
+            sequence,
+            text,
+            extraction,
+            previous,
+        } = *query;
         for id in ids {
             let w = self.weights[*id as usize];
             for doc in &self.postings[*id as usize] {
