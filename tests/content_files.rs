@@ -156,6 +156,34 @@ responses = ["x"]
 }
 
 #[test]
+fn mistakes_in_elsewhere_tables_are_located() {
+    let file = r#"domain_words = ["uscis", " "]
+
+[[elsewhere]]
+topic = ""
+names = ["zorblax"]
+
+[[elsewhere]]
+topic = "video games"
+names = []
+
+[[elsewhere]]
+topic = "more email"
+names = ["Gmail"]
+"#;
+    let (ok, out) = check_with(file);
+    assert!(!ok);
+    for expected in [
+        "intents/extra.toml:1:26: error: the domain word is empty",
+        "intents/extra.toml:4:9: error: the topic is empty",
+        "intents/extra.toml:8:9: error: `video games` has no names",
+        "intents/extra.toml:13:10: error: `Gmail` is named twice (also at ",
+    ] {
+        assert!(out.contains(expected), "missing {expected:?} in:\n{out}");
+    }
+}
+
+#[test]
 fn an_example_the_matcher_sends_elsewhere_and_a_failing_test_are_errors() {
     let file = r#"
 [[intent]]
@@ -225,6 +253,33 @@ fn broken_articles_are_located() {
         assert!(out.contains(&expected), "missing {expected:?} in:\n{out}");
     }
     assert!(out.contains("no answer text"), "{out}");
+}
+
+#[tokio::test]
+async fn a_name_an_article_talks_about_is_answered_not_sent_elsewhere() {
+    let question = "how do i renew my passport";
+    let shipped = TestServer::start().await;
+    let reply = shipped.client().await.ask(question).await;
+    assert_eq!(reply["intent"], serde_json::Value::Null, "{reply}");
+    assert!(
+        reply["text"].as_str().unwrap().contains("passports"),
+        "{reply}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let (intents, knowledge) = content_copy(dir.path());
+    write(
+        &knowledge,
+        "passport-renewal.md",
+        "+++\nid = \"passport-renewal\"\nquestion = \"How do I renew a U.S. passport?\"\nalternatives = [\"passport renewal\"]\n+++\nPassports are renewed with the Department of State, not USCIS.\n",
+    );
+    let server = TestServer::start_with(|c| {
+        c.intents = intents.clone();
+        c.knowledge = knowledge.clone();
+    })
+    .await;
+    let reply = server.client().await.ask(question).await;
+    assert_eq!(reply["intent"], "passport-renewal", "{reply}");
 }
 
 #[tokio::test]

@@ -310,6 +310,52 @@ async fn out_of_scope_questions_fall_back() {
 }
 
 #[tokio::test]
+async fn questions_about_other_services_are_told_so_not_answered_as_uscis_ones() {
+    let server = server_with_cases().await;
+    let mut c = server.client().await;
+    let ours = c.ask("how do i reset my password").await;
+    assert_eq!(ours["intent"], "forgot-password", "{ours}");
+    let theirs = c.ask("how do i reset my gmail password").await;
+    assert_eq!(theirs["intent"], Value::Null, "{theirs}");
+    assert!(
+        text(&theirs).contains("about email accounts, which I can't help with"),
+        "{theirs}"
+    );
+    // In case the person meant their USCIS account, the closest topic is offered.
+    let offered = theirs["quick_replies"].as_array().unwrap();
+    assert!(
+        offered
+            .iter()
+            .any(|q| q.as_str().unwrap().contains("password")),
+        "{theirs}"
+    );
+    for (q, topic) in [
+        ("my iphone is locked, how do I unlock it", "phones"),
+        ("how long does it take to renew a passport", "passports"),
+        ("where do i check my tax refund status", "taxes"),
+    ] {
+        let reply = c.ask(q).await;
+        assert_eq!(reply["intent"], Value::Null, "{q} -> {reply}");
+        assert!(text(&reply).contains(topic), "{q} -> {reply}");
+    }
+}
+
+#[tokio::test]
+async fn naming_another_service_next_to_a_uscis_one_still_gets_the_uscis_answer() {
+    let server = server_with_cases().await;
+    let mut c = server.client().await;
+    let card = c
+        .ask("i lost my passport and my green card, how do i replace the card")
+        .await;
+    assert_eq!(card["intent"], "replace-green-card", "{card}");
+    let case = c
+        .ask("my bank needs proof, what's the status of EAC2190012345")
+        .await;
+    assert_eq!(case["intent"], "case_status", "{case}");
+    assert!(text(&case).contains("Case Was Approved"), "{case}");
+}
+
+#[tokio::test]
 async fn debug_replies_explain_themselves() {
     let server = server_with_cases().await;
     let mut c = server.client().await;

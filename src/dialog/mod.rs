@@ -7,7 +7,9 @@
 //! 2. identifiers are remembered (the last receipt number serves follow-ups);
 //! 3. a pending question ("What's your receipt number?") is completed when the message
 //!    supplies the answer, unless the person clearly changed the subject;
-//! 4. the best candidate above [`ANSWER_THRESHOLD`] answers; below it, the fallback offers
+//! 4. a message about something other organizations handle is told so (see
+//!    [`crate::nlu::elsewhere`]);
+//! 5. the best candidate above [`ANSWER_THRESHOLD`] answers; below it, the fallback offers
 //!    up to three "did you mean" suggestions.
 
 mod cases;
@@ -282,6 +284,9 @@ fn decide(state: &mut DialogState, turn: &Turn<'_>) -> Outcome {
         let confidence = top.map_or(0.9, |c| c.score.max(0.9));
         return run_intent(state, turn, index, confidence);
     }
+    if let Some(topic) = &turn.parse.elsewhere {
+        return elsewhere(turn, topic);
+    }
     match top {
         Some(best) => {
             let mut outcome = match best.target {
@@ -334,26 +339,61 @@ fn offer_close_second(turn: &Turn<'_>, best: &Scored, reply: &mut Reply) {
     }
 }
 
-fn fallback(turn: &Turn<'_>) -> Outcome {
-    let suggestions: Vec<String> = turn
-        .parse
+/// Up to three "did you mean" questions from the candidates.
+fn suggestions(turn: &Turn<'_>) -> Vec<String> {
+    turn.parse
         .candidates
         .iter()
         .filter(|c| c.score >= SUGGEST_THRESHOLD)
         .filter_map(|c| suggestion_label(turn.nlu, c.target))
         .take(3)
-        .collect();
+        .collect()
+}
+
+/// The menu offered when there is nothing closer to suggest.
+fn default_quick_replies() -> Vec<String> {
+    vec![
+        "Check my case status".to_string(),
+        "What is an online account number?".to_string(),
+        "Talk to a person".to_string(),
+    ]
+}
+
+/// The fallback for a message about something other organizations handle: says so, and
+/// offers the USCIS topics closest to it in case the person meant those.
+fn elsewhere(turn: &Turn<'_>, topic: &str) -> Outcome {
+    let suggestions = suggestions(turn);
+    let text = if suggestions.is_empty() {
+        format!(
+            "That sounds like a question about {topic}, which I can't help with. I answer questions about USCIS online accounts, receipt numbers and case status."
+        )
+    } else {
+        format!(
+            "That sounds like a question about {topic}, which I can't help with. If you meant your USCIS account or case, one of these may help:"
+        )
+    };
+    Outcome::from(Reply {
+        text,
+        intent: None,
+        confidence: turn.parse.candidates.first().map_or(0.0, |c| c.score),
+        quick_replies: if suggestions.is_empty() {
+            default_quick_replies()
+        } else {
+            suggestions
+        },
+        ..Reply::default()
+    })
+}
+
+fn fallback(turn: &Turn<'_>) -> Outcome {
+    let suggestions = suggestions(turn);
     let text = if suggestions.is_empty() {
         "Sorry, I didn't get that. I can help with your USCIS online account, receipt numbers and case status. Could you rephrase, or pick a topic below?"
     } else {
         "Sorry, I'm not sure I understood. Did you mean one of these?"
     };
     let quick_replies = if suggestions.is_empty() {
-        vec![
-            "Check my case status".to_string(),
-            "What is an online account number?".to_string(),
-            "Talk to a person".to_string(),
-        ]
+        default_quick_replies()
     } else {
         suggestions
     };

@@ -3,6 +3,8 @@
 //!
 //! * `intents/*.toml`: `[[intent]]` tables (see docs/authoring.md).
 //! * `intents/synonyms.toml`: `[synonyms]` canonical word = list of variants.
+//! * `intents/elsewhere.toml` (any intent file may hold them): `[[elsewhere]]` tables naming
+//!   what other organizations handle, and `domain_words` that tie a message to USCIS.
 //! * `knowledge/*.md`: one article each, TOML front matter between `+++` lines, then the
 //!   answer in Markdown.
 
@@ -167,6 +169,41 @@ pub struct IntentDef {
 struct IntentFile {
     #[serde(default)]
     intent: Vec<IntentDef>,
+    #[serde(default)]
+    elsewhere: Vec<ElsewhereDef>,
+    #[serde(default)]
+    domain_words: Vec<Spanned<String>>,
+}
+
+/// Something other organizations or companies handle, as written in an `[[elsewhere]]`
+/// table: a message that names it is told casebot can't help with it, instead of getting
+/// the nearest USCIS answer ("reset my gmail password" is not about the USCIS password).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ElsewhereDef {
+    /// What it is, as the reply names it ("email and social media accounts").
+    pub topic: Spanned<String>,
+    /// Words and phrases that name it ("gmail", "apple id"), matched on whole words.
+    pub names: Vec<Spanned<String>>,
+}
+
+/// An `[[elsewhere]]` table and the file it came from.
+#[derive(Debug, Clone)]
+pub struct Elsewhere {
+    /// As written.
+    pub def: ElsewhereDef,
+    /// File it came from.
+    pub path: PathBuf,
+}
+
+/// A `domain_words` entry: a word or phrase that makes a message about USCIS even when it
+/// also names something [`Elsewhere`] ("I lost my passport and my green card").
+#[derive(Debug, Clone)]
+pub struct DomainWord {
+    /// As written.
+    pub word: Spanned<String>,
+    /// File it came from.
+    pub path: PathBuf,
 }
 
 #[derive(Debug, Deserialize)]
@@ -238,6 +275,10 @@ pub struct Content {
     pub articles: Vec<Article>,
     /// Canonical word → variants (from `intents/synonyms.toml`).
     pub synonyms: BTreeMap<String, Vec<String>>,
+    /// What other organizations handle, in file and table order.
+    pub elsewhere: Vec<Elsewhere>,
+    /// Words that tie a message to USCIS.
+    pub domain_words: Vec<DomainWord>,
     /// Text of every file, kept to turn byte spans into line:col.
     sources: HashMap<PathBuf, String>,
 }
@@ -270,12 +311,27 @@ impl Content {
                 }
             } else {
                 match toml::from_str::<IntentFile>(&text) {
-                    Ok(file) => content
-                        .intents
-                        .extend(file.intent.into_iter().map(|def| Intent {
+                    Ok(file) => {
+                        let with_path = |def| Intent {
                             def,
                             path: path.clone(),
-                        })),
+                        };
+                        content
+                            .intents
+                            .extend(file.intent.into_iter().map(with_path));
+                        content
+                            .elsewhere
+                            .extend(file.elsewhere.into_iter().map(|def| Elsewhere {
+                                def,
+                                path: path.clone(),
+                            }));
+                        content
+                            .domain_words
+                            .extend(file.domain_words.into_iter().map(|word| DomainWord {
+                                word,
+                                path: path.clone(),
+                            }));
+                    }
                     Err(e) => diags.push(toml_error(&path, &text, 0, &e)),
                 }
             }
@@ -366,6 +422,63 @@ impl Content {
             diags.extend(self.validate_article(article));
         }
         diags.extend(self.duplicate_utterances());
+        diags.extend(self.validate_elsewhere());
+        diags
+    }
+
+    /// `[[elsewhere]]` tables need a topic and names, and a name may belong to one only;
+    /// domain words must say something.
+    fn validate_elsewhere(&self) -> Vec<Diagnostic> {
+        let mut diags = Vec::new();
+        let mut err = |path: &Path, at: usize, message: String| {
+            diags.push(self.diag_at(path, at, Severity::Error, message))
+        };
+        let mut seen: HashMap<String, (&Path, usize)> = HashMap::new();
+        for group in &self.elsewhere {
+            let (def, path) = (&group.def, group.path.as_path());
+            let topic = def.topic.get_ref();
+            if topic.trim().is_empty() {
+                err(path, def.topic.span().start, "the topic is empty".into());
+            }
+            if def.names.is_empty() {
+                err(
+                    path,
+                    def.topic.span().start,
+                    format!("`{topic}` has no names, so no message can name it"),
+                );
+            }
+            for name in &def.names {
+                let key = super::normalize::joined_words(name.get_ref(), &Default::default());
+                if key.trim().is_empty() {
+                    err(path, name.span().start, "the name is empty".into());
+                } else if let Some((other, at)) = seen.get(&key) {
+                    let (line, _) = self
+                        .sources
+                        .get(*other)
+                        .map_or((0, 0), |t| line_col(t, *at));
+                    err(
+                        path,
+                        name.span().start,
+                        format!(
+                            "`{}` is named twice (also at {}:{line}); keep it in one place",
+                            name.get_ref(),
+                            other.display()
+                        ),
+                    );
+                } else {
+                    seen.insert(key, (path, name.span().start));
+                }
+            }
+        }
+        for word in &self.domain_words {
+            if word.word.get_ref().trim().is_empty() {
+                err(
+                    &word.path,
+                    word.word.span().start,
+                    "the domain word is empty".into(),
+                );
+            }
+        }
         diags
     }
 

@@ -31,6 +31,7 @@ use std::collections::HashMap;
 use regex::RegexSet;
 
 use super::content::{Content, without_placeholders};
+use super::elsewhere::ElsewhereIndex;
 use super::extract::{self, EntityKind, Extraction};
 use super::fxhash::FxHashMap;
 use super::normalize::{self, Normalizer};
@@ -43,6 +44,16 @@ pub enum Target {
     Intent(usize),
     /// Index into `Content::articles`.
     Article(usize),
+}
+
+/// What the matcher made of a message.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Ranking {
+    /// Intents and articles that could answer, best first (at most five).
+    pub candidates: Vec<Scored>,
+    /// What the message asks about instead, when it names something other organizations
+    /// handle (an `[[elsewhere]]` topic) and nothing ties it to USCIS.
+    pub elsewhere: Option<String>,
 }
 
 /// A candidate answer with its confidence.
@@ -91,6 +102,8 @@ struct Keyword {
 /// Index over all intents and articles of one content version.
 pub struct Matcher {
     normalizer: Normalizer,
+    /// Names of things other organizations handle.
+    elsewhere: ElsewhereIndex,
     /// Stem → term id.
     term_ids: FxHashMap<String, u32>,
     /// Canonical vocabulary word → term id (skips stemming at match time).
@@ -252,7 +265,15 @@ impl Matcher {
                     .chain(a.meta.keywords.keys().map(String::as_str))
                     .chain(std::iter::once(body.as_ref()))
             }));
-        let normalizer = Normalizer::new(&content.synonyms, texts);
+        let texts: Vec<&str> = texts
+            .chain(
+                content
+                    .domain_words
+                    .iter()
+                    .map(|d| d.word.get_ref().as_str()),
+            )
+            .collect();
+        let normalizer = Normalizer::new(&content.synonyms, texts.iter().copied());
         let stems_of = |text: &str| normalizer.terms(text, &extract::extract(text));
 
         let mut terms = Terms::default();
@@ -391,8 +412,20 @@ impl Matcher {
             .filter_map(|(word, stem)| Some((word.to_string(), *terms.ids.get(stem?)?)))
             .collect();
 
+        let synonym_texts = content
+            .synonyms
+            .iter()
+            .flat_map(|(word, variants)| std::iter::once(word).chain(variants))
+            .map(String::as_str);
+        let elsewhere = ElsewhereIndex::build(
+            content,
+            texts.iter().copied().chain(synonym_texts),
+            &normalizer,
+            |stem| terms.ids.get(stem).copied(),
+        );
         let mut matcher = Matcher {
             normalizer,
+            elsewhere,
             term_ids: terms.ids,
             word_terms,
             weights,
@@ -445,9 +478,10 @@ impl Matcher {
             .collect()
     }
 
-    /// Ranks intents and articles for a message, best first (at most five). `previous` is the
-    /// intent that answered the message before, which makes its follow-ups eligible.
-    pub fn rank(&self, text: &str, extraction: &Extraction, previous: Option<&str>) -> Vec<Scored> {
+    /// Ranks intents and articles for a message, best first (at most five), and says whether
+    /// it is about something other organizations handle. `previous` is the intent that
+    /// answered the message before, which makes its follow-ups eligible.
+    pub fn rank(&self, text: &str, extraction: &Extraction, previous: Option<&str>) -> Ranking {
         let canonical = self.normalizer.canonical(text, extraction);
         // The message as a sequence of term ids (None: a word no content uses).
         let mut sequence: Vec<Option<u32>> = Vec::with_capacity(16);
@@ -494,7 +528,19 @@ impl Matcher {
         } else {
             None
         };
-        self.rerank(ranked, &ids, exact)
+        let elsewhere = self.elsewhere.named(text, extraction).filter(|_| {
+            let unknown_stems: Vec<String> = unknown
+                .iter()
+                .map(|w| self.normalizer.stem(w).into_owned())
+                .collect();
+            !self
+                .elsewhere
+                .tied_to_uscis(extraction, &ids, &unknown_stems)
+        });
+        Ranking {
+            candidates: self.rerank(ranked, &ids, exact),
+            elsewhere: elsewhere.map(|topic| self.elsewhere.topic(topic).to_string()),
+        }
     }
 
     /// Scores the targets a query touches, with this thread's reusable buffers.

@@ -7,8 +7,10 @@
 //! * [`mask`]: masking identifiers before they leave the process.
 //! * [`content`]: the intent and knowledge file formats, loading and checking.
 //! * [`matcher`]: the compiled index that ranks intents and articles for a message.
+//! * [`elsewhere`]: recognizes messages about things other organizations handle.
 
 pub mod content;
+pub mod elsewhere;
 pub mod extract;
 pub mod fxhash;
 pub mod mask;
@@ -19,7 +21,7 @@ pub mod reranker;
 use std::path::Path;
 
 pub use content::{Content, Diagnostic, Severity};
-pub use matcher::{Matcher, Scored, Target};
+pub use matcher::{Matcher, Ranking, Scored, Target};
 
 use extract::Extraction;
 
@@ -39,6 +41,9 @@ pub struct Parse {
     pub extraction: Extraction,
     /// Intents and articles that could answer, best first, with confidences in [0, 1].
     pub candidates: Vec<Scored>,
+    /// What the message asks about instead, when it names something other organizations
+    /// handle and nothing ties it to USCIS (see [`elsewhere`]).
+    pub elsewhere: Option<String>,
 }
 
 impl Nlu {
@@ -61,10 +66,11 @@ impl Nlu {
     /// Understands one message; `previous` is the intent that answered the message before.
     pub fn parse(&self, text: &str, previous: Option<&str>) -> Parse {
         let extraction = extract::extract(text);
-        let candidates = self.matcher.rank(text, &extraction, previous);
+        let ranking = self.matcher.rank(text, &extraction, previous);
         Parse {
             extraction,
-            candidates,
+            candidates: ranking.candidates,
+            elsewhere: ranking.elsewhere,
         }
     }
 }
