@@ -114,10 +114,10 @@ impl ElsewhereIndex {
     /// The table whose name the message says, if the content does not talk about that name
     /// itself. Whether the message is also tied to USCIS is
     /// [`ElsewhereIndex::tied_to_uscis`].
-    pub fn named(&self, text: &str, extraction: &Extraction) -> Option<u32> {
+    /// `words` is the message as [`normalize::joined_words`] splits it.
+    pub fn named(&self, words: &str) -> Option<u32> {
         let automaton = self.names.as_ref()?;
-        let words = normalize::joined_words(text, extraction);
-        each_match(automaton, &words).find_map(|p| self.name_topic[self.pattern_name[p] as usize])
+        each_match(automaton, words).find_map(|p| self.name_topic[self.pattern_name[p] as usize])
     }
 
     /// Whether the message is about USCIS whatever else it names: it carries a case

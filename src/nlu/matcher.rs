@@ -482,7 +482,9 @@ impl Matcher {
     /// it is about something other organizations handle. `previous` is the intent that
     /// answered the message before, which makes its follow-ups eligible.
     pub fn rank(&self, text: &str, extraction: &Extraction, previous: Option<&str>) -> Ranking {
-        let canonical = self.normalizer.canonical(text, extraction);
+        let words = normalize::joined_words(text, extraction);
+        let named = self.elsewhere.named(&words);
+        let canonical = self.normalizer.canonical_of_words(words);
         // The message as a sequence of term ids (None: a word no content uses).
         let mut sequence: Vec<Option<u32>> = Vec::with_capacity(16);
         let mut ids: Vec<u32> = Vec::with_capacity(16);
@@ -528,7 +530,7 @@ impl Matcher {
         } else {
             None
         };
-        let elsewhere = self.elsewhere.named(text, extraction).filter(|_| {
+        let elsewhere = named.filter(|_| {
             let unknown_stems: Vec<String> = unknown
                 .iter()
                 .map(|w| self.normalizer.stem(w).into_owned())

@@ -390,7 +390,11 @@ impl Normalizer {
     /// The message's words after typo correction and synonyms, stop words removed, as one
     /// space-separated string: the surface forms terms are stemmed from.
     pub fn canonical(&self, text: &str, extraction: &Extraction) -> String {
-        let joined = joined_words(text, extraction);
+        self.canonical_of_words(joined_words(text, extraction))
+    }
+
+    /// [`Normalizer::canonical`] of a message already split by [`joined_words`].
+    pub fn canonical_of_words(&self, joined: String) -> String {
         // Correct typos; a new string is built only from the first corrected word on.
         let mut fixed: Option<String> = None;
         let mut at = 0;
