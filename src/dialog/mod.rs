@@ -27,7 +27,7 @@ use crate::server::protocol::{Candidate, Notification, Reply, WireEntity};
 use crate::store::{CaseChange, CaseRecord, CaseStore, StoreError};
 
 /// Confidence from which the best candidate answers.
-pub const ANSWER_THRESHOLD: f32 = 0.5;
+pub const ANSWER_THRESHOLD: f32 = 0.52;
 /// Confidence from which a candidate is offered as a "did you mean" suggestion.
 pub const SUGGEST_THRESHOLD: f32 = 0.3;
 /// How close (in confidence) a second article must be to be offered next to the answer.
