@@ -521,15 +521,34 @@ fn build_synonyms(table: &BTreeMap<String, Vec<String>>) -> Option<(AhoCorasick,
     let empty = Extraction::default();
     let mut patterns = Vec::new();
     let mut replacements = Vec::new();
+    let mut inflected = Vec::new();
     for (canonical, variants) in table {
         let target = format!(" {} ", words(canonical, &empty).join(" "));
         for variant in variants {
-            let pattern = format!(" {} ", words(variant, &empty).join(" "));
+            let variant_words = words(variant, &empty);
+            let pattern = format!(" {} ", variant_words.join(" "));
             if pattern.trim().is_empty() || pattern == target {
                 continue;
             }
             patterns.push(pattern);
             replacements.push(target.clone());
+            // Phrasal variants ("log in", "sign up") also match with their first word
+            // inflected ("logged in", "signs up"); stemming only runs after synonyms.
+            if let [first, rest @ ..] = variant_words.as_slice()
+                && !rest.is_empty()
+            {
+                for form in inflections(first) {
+                    inflected.push((format!(" {form} {} ", rest.join(" ")), target.clone()));
+                }
+            }
+        }
+    }
+    // Variants written out win over generated forms.
+    let written: FxHashSet<String> = patterns.iter().cloned().collect();
+    for (pattern, target) in inflected {
+        if !written.contains(&pattern) {
+            patterns.push(pattern);
+            replacements.push(target);
         }
     }
     if patterns.is_empty() {
@@ -540,6 +559,36 @@ fn build_synonyms(table: &BTreeMap<String, Vec<String>>) -> Option<(AhoCorasick,
         .build(&patterns)
         .ok()?;
     Some((ac, replacements))
+}
+
+/// Regular English inflections of a word ("log" → "logs", "logged", "logging"). Forms
+/// that are not words ("openned") are harmless: nobody types them.
+fn inflections(word: &str) -> Vec<String> {
+    let bytes = word.as_bytes();
+    if bytes.len() < 2 || !bytes.iter().all(u8::is_ascii_lowercase) {
+        return Vec::new();
+    }
+    let vowel = |b: u8| b"aeiou".contains(&b);
+    let last = bytes[bytes.len() - 1];
+    let mut forms = vec![format!("{word}s")];
+    if last == b'e' {
+        let stem = &word[..word.len() - 1];
+        forms.extend([format!("{word}d"), format!("{stem}ing")]);
+    } else {
+        forms.extend([format!("{word}ed"), format!("{word}ing")]);
+    }
+    if last == b'y' && !vowel(bytes[bytes.len() - 2]) {
+        let stem = &word[..word.len() - 1];
+        forms.extend([format!("{stem}ies"), format!("{stem}ied")]);
+    }
+    if matches!(last, b's' | b'x' | b'z' | b'h') {
+        forms.push(format!("{word}es"));
+    }
+    if !vowel(last) && !matches!(last, b'w' | b'x' | b'y') && vowel(bytes[bytes.len() - 2]) {
+        let doubled = last as char;
+        forms.extend([format!("{word}{doubled}ed"), format!("{word}{doubled}ing")]);
+    }
+    forms
 }
 
 #[cfg(test)]
@@ -609,6 +658,33 @@ mod tests {
         let n = norm(&[("login", &["log in", "sign in", "signin"])], "login");
         assert_eq!(stems(&n, "how do I sign in"), stems(&n, "how do I login"));
         assert_eq!(stems(&n, "design in"), ["design"], "no match inside a word");
+    }
+
+    #[test]
+    fn phrasal_synonyms_match_with_their_first_word_inflected() {
+        let n = norm(
+            &[
+                ("login", &["log in", "sign in"]),
+                ("signup", &["sign up", "set up an account", "signing up"]),
+            ],
+            "login signup",
+        );
+        for said in ["i logged in", "logs in", "signed in", "logging in"] {
+            assert_eq!(stems(&n, said), ["login"], "{said}");
+        }
+        for said in [
+            "signs up",
+            "signed up",
+            "setting up an account",
+            "sets up an account",
+        ] {
+            assert_eq!(stems(&n, said), ["signup"], "{said}");
+        }
+        assert_eq!(
+            stems(&n, "logged"),
+            ["log"],
+            "one word alone is not the phrase"
+        );
     }
 
     #[test]
