@@ -73,6 +73,7 @@ impl ElsewhereIndex {
         let names = (!patterns.is_empty()).then(|| {
             AhoCorasick::builder()
                 .match_kind(MatchKind::LeftmostLongest)
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
                 .build(&patterns)
                 .expect("plain-text names compile")
         });

@@ -556,6 +556,7 @@ fn build_synonyms(table: &BTreeMap<String, Vec<String>>) -> Option<(AhoCorasick,
     }
     let ac = AhoCorasick::builder()
         .match_kind(MatchKind::LeftmostLongest)
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
         .build(&patterns)
         .ok()?;
     Some((ac, replacements))
