@@ -86,6 +86,15 @@ fn check_with(intent_file: &str) -> (bool, String) {
     )
 }
 
+/// Runs check with `intent_file` added and asserts it fails with each of `expected`.
+fn check_reports(intent_file: &str, expected: &[&str]) {
+    let (ok, out) = check_with(intent_file);
+    assert!(!ok, "{out}");
+    for line in expected {
+        assert!(out.contains(line), "missing {line:?} in:\n{out}");
+    }
+}
+
 #[test]
 fn a_typo_in_a_key_names_the_key_and_suggests_the_right_one() {
     let (ok, out) = check_with(
@@ -141,18 +150,17 @@ examples = ["my shoe size please"]
 slots = [{ entity = "shoe_size", ask = "What size?" }]
 responses = ["x"]
 "#;
-    let (ok, out) = check_with(file);
-    assert!(!ok);
-    for expected in [
-        "intents/extra.toml:3:6: error: duplicate id `greeting`",
-        "intents/extra.toml:10:14: error: placeholder `{colour}` is not filled",
-        "intents/extra.toml:14:13: error: invalid regex",
-        "intents/extra.toml:19:10: error: unknown action `launch_rocket`",
-        "intents/extra.toml:24:13: error: \"thank you\" is also an example of `thanks`",
-        "intents/extra.toml:30:21: error: unknown entity `shoe_size`",
-    ] {
-        assert!(out.contains(expected), "missing {expected:?} in:\n{out}");
-    }
+    check_reports(
+        file,
+        &[
+            "intents/extra.toml:3:6: error: duplicate id `greeting`",
+            "intents/extra.toml:10:14: error: placeholder `{colour}` is not filled",
+            "intents/extra.toml:14:13: error: invalid regex",
+            "intents/extra.toml:19:10: error: unknown action `launch_rocket`",
+            "intents/extra.toml:24:13: error: \"thank you\" is also an example of `thanks`",
+            "intents/extra.toml:30:21: error: unknown entity `shoe_size`",
+        ],
+    );
 }
 
 #[test]
@@ -171,16 +179,15 @@ names = []
 topic = "more email"
 names = ["Gmail"]
 "#;
-    let (ok, out) = check_with(file);
-    assert!(!ok);
-    for expected in [
-        "intents/extra.toml:1:26: error: the domain word is empty",
-        "intents/extra.toml:4:9: error: the topic is empty",
-        "intents/extra.toml:8:9: error: `video games` has no names",
-        "intents/extra.toml:13:10: error: `Gmail` is named twice (also at ",
-    ] {
-        assert!(out.contains(expected), "missing {expected:?} in:\n{out}");
-    }
+    check_reports(
+        file,
+        &[
+            "intents/extra.toml:1:26: error: the domain word is empty",
+            "intents/extra.toml:4:9: error: the topic is empty",
+            "intents/extra.toml:8:9: error: `video games` has no names",
+            "intents/extra.toml:13:10: error: `Gmail` is named twice (also at ",
+        ],
+    );
 }
 
 #[test]

@@ -142,33 +142,37 @@ fn assert_floors(root: &Path, prefix: &str, (top1, fallback_rate): (f64, f64)) {
     );
 }
 
+/// Evaluates one set against its recorded floors (`PREFIX-top1-floor`, ...); misses are
+/// printed when `show_misses` is set.
+fn meets_recorded_floors(file: &str, prefix: &str, show_misses: bool) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let figures = evaluate(&load_nlu(root), &load_set(root, file), show_misses);
+    assert_floors(root, prefix, figures);
+}
+
+/// Whether held-out misses are printed: only when `CASEBOT_SHOW_HELDOUT` is set, so that
+/// those sets keep measuring how matching generalizes instead of being tuned to.
+fn show_held_out() -> bool {
+    std::env::var_os("CASEBOT_SHOW_HELDOUT").is_some()
+}
+
 /// The development set: its misses are printed and guide work on the matcher.
 #[test]
 fn development_set_meets_the_recorded_accuracy() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let figures = evaluate(&load_nlu(root), &load_set(root, "knowledge.toml"), true);
-    assert_floors(root, "eval", figures);
+    meets_recorded_floors("knowledge.toml", "eval", true);
 }
 
 /// The held-out set (tests/eval/heldout.toml) was written without seeing the content or
-/// the development set, and its misses are not printed unless `CASEBOT_SHOW_HELDOUT` is
-/// set, so that it keeps measuring how matching generalizes instead of being tuned to.
+/// the development set.
 #[test]
 fn held_out_set_meets_the_recorded_accuracy() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let show = std::env::var_os("CASEBOT_SHOW_HELDOUT").is_some();
-    let figures = evaluate(&load_nlu(root), &load_set(root, "heldout.toml"), show);
-    assert_floors(root, "heldout", figures);
+    meets_recorded_floors("heldout.toml", "heldout", show_held_out());
 }
 
 /// A second held-out set (tests/eval/fresh.toml), written the same way as the first after
 /// the first had been read to design the `[[elsewhere]]` names; it measures them, and
-/// everything after, on questions nobody tuned anything to. Misses print only with
-/// `CASEBOT_SHOW_HELDOUT`.
+/// everything after, on questions nobody tuned anything to.
 #[test]
 fn fresh_held_out_set_meets_the_recorded_accuracy() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let show = std::env::var_os("CASEBOT_SHOW_HELDOUT").is_some();
-    let figures = evaluate(&load_nlu(root), &load_set(root, "fresh.toml"), show);
-    assert_floors(root, "fresh", figures);
+    meets_recorded_floors("fresh.toml", "fresh", show_held_out());
 }

@@ -362,40 +362,32 @@ fn default_quick_replies() -> Vec<String> {
 /// The fallback for a message about something other organizations handle: says so, and
 /// offers the USCIS topics closest to it in case the person meant those.
 fn elsewhere(turn: &Turn<'_>, topic: &str) -> Outcome {
-    let suggestions = suggestions(turn);
-    let text = if suggestions.is_empty() {
-        format!(
-            "That sounds like a question about {topic}, which I can't help with. I answer questions about USCIS online accounts, receipt numbers and case status."
-        )
-    } else {
-        format!(
-            "That sounds like a question about {topic}, which I can't help with. If you meant your USCIS account or case, one of these may help:"
-        )
-    };
-    Outcome::from(Reply {
-        text,
-        intent: None,
-        confidence: turn.parse.candidates.first().map_or(0.0, |c| c.score),
-        quick_replies: if suggestions.is_empty() {
-            default_quick_replies()
-        } else {
-            suggestions
-        },
-        ..Reply::default()
-    })
+    let not_ours = format!("That sounds like a question about {topic}, which I can't help with.");
+    fallback_saying(
+        turn,
+        &format!(
+            "{not_ours} I answer questions about USCIS online accounts, receipt numbers and case status."
+        ),
+        &format!("{not_ours} If you meant your USCIS account or case, one of these may help:"),
+    )
 }
 
 fn fallback(turn: &Turn<'_>) -> Outcome {
+    fallback_saying(
+        turn,
+        "Sorry, I didn't get that. I can help with your USCIS online account, receipt numbers and case status. Could you rephrase, or pick a topic below?",
+        "Sorry, I'm not sure I understood. Did you mean one of these?",
+    )
+}
+
+/// A reply that answers nothing: `alone` with the default menu, or `with_suggestions`
+/// above up to three "did you mean" questions when candidates come close enough.
+fn fallback_saying(turn: &Turn<'_>, alone: &str, with_suggestions: &str) -> Outcome {
     let suggestions = suggestions(turn);
-    let text = if suggestions.is_empty() {
-        "Sorry, I didn't get that. I can help with your USCIS online account, receipt numbers and case status. Could you rephrase, or pick a topic below?"
+    let (text, quick_replies) = if suggestions.is_empty() {
+        (alone, default_quick_replies())
     } else {
-        "Sorry, I'm not sure I understood. Did you mean one of these?"
-    };
-    let quick_replies = if suggestions.is_empty() {
-        default_quick_replies()
-    } else {
-        suggestions
+        (with_suggestions, suggestions)
     };
     Outcome::from(Reply {
         text: text.to_string(),

@@ -113,9 +113,8 @@ impl ElsewhereIndex {
     }
 
     /// The table whose name the message says, if the content does not talk about that name
-    /// itself. Whether the message is also tied to USCIS is
-    /// [`ElsewhereIndex::tied_to_uscis`].
-    /// `words` is the message as [`normalize::joined_words`] splits it.
+    /// itself; `words` is the message as [`normalize::joined_words`] splits it. Whether the
+    /// message is also tied to USCIS is [`ElsewhereIndex::tied_to_uscis`].
     pub fn named(&self, words: &str) -> Option<u32> {
         let automaton = self.names.as_ref()?;
         each_match(automaton, words).find_map(|p| self.name_topic[self.pattern_name[p] as usize])
