@@ -41,7 +41,11 @@ fn main() {
         return;
     }
     let options = DialogOptions::default();
-    let rounds = 20_000;
+    // ROUNDS: fewer turns, e.g. to count instructions under cachegrind.
+    let rounds = std::env::var("ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(20_000);
     let mut samples = Vec::with_capacity(rounds * messages::MESSAGES.len());
     for _ in 0..rounds {
         for text in messages::MESSAGES {
