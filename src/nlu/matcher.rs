@@ -194,9 +194,8 @@ impl Scratch {
     }
 
     fn reset(&mut self) {
-        for d in self.touched_docs.drain(..) {
-            self.matched[d as usize] = 0.0;
-        }
+        // `score` clears `matched` as it reads each touched document.
+        self.touched_docs.clear();
         for t in self.explained_targets.drain(..) {
             self.explained[t as usize] = 0.0;
         }
@@ -624,7 +623,8 @@ impl Matcher {
         for i in 0..s.touched_docs.len() {
             let doc = s.touched_docs[i] as usize;
             let d = &self.docs[doc];
-            let hit = s.matched[doc];
+            // Read once, so cleared here rather than in another pass by `reset`.
+            let hit = std::mem::take(&mut s.matched[doc]);
             let covered_d = (hit * d.inv_mass).min(1.0);
             let t = d.target as usize;
             s.candidate(t);
