@@ -164,6 +164,33 @@ responses = ["x"]
 }
 
 #[test]
+fn a_two_word_question_is_not_decided_by_the_models_word_preferences_alone() {
+    // Without an example saying it, "so what's the status?" (known words: "what",
+    // "status") is a near tie between the case status and what-a-status-means intents; the
+    // model, which learned "what" + "status" from the latter's examples, must not decide it
+    // alone.
+    let dir = tempfile::tempdir().unwrap();
+    let (intents, knowledge) = content_copy(dir.path());
+    let cases = std::fs::read_to_string(intents.join("cases.toml")).unwrap();
+    let example = "\"what's the status\", ";
+    assert!(cases.contains(example));
+    let cases = cases.replacen(example, "", 1).replacen(
+        "tests = [",
+        "tests = [\"so what's the status?\", ",
+        1,
+    );
+    let added = cases.find("so what's the status?");
+    assert!(added > cases.find("id = \"case_status\""));
+    assert!(
+        added < cases.find("id = \"case_history\""),
+        "added to case_status's tests"
+    );
+    write(&intents, "cases.toml", &cases);
+    let (ok, out) = casebot(&["check"], &intents, &knowledge);
+    assert!(ok, "{out}");
+}
+
+#[test]
 fn mistakes_in_elsewhere_tables_are_located() {
     let file = r#"domain_words = ["uscis", " "]
 

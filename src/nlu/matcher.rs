@@ -571,6 +571,7 @@ impl Matcher {
             .collect();
         reranker::softmax(&mut probability);
         let close = ranked.first().map_or(0.0, |r| r.0.score) - RERANK_MARGIN;
+        let blend = reranker::blend(terms.len());
         let mut keyed: Vec<(f32, Scored)> = ranked
             .into_iter()
             .zip(probability)
@@ -581,7 +582,7 @@ impl Matcher {
                 } else if exact == Some(t as u32) {
                     f32::INFINITY
                 } else {
-                    (1.0 - reranker::BLEND) * scored.score + reranker::BLEND * p
+                    (1.0 - blend) * scored.score + blend * p
                 };
                 (key, scored)
             })

@@ -10,7 +10,8 @@
 //! its *rivals* (the other targets the matcher ranks highest for it) is fitted by stochastic
 //! gradient descent. At match time the same softmax over the matcher's best candidates gives
 //! each a probability, and the candidates within `matcher::RERANK_MARGIN` of the best score
-//! are ordered by a blend of score and probability ([`BLEND`]). The confidence that decides
+//! are ordered by a blend of score and probability ([`blend`]: less of the model for a
+//! message of one or two known words, which gives it little to go on). The confidence that decides
 //! between answering and falling back stays the matcher's own score of the candidate, so
 //! the re-ranker can change which of two near-tied answers is given (or, at the threshold,
 //! hold back an answer in favour of a slightly less certain one), but it never makes casebot
@@ -21,8 +22,18 @@
 
 use super::fxhash::FxHashMap;
 
-/// Share of the re-ranker's probability in the ordering key (the rest is the matcher score).
+/// Share of the re-ranker's probability in the ordering key (the rest is the matcher score)
+/// for a message with at least [`FULL_EVIDENCE_TERMS`] known terms.
 pub const BLEND: f32 = 0.3;
+/// How many known terms a message needs for the full [`BLEND`]: with fewer, the model has
+/// little to go on and its learned preferences (for "what" + "status", say) would decide
+/// alone, so its share shrinks in proportion.
+const FULL_EVIDENCE_TERMS: usize = 3;
+
+/// The re-ranker's share in the ordering key for a message with `known_terms` known terms.
+pub fn blend(known_terms: usize) -> f32 {
+    BLEND * (known_terms.min(FULL_EVIDENCE_TERMS) as f32 / FULL_EVIDENCE_TERMS as f32)
+}
 /// Passes over the training utterances.
 const EPOCHS: usize = 10;
 /// Step size of the first pass; it decays as 1 / (1 + pass / 4).
@@ -201,6 +212,14 @@ mod tests {
         let model = Reranker::train(&samples, 3, 2);
         assert!(model.logit(0, &[1]) > model.logit(1, &[1]));
         assert!(model.logit(1, &[0, 2]) > model.logit(0, &[0, 2]));
+    }
+
+    #[test]
+    fn short_messages_give_the_model_a_smaller_say() {
+        assert_eq!(blend(0), 0.0);
+        assert!(blend(1) < blend(2) && blend(2) < blend(3));
+        assert_eq!(blend(3), BLEND);
+        assert_eq!(blend(12), BLEND);
     }
 
     #[test]
