@@ -7,7 +7,7 @@
 //! name is different: it says for certain that the message is about something else. Such a
 //! message is told casebot can't help with that topic, unless
 //! * the content talks about that name itself (an article that mentions passports makes
-//!   "passport" an ordinary word; nothing needs to be removed here), or
+//!   "passport" an ordinary word; so does a synonym or domain word that uses it), or
 //! * the message is also tied to USCIS: it carries a case identifier or form number, or
 //!   says one of the `domain_words` ("I lost my passport and my green card").
 

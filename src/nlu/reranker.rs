@@ -11,8 +11,8 @@
 //! gradient descent. At match time the same softmax over the matcher's best candidates gives
 //! each a probability, and the candidates within `matcher::RERANK_MARGIN` of the best score
 //! are ordered by a blend of score and probability ([`blend`]: less of the model for a
-//! message of one or two known words, which gives it little to go on). The confidence that decides
-//! between answering and falling back stays the matcher's own score of the candidate, so
+//! message of one or two known words, which gives it little to go on). The confidence that
+//! decides between answering and falling back stays the matcher's own score of the candidate, so
 //! the re-ranker can change which of two near-tied answers is given (or, at the threshold,
 //! hold back an answer in favour of a slightly less certain one), but it never makes casebot
 //! answer a message the matcher alone would let fall back.
@@ -34,6 +34,7 @@ const FULL_EVIDENCE_TERMS: usize = 3;
 pub fn blend(known_terms: usize) -> f32 {
     BLEND * (known_terms.min(FULL_EVIDENCE_TERMS) as f32 / FULL_EVIDENCE_TERMS as f32)
 }
+
 /// Passes over the training utterances.
 const EPOCHS: usize = 10;
 /// Step size of the first pass; it decays as 1 / (1 + pass / 4).
