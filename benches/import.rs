@@ -4,7 +4,7 @@
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 
-use casebot::store::CaseStore;
+use casebot::store::SledStore;
 use casebot::store::import::import_bytes;
 
 const RECORDS: usize = 20_000;
@@ -37,7 +37,7 @@ fn import(c: &mut Criterion) {
         b.iter_batched(
             || {
                 let dir = tempfile::tempdir().expect("temp dir");
-                let store = CaseStore::open(&dir.path().join("db")).expect("open");
+                let store = SledStore::open(&dir.path().join("db")).expect("open");
                 (dir, store)
             },
             |(dir, store)| {
@@ -51,7 +51,7 @@ fn import(c: &mut Criterion) {
         );
     });
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = CaseStore::open(&dir.path().join("db")).expect("open");
+    let store = SledStore::open(&dir.path().join("db")).expect("open");
     runtime
         .block_on(import_bytes(&store, &data))
         .expect("first import");

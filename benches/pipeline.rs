@@ -6,9 +6,8 @@
 use std::hint::black_box;
 use std::path::Path;
 
-use casebot::dialog::{CaseLookup, DialogOptions, DialogState, respond};
+use casebot::dialog::{DialogOptions, DialogState, NoCases, respond_now};
 use casebot::nlu::Nlu;
-use casebot::store::{CaseRecord, StoreError};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 #[path = "messages.rs"]
@@ -17,14 +16,6 @@ mod messages;
 mod scaled_content;
 use messages::MESSAGES;
 use scaled_content::{Copies, multiplied};
-
-struct NoCases;
-
-impl CaseLookup for NoCases {
-    fn lookup(&self, _: &str) -> Result<Option<CaseRecord>, StoreError> {
-        Ok(None)
-    }
-}
 
 fn shipped() -> Nlu {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -41,7 +32,7 @@ fn run_all(c: &mut Criterion, name: &str, nlu: &Nlu) {
             let mut state = DialogState::default();
             let text = MESSAGES[i % MESSAGES.len()];
             i += 1;
-            black_box(respond(
+            black_box(respond_now(
                 &mut state,
                 black_box(text),
                 nlu,

@@ -7,7 +7,7 @@
 use std::io::Write;
 use std::time::Instant;
 
-use casebot::store::CaseStore;
+use casebot::store::SledStore;
 use casebot::store::import::import_file;
 
 const FORMS: [&str; 6] = ["I-130", "I-485", "I-765", "N-400", "I-90", "I-131"];
@@ -42,7 +42,7 @@ async fn main() {
     }
     out.flush().expect("flush");
     let bytes = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
-    let store = CaseStore::open(&dir.path().join("db")).expect("open store");
+    let store = SledStore::open(&dir.path().join("db")).expect("open store");
     for run in ["first import", "re-import (unchanged)"] {
         let start = Instant::now();
         let report = import_file(&store, &file).await.expect("import");

@@ -6,22 +6,13 @@
 use std::path::Path;
 use std::time::Instant;
 
-use casebot::dialog::{CaseLookup, DialogOptions, DialogState, respond};
+use casebot::dialog::{DialogOptions, DialogState, NoCases, respond_now};
 use casebot::nlu::Nlu;
-use casebot::store::{CaseRecord, StoreError};
 
 #[path = "../benches/messages.rs"]
 mod messages;
 #[path = "../benches/scaled_content.rs"]
 mod scaled_content;
-
-struct NoCases;
-
-impl CaseLookup for NoCases {
-    fn lookup(&self, _: &str) -> Result<Option<CaseRecord>, StoreError> {
-        Ok(None)
-    }
-}
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -51,7 +42,7 @@ fn main() {
         for text in messages::MESSAGES {
             let mut state = DialogState::default();
             let t = Instant::now();
-            let outcome = respond(&mut state, text, &nlu, &NoCases, &options);
+            let outcome = respond_now(&mut state, text, &nlu, &NoCases, &options);
             samples.push(t.elapsed().as_nanos() as u64);
             std::hint::black_box(outcome);
         }
@@ -90,7 +81,7 @@ fn split_timing(nlu: &Nlu) {
         let options = DialogOptions::default();
         for _ in 0..reps {
             let mut state = DialogState::default();
-            std::hint::black_box(respond(&mut state, text, nlu, &NoCases, &options));
+            std::hint::black_box(respond_now(&mut state, text, nlu, &NoCases, &options));
         }
         let full = t.elapsed().as_nanos() as f64 / reps as f64 / 1000.0;
         eprintln!("{parse:6.2} {full:6.2}  {text}");

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use casebot::store::{CaseStore, validate};
+use casebot::store::{SledStore, validate};
 use support::{ChildServer, TOKEN, http, record};
 
 const STATUSES: [&str; 3] = [
@@ -42,7 +42,7 @@ async fn restart_and_check(db: &Path, probe: Option<&str>) -> BTreeMap<String, S
         );
     }
     server.kill();
-    let store = CaseStore::open(db).expect("the database opens after a crash");
+    let store = SledStore::open(db).expect("the database opens after a crash");
     let mut stored = BTreeMap::new();
     for case in store.iter() {
         let case = case.expect("every stored value decodes");
@@ -183,4 +183,52 @@ async fn a_bulk_import_killed_midway_keeps_every_acknowledged_part_whole() {
         0,
         "each part is written atomically, so no part is half there"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_writes_of_the_same_new_case_are_both_durable_when_answered() {
+    // Two clients PUT the same new record at once: one is told `inserted`, the other
+    // `unchanged`. Either answer means the record is stored, so after a kill every case
+    // any client was answered about must be there.
+    const KILLS: usize = 3;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let mut next = 0u64;
+    for _ in 0..KILLS {
+        let server = ChildServer::start(&db);
+        let addr = server.addr;
+        let acked: Arc<Mutex<Vec<String>>> = Arc::default();
+        let racers: Vec<_> = (0..2)
+            .map(|_| {
+                let acked = acked.clone();
+                tokio::spawn(async move {
+                    for i in next.. {
+                        let rn = format!("WAC26{i:08}");
+                        let body = record(&rn, "I-130", "Case Was Received", "2026-06-01");
+                        let path = format!("/api/cases/{rn}");
+                        match http(addr, "PUT", &path, Some(TOKEN), body.as_bytes()).await {
+                            Ok(answer) if answer.status == 200 => acked.lock().unwrap().push(rn),
+                            _ => return,
+                        }
+                    }
+                })
+            })
+            .collect();
+        while acked.lock().unwrap().len() < 200 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        server.kill();
+        for racer in racers {
+            tokio::time::timeout(Duration::from_secs(10), racer)
+                .await
+                .expect("the writers stop")
+                .unwrap();
+        }
+        let acked = acked.lock().unwrap().clone();
+        let stored = restart_and_check(&db, acked.first().map(String::as_str)).await;
+        for rn in &acked {
+            assert!(stored.contains_key(rn), "acknowledged case {rn} is missing");
+        }
+        next += 100_000;
+    }
 }

@@ -40,7 +40,7 @@ async fn server_with_cases() -> TestServer {
             "2026-05-20",
         ),
     ] {
-        server.store.upsert(&r).await.unwrap();
+        server.store.upsert(r).await.unwrap();
     }
     server
 }
@@ -388,7 +388,7 @@ async fn followers_get_a_notification_when_the_case_changes() {
     assert_eq!(sub["intent"], "subscribe", "{sub}");
     server
         .store
-        .upsert(&record(
+        .upsert(record(
             "IOE0912345678",
             "I-765",
             "Case Was Approved",
@@ -405,7 +405,7 @@ async fn followers_get_a_notification_when_the_case_changes() {
     assert_eq!(stop["intent"], "unsubscribe");
     server
         .store
-        .upsert(&record(
+        .upsert(record(
             "IOE0912345678",
             "I-765",
             "Card Was Mailed To Me",
@@ -447,7 +447,7 @@ async fn a_resumed_session_gets_the_notifications_it_missed() {
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     server
         .store
-        .upsert(&record(
+        .upsert(record(
             "LIN2290054321",
             "I-485",
             "Case Was Approved",

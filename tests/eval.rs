@@ -9,9 +9,8 @@
 
 use std::path::Path;
 
-use casebot::dialog::{CaseLookup, DialogOptions, DialogState, respond};
+use casebot::dialog::{DialogOptions, DialogState, NoCases, respond_now};
 use casebot::nlu::Nlu;
-use casebot::store::{CaseRecord, StoreError};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -26,17 +25,9 @@ struct Case {
     expect: String,
 }
 
-struct NoCases;
-
-impl CaseLookup for NoCases {
-    fn lookup(&self, _: &str) -> Result<Option<CaseRecord>, StoreError> {
-        Ok(None)
-    }
-}
-
 fn answer(nlu: &Nlu, q: &str) -> (Option<String>, f32) {
     let mut state = DialogState::default();
-    let reply = respond(&mut state, q, nlu, &NoCases, &DialogOptions::default()).reply;
+    let reply = respond_now(&mut state, q, nlu, &NoCases, &DialogOptions::default()).reply;
     (reply.intent, reply.confidence)
 }
 

@@ -103,7 +103,7 @@ async fn identifiers_never_reach_logs_error_frames_or_panic_output() {
         "updated": "2026-09-14", "history": [{"date": "2026-09-14", "status": "Case Was Received"}]
     }))
     .expect("valid record");
-    server.store.upsert(&record).await.expect("store the case");
+    server.store.upsert(record).await.expect("store the case");
 
     let mut client = server.client().await;
     for text in TYPED {
@@ -130,11 +130,7 @@ async fn identifiers_never_reach_logs_error_frames_or_panic_output() {
         "updated": "2026-10-01"
     }))
     .expect("valid record");
-    server
-        .store
-        .upsert(&changed)
-        .await
-        .expect("update the case");
+    server.store.upsert(changed).await.expect("update the case");
     // Resuming with an identifier as the token, and a panic whose message holds user text.
     let resumed =
         common::Client::connect(&format!("{}?session=EAC2290112233", server.ws_url())).await;

@@ -10,7 +10,7 @@ use clap::Args;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
 
 use crate::store::import::{ImportEvent, ImportReport};
-use crate::store::{CaseStore, StoreError};
+use crate::store::{SledStore, StoreError};
 
 /// Largest request body sent to the server's bulk endpoint.
 const MAX_REQUEST_BYTES: usize = 4 * 1024 * 1024;
@@ -64,7 +64,7 @@ pub async fn run(args: ImportArgs) -> ExitCode {
 }
 
 async fn import_direct(args: &ImportArgs) -> Result<ImportReport, String> {
-    let store = match CaseStore::open(&args.db) {
+    let store = match SledStore::open(&args.db) {
         Ok(s) => s,
         Err(StoreError::Locked(path)) => {
             return Err(format!(

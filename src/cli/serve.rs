@@ -7,12 +7,14 @@ use std::process::ExitCode;
 use crate::config::ServeConfig;
 use crate::nlu::Nlu;
 use crate::server::{self, AppState};
-use crate::store::CaseStore;
+use std::sync::Arc;
+
+use crate::store::{SharedStore, SledStore};
 
 /// Runs the server; returns the process exit code.
 pub async fn run(config: ServeConfig) -> ExitCode {
-    let store = match CaseStore::open(&config.db) {
-        Ok(store) => store,
+    let store: SharedStore = match SledStore::open(&config.db) {
+        Ok(store) => Arc::new(store),
         Err(e) => {
             eprintln!("casebot: {e}");
             return ExitCode::FAILURE;
@@ -38,10 +40,10 @@ pub async fn run(config: ServeConfig) -> ExitCode {
     };
     // The seed fills a new, empty store only, so changes made later (admin API, imports)
     // survive a restart.
-    if !config.seed.is_empty() && store.is_empty() {
+    if !config.seed.is_empty() && store.count().await.unwrap_or(0) == 0 {
         let seed = Path::new(&config.seed);
         if seed.exists() {
-            match crate::store::import::import_file(&store, seed).await {
+            match crate::store::import::import_file(store.as_ref(), seed).await {
                 Ok(report) => tracing::info!(
                     file = %seed.display(),
                     imported = report.inserted,
@@ -67,7 +69,8 @@ pub async fn run(config: ServeConfig) -> ExitCode {
         .local_addr()
         .map(|a| a.to_string())
         .unwrap_or_default();
-    tracing::info!(%addr, cases = store.len(), "casebot is listening: open http://{addr}/");
+    let cases = store.count().await.unwrap_or(0);
+    tracing::info!(%addr, cases, "casebot is listening: open http://{addr}/");
     let state = AppState::new(config, nlu, store);
     match server::run(listener, state, shutdown_signal()).await {
         Ok(()) => {

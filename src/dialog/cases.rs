@@ -27,14 +27,19 @@ pub(crate) fn offers_receipt_like(extraction: &Extraction) -> bool {
 }
 
 /// Runs `action` for the intent at `index`.
-pub(crate) fn run(action: &str, state: &mut DialogState, turn: &Turn<'_>, index: usize) -> Outcome {
+pub(crate) async fn run(
+    action: &str,
+    state: &mut DialogState,
+    turn: &Turn<'_>,
+    index: usize,
+) -> Outcome {
     let intent = &turn.nlu.content.intents[index].def;
     match action {
         "case_office" => office(state, turn, intent),
         "unsubscribe" => unsubscribe(state, turn, intent),
         "subscriptions" => subscriptions(state, intent),
         "form_info" => form_info(state, turn, intent),
-        _ => with_cases(action, state, turn, intent),
+        _ => with_cases(action, state, turn, intent).await,
     }
 }
 
@@ -56,7 +61,7 @@ fn receipts(state: &DialogState, extraction: &Extraction) -> Vec<String> {
 }
 
 /// Status, history, last update and subscribe: all read the case first.
-fn with_cases(
+async fn with_cases(
     action: &str,
     state: &mut DialogState,
     turn: &Turn<'_>,
@@ -78,7 +83,7 @@ fn with_cases(
             );
             break;
         }
-        match turn.cases.lookup(rn) {
+        match turn.cases.lookup(rn).await {
             Ok(Some(record)) => {
                 found_any = true;
                 if action == "subscribe" {

@@ -5,9 +5,8 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use super::{CaseLookup, DialogOptions, DialogState, respond};
+use super::{DialogOptions, DialogState, NoCases, respond_now};
 use crate::nlu::{Diagnostic, Nlu, Severity};
-use crate::store::{CaseRecord, StoreError};
 
 /// How a confusion list names the fallback.
 pub const FALLBACK: &str = "(fallback)";
@@ -52,14 +51,6 @@ impl Outcome {
 pub struct Report {
     /// One entry per utterance, in content order.
     pub outcomes: Vec<Outcome>,
-}
-
-struct NoCases;
-
-impl CaseLookup for NoCases {
-    fn lookup(&self, _: &str) -> Result<Option<CaseRecord>, StoreError> {
-        Ok(None)
-    }
 }
 
 /// Runs every example and test through [`respond`] with a fresh session each.
@@ -125,7 +116,7 @@ fn answer(
     if let Some(intent) = nlu.content.intent(expected) {
         state.last_intent = intent.def.after.first().cloned();
     }
-    let reply = respond(&mut state, text.get_ref(), nlu, &NoCases, &options).reply;
+    let reply = respond_now(&mut state, text.get_ref(), nlu, &NoCases, &options).reply;
     Outcome {
         kind,
         text: text.get_ref().clone(),

@@ -24,7 +24,7 @@ use std::time::Instant;
 use crate::nlu::extract::{EntityKind, Extraction};
 use crate::nlu::{Nlu, Parse, Scored, Target};
 use crate::server::protocol::{Candidate, Notification, Reply, WireEntity};
-use crate::store::{CaseChange, CaseRecord, CaseStore, StoreError};
+use crate::store::{CaseChange, CaseRecord, CaseStore, StoreFuture};
 
 /// Confidence from which the best candidate answers.
 pub const ANSWER_THRESHOLD: f32 = 0.52;
@@ -33,10 +33,11 @@ pub const SUGGEST_THRESHOLD: f32 = 0.3;
 /// How close (in confidence) a second article must be to be offered next to the answer.
 const CLOSE_SECOND: f32 = 0.06;
 
-/// Where the dialog reads cases from. The server passes the sled store; tests may pass any.
-pub trait CaseLookup {
+/// Where the dialog reads cases from. The server passes the case store behind its
+/// per-address limit; tests may pass any.
+pub trait CaseLookup: Sync {
     /// Reads one case by canonical receipt number.
-    fn lookup(&self, receipt_number: &str) -> Result<Option<CaseRecord>, StoreError>;
+    fn lookup<'a>(&'a self, receipt_number: &'a str) -> StoreFuture<'a, Option<CaseRecord>>;
 
     /// Whether this caller may look up `receipt_number` now (a limit beyond the session's
     /// own, such as one per client address). Counts the look-up when it allows it.
@@ -46,9 +47,18 @@ pub trait CaseLookup {
     }
 }
 
-impl CaseLookup for CaseStore {
-    fn lookup(&self, receipt_number: &str) -> Result<Option<CaseRecord>, StoreError> {
+impl CaseLookup for dyn CaseStore {
+    fn lookup<'a>(&'a self, receipt_number: &'a str) -> StoreFuture<'a, Option<CaseRecord>> {
         self.get(receipt_number)
+    }
+}
+
+/// A case source that holds no case, for content checks, evaluations and benchmarks.
+pub struct NoCases;
+
+impl CaseLookup for NoCases {
+    fn lookup<'a>(&'a self, _: &'a str) -> StoreFuture<'a, Option<CaseRecord>> {
+        Box::pin(std::future::ready(Ok(None)))
     }
 }
 
@@ -211,7 +221,7 @@ pub(crate) struct Turn<'a> {
 }
 
 /// Answers one message. Pure apart from case-store reads.
-pub fn respond(
+pub async fn respond(
     state: &mut DialogState,
     text: &str,
     nlu: &Nlu,
@@ -231,7 +241,7 @@ pub fn respond(
         privacy_warning()
     } else {
         state.memory.remember(&parse.extraction);
-        decide(state, &turn)
+        decide(state, &turn).await
     };
     state.last_intent = outcome.reply.intent.clone();
     outcome.reply.entities = wire_entities(&parse.extraction);
@@ -239,9 +249,24 @@ pub fn respond(
     outcome
 }
 
+/// Answers one message with a case source whose look-ups never wait, such as [`NoCases`]:
+/// what `casebot test`, evaluations and benchmarks use.
+pub fn respond_now(
+    state: &mut DialogState,
+    text: &str,
+    nlu: &Nlu,
+    cases: &dyn CaseLookup,
+    options: &DialogOptions,
+) -> Outcome {
+    use futures_util::FutureExt;
+    respond(state, text, nlu, cases, options)
+        .now_or_never()
+        .expect("a case source whose look-ups are ready at once never makes a turn wait")
+}
+
 /// Picks what answers: the pending question, a receipt number on its own, the best
 /// candidate, or the fallback.
-fn decide(state: &mut DialogState, turn: &Turn<'_>) -> Outcome {
+async fn decide(state: &mut DialogState, turn: &Turn<'_>) -> Outcome {
     let top = turn
         .parse
         .candidates
@@ -264,7 +289,7 @@ fn decide(state: &mut DialogState, turn: &Turn<'_>) -> Outcome {
             && !overridden
             && let Some(index) = intent_index(turn.nlu, &pending.intent)
         {
-            return run_intent(state, turn, index, 1.0);
+            return run_intent(state, turn, index, 1.0).await;
         }
     }
     // A receipt number, or something meant as one, with nothing clearer to answer.
@@ -282,7 +307,7 @@ fn decide(state: &mut DialogState, turn: &Turn<'_>) -> Outcome {
         && let Some(index) = intent_with_action(turn.nlu, "case_status")
     {
         let confidence = top.map_or(0.9, |c| c.score.max(0.9));
-        return run_intent(state, turn, index, confidence);
+        return run_intent(state, turn, index, confidence).await;
     }
     if let Some(topic) = &turn.parse.elsewhere {
         return elsewhere(turn, topic);
@@ -290,7 +315,7 @@ fn decide(state: &mut DialogState, turn: &Turn<'_>) -> Outcome {
     match top {
         Some(best) => {
             let mut outcome = match best.target {
-                Target::Intent(index) => run_intent(state, turn, index, best.score),
+                Target::Intent(index) => run_intent(state, turn, index, best.score).await,
                 Target::Article(index) => answer_article(state, turn.nlu, index, best.score),
             };
             offer_close_second(turn, best, &mut outcome.reply);
@@ -300,10 +325,15 @@ fn decide(state: &mut DialogState, turn: &Turn<'_>) -> Outcome {
     }
 }
 
-fn run_intent(state: &mut DialogState, turn: &Turn<'_>, index: usize, confidence: f32) -> Outcome {
+async fn run_intent(
+    state: &mut DialogState,
+    turn: &Turn<'_>,
+    index: usize,
+    confidence: f32,
+) -> Outcome {
     let intent = &turn.nlu.content.intents[index].def;
     let mut outcome = match intent.action.as_ref().map(|a| a.get_ref().as_str()) {
-        Some(action) => cases::run(action, state, turn, index),
+        Some(action) => cases::run(action, state, turn, index).await,
         None => render::intent_reply(state, turn, intent),
     };
     outcome.reply.confidence = confidence;

@@ -159,7 +159,7 @@ async fn put_case(
         Ok(r) => r,
         Err(e) => return invalid(e),
     };
-    match state.store().upsert_returning(record).await {
+    match state.store().upsert(record).await {
         Ok((outcome, stored)) => {
             Json(json!({ "result": outcome.as_str(), "case": stored })).into_response()
         }
@@ -171,7 +171,7 @@ async fn get_case(_: Admin, State(state): State<AppState>, Path(rn): Path<String
     if let Some(r) = bad_path(&rn) {
         return r;
     }
-    match state.store().get(&rn) {
+    match state.store().get(&rn).await {
         Ok(Some(record)) => Json(record).into_response(),
         Ok(None) => error(StatusCode::NOT_FOUND, format!("no case {rn}"), None),
         Err(e) => store_failure(e),
@@ -190,7 +190,7 @@ async fn delete_case(_: Admin, State(state): State<AppState>, Path(rn): Path<Str
 }
 
 async fn import_cases(_: Admin, State(state): State<AppState>, body: Bytes) -> Response {
-    match store::import::import_bytes(state.store(), &body).await {
+    match store::import::import_bytes(state.store().as_ref(), &body).await {
         Ok(report) => Json(report).into_response(),
         Err(store::import::ImportError::Store(e)) => store_failure(e),
         Err(e) => error(StatusCode::BAD_REQUEST, e.to_string(), None),

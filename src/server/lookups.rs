@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::dialog::CaseLookup;
-use crate::store::{CaseRecord, CaseStore, StoreError};
+use crate::store::{CaseRecord, CaseStore, StoreFuture};
 
 /// Recent look-ups per client address.
 pub struct AddressLookups {
@@ -64,7 +64,7 @@ impl AddressLookups {
 /// The case store as one client address sees it: reads gated by [`AddressLookups`].
 pub struct GatedCases<'a> {
     /// The store.
-    pub store: &'a CaseStore,
+    pub store: &'a dyn CaseStore,
     /// The client's address.
     pub ip: IpAddr,
     /// The shared limiter.
@@ -72,7 +72,7 @@ pub struct GatedCases<'a> {
 }
 
 impl CaseLookup for GatedCases<'_> {
-    fn lookup(&self, receipt_number: &str) -> Result<Option<CaseRecord>, StoreError> {
+    fn lookup<'a>(&'a self, receipt_number: &'a str) -> StoreFuture<'a, Option<CaseRecord>> {
         self.store.get(receipt_number)
     }
 

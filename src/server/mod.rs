@@ -28,7 +28,7 @@ use tokio_util::task::TaskTracker;
 use crate::config::ServeConfig;
 use crate::dialog::DialogOptions;
 use crate::nlu::Nlu;
-use crate::store::CaseStore;
+use crate::store::SharedStore;
 use sessions::SessionRegistry;
 
 /// Shared state of a running server. Cheap to clone.
@@ -38,7 +38,7 @@ pub struct AppState(Arc<Inner>);
 struct Inner {
     config: ServeConfig,
     nlu: ArcSwap<Nlu>,
-    store: CaseStore,
+    store: SharedStore,
     sessions: SessionRegistry,
     dialog: DialogOptions,
     shutdown: CancellationToken,
@@ -50,7 +50,7 @@ struct Inner {
 
 impl AppState {
     /// State for a server with this configuration, compiled content and open store.
-    pub fn new(config: ServeConfig, nlu: Nlu, store: CaseStore) -> Self {
+    pub fn new(config: ServeConfig, nlu: Nlu, store: SharedStore) -> Self {
         let sessions =
             SessionRegistry::new(config.limits.session_ttl(), config.limits.max_sessions);
         let connections = upgrade::ConnectionLimiter::new(
@@ -92,7 +92,7 @@ impl AppState {
     }
 
     /// The case store.
-    pub fn store(&self) -> &CaseStore {
+    pub fn store(&self) -> &SharedStore {
         &self.0.store
     }
 
@@ -192,7 +192,7 @@ pub async fn run(
         tracing::warn!("some chats did not close within 5 s");
     }
     background.cancel();
-    if let Err(e) = state.store().flush().await {
+    if let Err(e) = state.store().sync().await {
         tracing::error!(error = %e, "flushing the case store at shutdown failed");
     }
     Ok(())
@@ -229,17 +229,12 @@ async fn forward_notifications(state: AppState, stop: CancellationToken) {
 /// which may repeat a status they already know rather than miss a change).
 async fn notify_followed_again(state: &AppState) {
     let followed = state.sessions().followed();
-    let store = state.store().clone();
-    let read = tokio::task::spawn_blocking(move || {
-        followed
-            .into_iter()
-            .filter_map(|rn| store.get(&rn).ok().flatten())
-            .collect::<Vec<_>>()
-    })
-    .await;
-    let Ok(records) = read else {
-        return;
-    };
+    let mut records = Vec::with_capacity(followed.len());
+    for rn in followed {
+        if let Ok(Some(record)) = state.store().get(&rn).await {
+            records.push(record);
+        }
+    }
     for record in records {
         let change = crate::store::CaseChange {
             receipt_number: record.receipt_number.clone(),

@@ -105,7 +105,7 @@ pub async fn run(
                                 ServerFrame::error(ErrorCode::RateLimited, None)
                             } else {
                                 strikes = 0;
-                                handle_text(&state, &attached.token, &attached.dialog, client, &text)
+                                handle_text(&state, &attached.token, &attached.dialog, client, &text).await
                             }
                         }
                         Message::Binary(_) => ServerFrame::error(ErrorCode::BinaryNotSupported, None),
@@ -189,13 +189,14 @@ fn classify_error(e: axum::Error) -> End {
 }
 
 /// Decodes one text frame and produces the frame to send back.
-fn handle_text(
+async fn handle_text(
     state: &AppState,
     token: &str,
     dialog: &std::sync::Mutex<dialog::DialogState>,
     client: std::net::IpAddr,
     raw: &str,
 ) -> ServerFrame {
+    use futures_util::FutureExt;
     let limits = &state.config().limits;
     let (text, id, debug) = match parse_client_frame(raw, limits.max_text_chars) {
         Ok(ClientFrame::Message { text, id, debug }) => (text, id, debug),
@@ -206,22 +207,29 @@ fn handle_text(
         }
     };
     let nlu = state.nlu();
+    // The turn works on a copy of the session's state, so no lock is held while it waits
+    // for the case store; only this connection's task answers for the session.
+    let mut session = lock(dialog).clone();
+    let cases = GatedCases {
+        store: state.store().as_ref(),
+        ip: client,
+        limiter: state.lookups(),
+    };
     // A bug in one turn answers `internal` and keeps the chat open; the panic hook logs it
     // with the text masked.
-    let turn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let mut dialog = dialog
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let cases = GatedCases {
-            store: state.store(),
-            ip: client,
-            limiter: state.lookups(),
-        };
-        dialog::respond(&mut dialog, &text, &nlu, &cases, state.dialog_options())
-    }));
+    let turn = std::panic::AssertUnwindSafe(dialog::respond(
+        &mut session,
+        &text,
+        &nlu,
+        &cases,
+        state.dialog_options(),
+    ))
+    .catch_unwind()
+    .await;
     let Ok(outcome) = turn else {
         return ServerFrame::error(ErrorCode::Internal, id);
     };
+    *lock(dialog) = session;
     for effect in &outcome.effects {
         match effect {
             Effect::Subscribe(rn) => state.sessions().follow(token, rn, true),
@@ -242,6 +250,14 @@ fn handle_text(
         reply.candidates = Some(dialog::candidates(&nlu, &outcome.ranked));
     }
     ServerFrame::Reply(reply)
+}
+
+fn lock(
+    dialog: &std::sync::Mutex<dialog::DialogState>,
+) -> std::sync::MutexGuard<'_, dialog::DialogState> {
+    dialog
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Sends one frame; false when the client is gone or stuck.

@@ -121,13 +121,13 @@ impl From<StoreError> for ImportError {
 }
 
 /// Imports a JSON Lines file into the store.
-pub async fn import_file(store: &CaseStore, path: &Path) -> Result<ImportReport, ImportError> {
+pub async fn import_file(store: &dyn CaseStore, path: &Path) -> Result<ImportReport, ImportError> {
     import_file_with(store, path, |_| {}).await
 }
 
 /// Imports a JSON Lines file, calling `on_event` for each refused line and each checkpoint.
 pub async fn import_file_with(
-    store: &CaseStore,
+    store: &dyn CaseStore,
     path: &Path,
     on_event: impl FnMut(ImportEvent<'_>),
 ) -> Result<ImportReport, ImportError> {
@@ -147,13 +147,13 @@ pub async fn import_file_with(
 
 /// Imports JSON Lines held in memory (the admin API's bulk endpoint). Each batch of up to
 /// [`BATCH_SIZE`] records is written atomically.
-pub async fn import_bytes(store: &CaseStore, text: &[u8]) -> Result<ImportReport, ImportError> {
+pub async fn import_bytes(store: &dyn CaseStore, text: &[u8]) -> Result<ImportReport, ImportError> {
     import_reader(store, text, |_| {}).await
 }
 
 /// Imports JSON Lines from any buffered reader, each batch written atomically.
 pub async fn import_reader<R: AsyncBufRead + Unpin>(
-    store: &CaseStore,
+    store: &dyn CaseStore,
     reader: R,
     on_event: impl FnMut(ImportEvent<'_>),
 ) -> Result<ImportReport, ImportError> {
@@ -161,7 +161,7 @@ pub async fn import_reader<R: AsyncBufRead + Unpin>(
 }
 
 async fn import_lines<R: AsyncBufRead + Unpin>(
-    store: &CaseStore,
+    store: &dyn CaseStore,
     mut reader: R,
     atomic_records: usize,
     mut on_event: impl FnMut(ImportEvent<'_>),
@@ -170,10 +170,8 @@ async fn import_lines<R: AsyncBufRead + Unpin>(
         store,
         atomic_records,
         report: ImportReport::default(),
-        writing: None,
         lines_written: 0,
         since_checkpoint: 0,
-        changed: Vec::new(),
     };
     let read = run.read_all(&mut reader, &mut on_event).await;
     // What was written is made durable and announced even when reading stopped early.
@@ -183,86 +181,87 @@ async fn import_lines<R: AsyncBufRead + Unpin>(
 
 /// The state of one import.
 struct Run<'a> {
-    store: &'a CaseStore,
+    store: &'a dyn CaseStore,
     atomic_records: usize,
     report: ImportReport,
-    /// The batch being written, and how many lines had been read when it was sent.
-    writing: Option<(usize, WriteTask)>,
     /// Lines read when the last finished batch was sent.
     lines_written: usize,
     /// Records accepted since the last checkpoint.
     since_checkpoint: usize,
-    /// Changed records written but not yet flushed, to announce after the flush.
-    changed: Vec<CaseRecord>,
 }
 
-type WriteTask = tokio::task::JoinHandle<Result<(Vec<UpsertOutcome>, Vec<CaseRecord>), StoreError>>;
+/// A batch of lines read, waiting to be parsed.
+type Lines = Vec<(usize, Vec<u8>)>;
 
 impl Run<'_> {
+    /// Reads, parses and writes every batch; parsing one batch overlaps with writing the
+    /// one before.
     async fn read_all<R: AsyncBufRead + Unpin>(
         &mut self,
         reader: &mut R,
         on_event: &mut impl FnMut(ImportEvent<'_>),
     ) -> Result<(), ImportError> {
         let mut line_no = 0;
-        let mut batch: Vec<(usize, Vec<u8>)> = Vec::with_capacity(BATCH_SIZE);
+        let mut writing: Option<(usize, Vec<CaseRecord>)> = None;
         loop {
-            let mut line = Vec::new();
-            let n = reader
-                .read_until(b'\n', &mut line)
+            let (lines, at_end) = read_batch(reader, &mut line_no, &mut self.report, on_event)
                 .await
                 .map_err(|e| ImportError::Read(e.to_string()))?;
-            if n > 0 {
-                line_no += 1;
-                if !line.iter().all(u8::is_ascii_whitespace) {
-                    batch.push((line_no, line));
-                }
+            let (parsed, written) = tokio::join!(
+                parse_batch(lines),
+                write_chunks(self.store, writing.take(), self.atomic_records)
+            );
+            self.count_written(written?);
+            let records = self.keep_valid(parsed?, on_event);
+            if self.since_checkpoint >= FLUSH_RECORDS {
+                self.checkpoint(on_event).await?;
             }
-            if batch.len() == BATCH_SIZE || (n == 0 && !batch.is_empty()) {
-                let records =
-                    parse_batch(std::mem::take(&mut batch), &mut self.report, on_event).await?;
-                self.finish_write().await?;
-                if self.since_checkpoint >= FLUSH_RECORDS {
-                    self.checkpoint(on_event).await?;
-                }
-                let (store, atomic) = (self.store.clone(), self.atomic_records);
-                let task =
-                    tokio::spawn(async move { store.write_unflushed(records, atomic).await });
-                self.writing = Some((line_no, task));
-            }
-            if n == 0 {
+            writing = Some((line_no, records));
+            if at_end {
+                let written = write_chunks(self.store, writing.take(), self.atomic_records).await;
+                self.count_written(written?);
                 return Ok(());
             }
         }
     }
 
-    /// Waits for the batch being written, if any, and counts its outcomes.
-    async fn finish_write(&mut self) -> Result<(), ImportError> {
-        let Some((lines, task)) = self.writing.take() else {
-            return Ok(());
+    fn count_written(&mut self, written: Option<(usize, Vec<UpsertOutcome>)>) {
+        let Some((lines, outcomes)) = written else {
+            return;
         };
-        let (outcomes, changed) = task.await.map_err(|e| {
-            ImportError::Store(StoreError::Db(format!("batch write failed: {e}")))
-        })??;
         self.since_checkpoint += outcomes.len();
         for outcome in outcomes {
             self.report.count(outcome);
         }
-        self.changed.extend(changed);
         self.lines_written = lines;
-        Ok(())
     }
 
-    /// Flushes what was written, announces the changes and reports progress.
+    /// Records the refused lines and returns the good records.
+    fn keep_valid(
+        &mut self,
+        parsed: Vec<(usize, Result<CaseRecord, InvalidRecord>)>,
+        on_event: &mut impl FnMut(ImportEvent<'_>),
+    ) -> Vec<CaseRecord> {
+        let mut records = Vec::with_capacity(parsed.len());
+        for (line, result) in parsed {
+            match result {
+                Ok(record) => records.push(record),
+                Err(invalid) => self.reject(line, invalid.reason, on_event),
+            }
+        }
+        records
+    }
+
+    fn reject(&mut self, line: usize, reason: String, on_event: &mut impl FnMut(ImportEvent<'_>)) {
+        reject(&mut self.report, line, reason, on_event);
+    }
+
+    /// Makes what was written durable and announced, and reports progress.
     async fn checkpoint(
         &mut self,
         on_event: &mut impl FnMut(ImportEvent<'_>),
     ) -> Result<(), ImportError> {
-        self.finish_write().await?;
-        if !self.changed.is_empty() {
-            self.store.flush().await?;
-            self.store.publish_all(std::mem::take(&mut self.changed));
-        }
+        self.store.sync().await?;
         if self.since_checkpoint > 0 {
             self.since_checkpoint = 0;
             on_event(ImportEvent::Progress {
@@ -274,36 +273,120 @@ impl Run<'_> {
     }
 }
 
-/// Parses a batch off the async runtime; records the refused lines and returns the rest.
-async fn parse_batch(
-    lines: Vec<(usize, Vec<u8>)>,
+fn reject(
+    report: &mut ImportReport,
+    line: usize,
+    reason: String,
+    on_event: &mut impl FnMut(ImportEvent<'_>),
+) {
+    let rejected = Rejected { line, reason };
+    on_event(ImportEvent::Rejected(&rejected));
+    report.rejected_total += 1;
+    report.push_rejected(rejected);
+}
+
+/// Reads up to [`BATCH_SIZE`] non-blank lines; true when the input ended. A line longer
+/// than [`MAX_LINE_BYTES`] is refused as it streams past, never held in memory whole.
+async fn read_batch<R: AsyncBufRead + Unpin>(
+    reader: &mut R,
+    line_no: &mut usize,
     report: &mut ImportReport,
     on_event: &mut impl FnMut(ImportEvent<'_>),
-) -> Result<Vec<CaseRecord>, ImportError> {
-    let parsed = tokio::task::spawn_blocking(move || {
+) -> std::io::Result<(Lines, bool)> {
+    let mut batch = Vec::with_capacity(BATCH_SIZE);
+    while batch.len() < BATCH_SIZE {
+        let mut line = Vec::new();
+        let read = read_line_capped(reader, &mut line, MAX_LINE_BYTES + 2).await?;
+        if read.bytes == 0 {
+            return Ok((batch, true));
+        }
+        *line_no += 1;
+        if read.too_long {
+            let reason = format!(
+                "the line is {} bytes long; a record may have at most {MAX_LINE_BYTES}",
+                read.bytes
+            );
+            reject(report, *line_no, reason, on_event);
+        } else if !line.iter().all(u8::is_ascii_whitespace) {
+            batch.push((*line_no, line));
+        }
+    }
+    Ok((batch, false))
+}
+
+/// How much of one line [`read_line_capped`] read.
+struct LineRead {
+    /// Bytes of the line, its line break included; 0 at the end of the input.
+    bytes: usize,
+    /// The line was longer than the cap; only its first bytes were kept.
+    too_long: bool,
+}
+
+/// Reads one line into `line` like `read_until(b'\n')`, but keeps at most `cap` bytes of
+/// it and skips the rest, so one huge line costs no more memory than the cap.
+async fn read_line_capped<R: AsyncBufRead + Unpin>(
+    reader: &mut R,
+    line: &mut Vec<u8>,
+    cap: usize,
+) -> std::io::Result<LineRead> {
+    let mut bytes = 0;
+    loop {
+        let available = reader.fill_buf().await?;
+        if available.is_empty() {
+            return Ok(LineRead {
+                bytes,
+                too_long: bytes > cap,
+            });
+        }
+        let (taken, done) = match memchr::memchr(b'\n', available) {
+            Some(i) => (i + 1, true),
+            None => (available.len(), false),
+        };
+        if bytes + taken <= cap {
+            line.extend_from_slice(&available[..taken]);
+        }
+        bytes += taken;
+        reader.consume(taken);
+        if done {
+            return Ok(LineRead {
+                bytes,
+                too_long: bytes > cap,
+            });
+        }
+    }
+}
+
+/// Writes `records` in atomic chunks of `atomic_records`, deferring durability to the
+/// next checkpoint; returns the lines read with the batch and each record's outcome.
+async fn write_chunks(
+    store: &dyn CaseStore,
+    batch: Option<(usize, Vec<CaseRecord>)>,
+    atomic_records: usize,
+) -> Result<Option<(usize, Vec<UpsertOutcome>)>, ImportError> {
+    let Some((lines, mut records)) = batch else {
+        return Ok(None);
+    };
+    let mut outcomes = Vec::with_capacity(records.len());
+    while !records.is_empty() {
+        let rest = records.split_off(atomic_records.min(records.len()));
+        outcomes.extend(store.upsert_batch_deferred(records).await?);
+        records = rest;
+    }
+    Ok(Some((lines, outcomes)))
+}
+
+/// Parses a batch off the async runtime.
+async fn parse_batch(
+    lines: Lines,
+) -> Result<Vec<(usize, Result<CaseRecord, InvalidRecord>)>, ImportError> {
+    tokio::task::spawn_blocking(move || {
         lines
             .into_iter()
             .map(|(n, line)| (n, parse_line(n, &line)))
             .collect::<Vec<_>>()
     })
     .await
-    .map_err(|e| ImportError::Read(format!("parsing task failed: {e}")))?;
-    let mut records = Vec::with_capacity(parsed.len());
-    for (line, result) in parsed {
-        match result {
-            Ok(record) => records.push(record),
-            Err(invalid) => {
-                let rejected = Rejected {
-                    line,
-                    reason: invalid.reason,
-                };
-                on_event(ImportEvent::Rejected(&rejected));
-                report.rejected_total += 1;
-                report.push_rejected(rejected);
-            }
-        }
-    }
-    Ok(records)
+    .map_err(|e| ImportError::Read(format!("parsing task failed: {e}")))
 }
 
 /// Parses and validates one line of a JSON Lines file (with or without its line break).

@@ -266,6 +266,66 @@ pub fn check_date(date: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// What writing a record did to the stored case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpsertOutcome {
+    /// The case was new.
+    Inserted,
+    /// The case existed and changed.
+    Updated,
+    /// The case existed with exactly this content; nothing was written.
+    Unchanged,
+}
+
+impl UpsertOutcome {
+    /// `inserted`, `updated` or `unchanged`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UpsertOutcome::Inserted => "inserted",
+            UpsertOutcome::Updated => "updated",
+            UpsertOutcome::Unchanged => "unchanged",
+        }
+    }
+}
+
+/// Merges `incoming` over the `stored` version of the same case: the record to store and
+/// what writing it does. A record sent without history keeps the stored one, and a status
+/// change is appended to the history unless the history already ends with it, so no
+/// backend can lose a case's past by accident.
+pub fn merge(stored: Option<&CaseRecord>, mut incoming: CaseRecord) -> (UpsertOutcome, CaseRecord) {
+    let Some(stored) = stored else {
+        extend_history(&mut incoming);
+        return (UpsertOutcome::Inserted, incoming);
+    };
+    if incoming == *stored {
+        return (UpsertOutcome::Unchanged, incoming);
+    }
+    if incoming.history.is_empty() {
+        incoming.history = stored.history.clone();
+    }
+    extend_history(&mut incoming);
+    let outcome = if incoming == *stored {
+        UpsertOutcome::Unchanged
+    } else {
+        UpsertOutcome::Updated
+    };
+    (outcome, incoming)
+}
+
+/// Appends the current status to the history unless the history already ends with it.
+fn extend_history(record: &mut CaseRecord) {
+    if record
+        .history
+        .last()
+        .is_none_or(|last| last.status != record.status)
+    {
+        record.history.push(HistoryEntry {
+            date: record.updated.clone(),
+            status: record.status.clone(),
+        });
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -354,5 +414,41 @@ mod tests {
                 .reason
                 .contains("JSON object")
         );
+    }
+
+    fn case(status: &str, updated: &str) -> CaseRecord {
+        let mut r = parse_record(GOOD.as_bytes()).unwrap();
+        r.status = status.to_string();
+        r.updated = updated.to_string();
+        r
+    }
+
+    #[test]
+    fn merging_keeps_the_stored_history_and_appends_status_changes() {
+        let (outcome, first) = merge(None, case("Case Was Received", "2026-02-03"));
+        assert_eq!(outcome, UpsertOutcome::Inserted);
+        assert_eq!(first.history.len(), 1);
+        let (outcome, second) = merge(Some(&first), case("Case Was Approved", "2026-05-01"));
+        assert_eq!(outcome, UpsertOutcome::Updated);
+        let statuses: Vec<&str> = second.history.iter().map(|h| h.status.as_str()).collect();
+        assert_eq!(statuses, ["Case Was Received", "Case Was Approved"]);
+        assert_eq!(second.history[1].date, "2026-05-01");
+    }
+
+    #[test]
+    fn the_same_record_again_is_unchanged_with_or_without_its_history() {
+        let (_, stored) = merge(None, case("Case Was Received", "2026-02-03"));
+        assert_eq!(
+            merge(Some(&stored), stored.clone()).0,
+            UpsertOutcome::Unchanged
+        );
+        let without_history = case("Case Was Received", "2026-02-03");
+        assert_eq!(
+            merge(Some(&stored), without_history).0,
+            UpsertOutcome::Unchanged
+        );
+        let mut described = case("Case Was Received", "2026-02-03");
+        described.description = Some("We received your form.".into());
+        assert_eq!(merge(Some(&stored), described).0, UpsertOutcome::Updated);
     }
 }

@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use casebot::config::ServeConfig;
 use casebot::nlu::Nlu;
-use casebot::store::CaseStore;
+use std::sync::Arc;
+
+use casebot::store::{SharedStore, SledStore};
 use casebot::{AppState, run};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
@@ -30,7 +32,7 @@ pub struct TestServer {
     /// Address it listens on.
     pub addr: SocketAddr,
     /// The store, shared with the server.
-    pub store: CaseStore,
+    pub store: SharedStore,
     /// The server's state.
     pub state: AppState,
     /// Temp dir holding the database (kept alive while the server runs).
@@ -54,7 +56,7 @@ impl TestServer {
             repo().join("knowledge"),
         );
         adjust(&mut config);
-        let store = CaseStore::open(&config.db).expect("open store");
+        let store: SharedStore = Arc::new(SledStore::open(&config.db).expect("open store"));
         let (nlu, _) = Nlu::load(&config.intents, &config.knowledge).expect("content loads");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await

@@ -1,0 +1,189 @@
+//! A write storm against a real server, repeatable: eight writers change case statuses as
+//! fast as they can, a bulk import runs in a loop beside them, and a chat client asks for a
+//! case status every 20 ms and times each reply. Each run uses a fresh sled store in a temp
+//! dir and a server on 127.0.0.1:0, and stops by itself.
+//!
+//! ```sh
+//! cargo run --release --example store_stress -- [RUNS=10] [SECONDS=5] [WRITERS=8]
+//! ```
+//!
+//! Prints, per run: writes acknowledged per second, imported records per second, and the
+//! chat's reply latency (median, p99, max). A run whose writers do not all finish within
+//! 30 s of the end is reported as wedged and the program exits with an error.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use casebot::config::ServeConfig;
+use casebot::nlu::Nlu;
+use casebot::store::{CaseRecord, SharedStore, SledStore, import, parse_record};
+use casebot::{AppState, run};
+use futures_util::{SinkExt, StreamExt};
+use tokio_tungstenite::tungstenite::Message;
+
+const STATUSES: [&str; 3] = [
+    "Case Was Received",
+    "Case Is Being Actively Reviewed By USCIS",
+    "Case Was Approved",
+];
+
+fn case(rn: &str, status: &str) -> CaseRecord {
+    parse_record(
+        format!(r#"{{"receipt_number":"{rn}","form":"I-130","status":"{status}","updated":"2026-11-02"}}"#)
+            .as_bytes(),
+    )
+    .expect("valid record")
+}
+
+fn arg(n: usize, default: u64) -> u64 {
+    std::env::args()
+        .nth(n)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(default)
+}
+
+#[tokio::main]
+async fn main() {
+    let (runs, seconds, writers) = (arg(1, 10), arg(2, 5), arg(3, 8) as usize);
+    let mut wedged = 0;
+    for run_no in 1..=runs {
+        match storm(Duration::from_secs(seconds), writers).await {
+            Some(r) => println!(
+                "run {run_no}: {:.0} writes/s, {:.0} imported records/s, chat reply median {:.2} ms, p99 {:.2} ms, max {:.2} ms ({} replies)",
+                r.writes as f64 / seconds as f64,
+                r.imported as f64 / seconds as f64,
+                r.latency(0.5),
+                r.latency(0.99),
+                r.latency(1.0),
+                r.replies_ms.len()
+            ),
+            None => {
+                wedged += 1;
+                println!("run {run_no}: WEDGED");
+            }
+        }
+    }
+    if wedged > 0 {
+        eprintln!("{wedged} of {runs} runs wedged");
+        std::process::exit(1);
+    }
+}
+
+struct Figures {
+    writes: u64,
+    imported: u64,
+    replies_ms: Vec<f64>,
+}
+
+impl Figures {
+    fn latency(&self, quantile: f64) -> f64 {
+        let mut sorted = self.replies_ms.clone();
+        sorted.sort_by(f64::total_cmp);
+        let at = ((sorted.len() as f64 - 1.0) * quantile).round() as usize;
+        sorted.get(at).copied().unwrap_or(f64::NAN)
+    }
+}
+
+async fn storm(length: Duration, writers: usize) -> Option<Figures> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let config = ServeConfig::new(
+        dir.path().join("db"),
+        root.join("intents"),
+        root.join("knowledge"),
+    );
+    let store: SharedStore = Arc::new(SledStore::open(&config.db).expect("open store"));
+    store
+        .upsert(case("EAC2690000001", "Case Was Received"))
+        .await
+        .expect("seed");
+    let (nlu, _) = Nlu::load(&config.intents, &config.knowledge).expect("content loads");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(run(
+        listener,
+        AppState::new(config, nlu, store.clone()),
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+
+    let end = Instant::now() + length;
+    let mut tasks = tokio::task::JoinSet::new();
+    for writer in 0..writers {
+        let store = store.clone();
+        tasks.spawn(async move {
+            let mut writes = 0u64;
+            while Instant::now() < end {
+                let rn = format!("EAC26{writer:02}{:06}", writes % 50);
+                let status = STATUSES[writes as usize % STATUSES.len()];
+                store.upsert(case(&rn, status)).await.expect("write");
+                writes += 1;
+            }
+            (writes, 0)
+        });
+    }
+    {
+        let store = store.clone();
+        tasks.spawn(async move {
+            let mut imported = 0u64;
+            let mut round = 0;
+            while Instant::now() < end {
+                let status = STATUSES[round % STATUSES.len()];
+                let lines: String = (0..4000)
+                    .map(|n| format!("{{\"receipt_number\":\"LIN26{n:08}\",\"form\":\"I-140\",\"status\":\"{status}\",\"updated\":\"2026-11-02\"}}\n"))
+                    .collect();
+                let report = import::import_bytes(store.as_ref(), lines.as_bytes())
+                    .await
+                    .expect("import");
+                imported += report.accepted() as u64;
+                round += 1;
+            }
+            (0, imported)
+        });
+    }
+    let chat = tokio::spawn(async move {
+        let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws"))
+            .await
+            .expect("connect");
+        ws.next().await;
+        let mut replies_ms = Vec::new();
+        while Instant::now() < end {
+            let asked = Instant::now();
+            let frame = r#"{"type":"message","text":"status of EAC2690000001","id":"q"}"#;
+            ws.send(Message::text(frame)).await.expect("send");
+            while let Some(Ok(message)) = ws.next().await {
+                if matches!(&message, Message::Text(t) if t.contains("\"reply_to\":\"q\"")) {
+                    break;
+                }
+            }
+            replies_ms.push(asked.elapsed().as_secs_f64() * 1000.0);
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        replies_ms
+    });
+
+    let finish = async {
+        let (mut writes, mut imported) = (0, 0);
+        while let Some(done) = tasks.join_next().await {
+            let (w, i) = done.expect("no task panics");
+            writes += w;
+            imported += i;
+        }
+        let replies_ms = chat.await.expect("chat task");
+        Figures {
+            writes,
+            imported,
+            replies_ms,
+        }
+    };
+    let figures = tokio::time::timeout(length + Duration::from_secs(30), finish)
+        .await
+        .ok();
+    let _ = stop.send(());
+    let _ = server.await;
+    figures
+}

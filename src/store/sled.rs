@@ -1,0 +1,501 @@
+//! The embedded case store: an sled database written by one writer thread.
+//!
+//! sled 0.34's `flush_async` deadlocks when several flushes run at once (sled issues 1308
+//! and 1241), and a flush or a write may wait on disk. So every write and every flush goes
+//! through one thread that owns them: it takes the commands queued since its last round
+//! (group commit), applies them in order, flushes once, and only then answers them and
+//! publishes their changes. Flushes never overlap, a write is acknowledged only when the
+//! state it reports is on disk (an `unchanged` answer included: the earlier write it
+//! matches was in the same or an earlier flush), and reads run on tokio's blocking pool,
+//! never on the async workers.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::ops::Bound;
+use std::path::Path;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use tokio::sync::{broadcast, mpsc, oneshot};
+
+use super::{
+    CHANGE_FEED_CAPACITY, CaseChange, CaseRecord, CaseStore, StoreError, StoreFuture,
+    UpsertOutcome, merge,
+};
+
+/// Commands waiting for the writer; senders wait when it is full (backpressure).
+const QUEUE_CAPACITY: usize = 1024;
+/// Records one round of the writer takes at most before it flushes and answers.
+const MAX_ROUND_RECORDS: usize = 32 * 1024;
+/// Name of the lock file that keeps a second process off the database.
+const LOCK_FILE: &str = "casebot.lock";
+
+/// The sled case store. Cheap to clone; all clones share one open database and writer.
+#[derive(Clone)]
+pub struct SledStore {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    cases: sled::Tree,
+    changes: broadcast::Sender<CaseChange>,
+    /// `None` only while dropping, to close the queue before joining the writer.
+    commands: Option<mpsc::Sender<Command>>,
+    writer: Option<JoinHandle<()>>,
+    /// Held for the life of the store: a second process gets [`StoreError::Locked`].
+    _lock: File,
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        self.commands = None;
+        if let Some(writer) = self.writer.take() {
+            let _ = writer.join();
+        }
+    }
+}
+
+type Reply<T> = oneshot::Sender<Result<T, StoreError>>;
+
+/// One request to the writer.
+enum Command {
+    Upsert {
+        records: Vec<CaseRecord>,
+        /// Answer only once the records are durable.
+        durable: bool,
+        reply: Reply<Vec<(UpsertOutcome, CaseRecord)>>,
+    },
+    Delete {
+        receipt_number: String,
+        reply: Reply<bool>,
+    },
+    Sync {
+        reply: Reply<()>,
+    },
+}
+
+impl Command {
+    fn records(&self) -> usize {
+        match self {
+            Command::Upsert { records, .. } => records.len(),
+            _ => 1,
+        }
+    }
+}
+
+impl SledStore {
+    /// Opens (or creates) the store at `path`.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(path)
+            .map_err(|e| StoreError::Db(format!("{}: {e}", path.display())))?;
+        let lock = lock(path)?;
+        let db = sled::Config::new()
+            .path(path)
+            .cache_capacity(64 * 1024 * 1024)
+            .open()
+            .map_err(|e| StoreError::Db(format!("{}: {e}", path.display())))?;
+        let cases = db.open_tree("cases").map_err(db_err)?;
+        let (changes, _) = broadcast::channel(CHANGE_FEED_CAPACITY);
+        let (commands, queue) = mpsc::channel(QUEUE_CAPACITY);
+        let writer = Writer {
+            db,
+            cases: cases.clone(),
+            changes: changes.clone(),
+            dirty: false,
+            unpublished: Vec::new(),
+        };
+        let writer = std::thread::Builder::new()
+            .name("casebot-store-writer".into())
+            .spawn(move || writer.run(queue))
+            .map_err(|e| StoreError::Db(format!("cannot start the store writer: {e}")))?;
+        Ok(SledStore {
+            shared: Arc::new(Shared {
+                cases,
+                changes,
+                commands: Some(commands),
+                writer: Some(writer),
+                _lock: lock,
+            }),
+        })
+    }
+
+    /// Every case, in receipt-number order. Blocking: for tools and tests, not the server.
+    pub fn iter(&self) -> impl Iterator<Item = Result<CaseRecord, StoreError>> + '_ {
+        self.shared
+            .cases
+            .iter()
+            .values()
+            .map(|v| decode(&v.map_err(db_err)?))
+    }
+
+    async fn ask<T>(&self, command: impl FnOnce(Reply<T>) -> Command) -> Result<T, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        let sender = self.shared.commands.as_ref().ok_or(StoreError::Closed)?;
+        sender
+            .send(command(reply))
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+
+    async fn write(
+        &self,
+        records: Vec<CaseRecord>,
+        durable: bool,
+    ) -> Result<Vec<(UpsertOutcome, CaseRecord)>, StoreError> {
+        if records.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.ask(|reply| Command::Upsert {
+            records,
+            durable,
+            reply,
+        })
+        .await
+    }
+
+    /// Runs a blocking read of the tree on tokio's blocking pool.
+    async fn read<T: Send + 'static>(
+        &self,
+        read: impl FnOnce(&sled::Tree) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let tree = self.shared.cases.clone();
+        tokio::task::spawn_blocking(move || read(&tree))
+            .await
+            .map_err(|e| StoreError::Db(format!("read task failed: {e}")))?
+    }
+}
+
+impl CaseStore for SledStore {
+    fn get<'a>(&'a self, receipt_number: &'a str) -> StoreFuture<'a, Option<CaseRecord>> {
+        let key = receipt_number.to_string();
+        Box::pin(self.read(
+            move |tree| match tree.get(key.as_bytes()).map_err(db_err)? {
+                None => Ok(None),
+                Some(bytes) => decode(&bytes).map(Some),
+            },
+        ))
+    }
+
+    fn upsert(&self, record: CaseRecord) -> StoreFuture<'_, (UpsertOutcome, CaseRecord)> {
+        Box::pin(async move {
+            self.write(vec![record], true)
+                .await?
+                .pop()
+                .ok_or_else(|| StoreError::Db("the writer answered nothing".into()))
+        })
+    }
+
+    fn upsert_batch(&self, records: Vec<CaseRecord>) -> StoreFuture<'_, Vec<UpsertOutcome>> {
+        Box::pin(async move { Ok(outcomes(self.write(records, true).await?)) })
+    }
+
+    fn upsert_batch_deferred(
+        &self,
+        records: Vec<CaseRecord>,
+    ) -> StoreFuture<'_, Vec<UpsertOutcome>> {
+        Box::pin(async move { Ok(outcomes(self.write(records, false).await?)) })
+    }
+
+    fn sync(&self) -> StoreFuture<'_, ()> {
+        Box::pin(self.ask(|reply| Command::Sync { reply }))
+    }
+
+    fn delete<'a>(&'a self, receipt_number: &'a str) -> StoreFuture<'a, bool> {
+        let receipt_number = receipt_number.to_string();
+        Box::pin(self.ask(|reply| Command::Delete {
+            receipt_number,
+            reply,
+        }))
+    }
+
+    fn page<'a>(
+        &'a self,
+        after: Option<&'a str>,
+        limit: usize,
+    ) -> StoreFuture<'a, Vec<CaseRecord>> {
+        let start = match after {
+            Some(key) => Bound::Excluded(key.as_bytes().to_vec()),
+            None => Bound::Unbounded,
+        };
+        Box::pin(self.read(move |tree| {
+            tree.range((start, Bound::Unbounded))
+                .values()
+                .take(limit)
+                .map(|v| decode(&v.map_err(db_err)?))
+                .collect()
+        }))
+    }
+
+    fn count(&self) -> StoreFuture<'_, u64> {
+        Box::pin(self.read(|tree| Ok(tree.len() as u64)))
+    }
+
+    fn subscribe(&self) -> broadcast::Receiver<CaseChange> {
+        self.shared.changes.subscribe()
+    }
+}
+
+fn outcomes(written: Vec<(UpsertOutcome, CaseRecord)>) -> Vec<UpsertOutcome> {
+    written.into_iter().map(|(outcome, _)| outcome).collect()
+}
+
+/// Takes the store's lock file, or reports that another process holds it.
+fn lock(path: &Path) -> Result<File, StoreError> {
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path.join(LOCK_FILE))
+        .map_err(|e| StoreError::Db(format!("{}: {e}", path.display())))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => {
+            Err(StoreError::Locked(path.display().to_string()))
+        }
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(StoreError::Db(format!("{}: {e}", path.display())))
+        }
+    }
+}
+
+fn db_err(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Db(e.to_string())
+}
+
+fn decode(bytes: &[u8]) -> Result<CaseRecord, StoreError> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn encode(record: &CaseRecord) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(record).map_err(db_err)
+}
+
+/// An answer held back until the round's flush.
+enum Held {
+    Upsert(
+        Reply<Vec<(UpsertOutcome, CaseRecord)>>,
+        Vec<(UpsertOutcome, CaseRecord)>,
+    ),
+    Delete(Reply<bool>, bool),
+    Sync(Reply<()>),
+}
+
+impl Held {
+    fn answer(self) {
+        match self {
+            Held::Upsert(reply, written) => drop(reply.send(Ok(written))),
+            Held::Delete(reply, existed) => drop(reply.send(Ok(existed))),
+            Held::Sync(reply) => drop(reply.send(Ok(()))),
+        }
+    }
+
+    fn fail(self, error: &StoreError) {
+        let error = StoreError::Db(error.to_string());
+        match self {
+            Held::Upsert(reply, _) => drop(reply.send(Err(error))),
+            Held::Delete(reply, _) => drop(reply.send(Err(error))),
+            Held::Sync(reply) => drop(reply.send(Err(error))),
+        }
+    }
+}
+
+/// The thread that owns every write and flush.
+struct Writer {
+    db: sled::Db,
+    cases: sled::Tree,
+    changes: broadcast::Sender<CaseChange>,
+    /// Written since the last flush.
+    dirty: bool,
+    /// Changes written but not yet flushed, published after the next flush.
+    unpublished: Vec<CaseChange>,
+}
+
+impl Writer {
+    fn run(mut self, mut queue: mpsc::Receiver<Command>) {
+        while let Some(first) = queue.blocking_recv() {
+            let mut round = vec![first];
+            let mut records = round[0].records();
+            while records < MAX_ROUND_RECORDS {
+                match queue.try_recv() {
+                    Ok(next) => {
+                        records += next.records();
+                        round.push(next);
+                    }
+                    Err(_) => break,
+                }
+            }
+            self.run_round(round);
+        }
+        // The queue closed: the store was dropped. Leave nothing unflushed behind.
+        if self.dirty {
+            let _ = self.flush();
+        }
+    }
+
+    /// Applies a round of commands in order, flushes once if any answer waits on it, then
+    /// answers them and publishes what became durable.
+    fn run_round(&mut self, round: Vec<Command>) {
+        let mut held = Vec::with_capacity(round.len());
+        for command in round {
+            match command {
+                Command::Upsert {
+                    records,
+                    durable,
+                    reply,
+                } => match self.upsert(records) {
+                    Ok(written) if durable => held.push(Held::Upsert(reply, written)),
+                    Ok(written) => drop(reply.send(Ok(written))),
+                    Err(e) => drop(reply.send(Err(e))),
+                },
+                Command::Delete {
+                    receipt_number,
+                    reply,
+                } => match self.delete(&receipt_number) {
+                    Ok(existed) => held.push(Held::Delete(reply, existed)),
+                    Err(e) => drop(reply.send(Err(e))),
+                },
+                Command::Sync { reply } => held.push(Held::Sync(reply)),
+            }
+        }
+        if held.is_empty() {
+            return;
+        }
+        if self.dirty
+            && let Err(e) = self.flush()
+        {
+            tracing::error!(error = %e, "the case store could not flush");
+            for answer in held {
+                answer.fail(&e);
+            }
+            return;
+        }
+        for answer in held {
+            answer.answer();
+        }
+    }
+
+    fn flush(&mut self) -> Result<(), StoreError> {
+        self.db.flush().map_err(db_err)?;
+        self.dirty = false;
+        if self.changes.receiver_count() == 0 {
+            self.unpublished.clear();
+            return Ok(());
+        }
+        for change in self.unpublished.drain(..) {
+            let _ = self.changes.send(change);
+        }
+        Ok(())
+    }
+
+    fn upsert(
+        &mut self,
+        records: Vec<CaseRecord>,
+    ) -> Result<Vec<(UpsertOutcome, CaseRecord)>, StoreError> {
+        let stored = stored_values(&self.cases, &records)?;
+        let mut written = Vec::with_capacity(records.len());
+        // The latest version of each receipt number in this batch, for repeats within it.
+        let mut latest: HashMap<String, usize> = HashMap::new();
+        let mut order = Vec::new();
+        for (record, stored) in records.into_iter().zip(stored) {
+            let (outcome, merged) = match (latest.get(&record.receipt_number), stored) {
+                (Some(&at), _) => merge(Some(written_record(&written, at)), record),
+                (None, None) => merge(None, record),
+                // Most records of a repeated import are byte for byte what is stored.
+                (None, Some(bytes)) if encode(&record)? == bytes.as_ref() => {
+                    (UpsertOutcome::Unchanged, record)
+                }
+                (None, Some(bytes)) => merge(Some(&decode(&bytes)?), record),
+            };
+            if outcome != UpsertOutcome::Unchanged
+                && latest
+                    .insert(merged.receipt_number.clone(), written.len())
+                    .is_none()
+            {
+                order.push(merged.receipt_number.clone());
+            }
+            written.push((outcome, merged));
+        }
+        let mut batch = sled::Batch::default();
+        for rn in &order {
+            batch.insert(rn.as_bytes(), encode(written_record(&written, latest[rn]))?);
+        }
+        self.cases.apply_batch(batch).map_err(db_err)?;
+        if !order.is_empty() {
+            self.dirty = true;
+        }
+        for rn in order {
+            let record = written_record(&written, latest[&rn]).clone();
+            self.unpublished.push(CaseChange {
+                receipt_number: rn,
+                record: Some(record),
+            });
+        }
+        Ok(written)
+    }
+
+    fn delete(&mut self, receipt_number: &str) -> Result<bool, StoreError> {
+        let old = self
+            .cases
+            .remove(receipt_number.as_bytes())
+            .map_err(db_err)?;
+        if old.is_some() {
+            self.dirty = true;
+            self.unpublished.push(CaseChange {
+                receipt_number: receipt_number.to_string(),
+                record: None,
+            });
+        }
+        Ok(old.is_some())
+    }
+}
+
+fn written_record(written: &[(UpsertOutcome, CaseRecord)], at: usize) -> &CaseRecord {
+    &written[at].1
+}
+
+/// The stored value of each of `records` (`None` for a new receipt number), in the order
+/// of `records`. Walks the batch in key order along one range iterator of the tree: stored
+/// keys that match batch keys one after another cost one step each, and batch keys below
+/// the next stored key are new without a look-up of their own. It seeks again (one
+/// descent, like a `get`) only after a few stored keys the batch does not hold, so keys
+/// scattered among many stored ones cost about what a `get` each does.
+fn stored_values(
+    cases: &sled::Tree,
+    records: &[CaseRecord],
+) -> Result<Vec<Option<sled::IVec>>, StoreError> {
+    /// Stored keys outside the batch to step over before seeking again.
+    const MAX_SKIPPED: usize = 4;
+    let key = |i: usize| records[i].receipt_number.as_bytes();
+    let mut sorted: Vec<usize> = (0..records.len()).collect();
+    sorted.sort_unstable_by(|a, b| key(*a).cmp(key(*b)));
+    let mut values = vec![None; records.len()];
+    let mut at = 0;
+    'seek: while at < sorted.len() {
+        let mut stored = cases.range(key(sorted[at])..);
+        let mut skipped = 0;
+        loop {
+            let Some(next) = stored.next() else {
+                break 'seek;
+            };
+            let (stored_key, value) = next.map_err(db_err)?;
+            while at < sorted.len() && key(sorted[at]) < &stored_key[..] {
+                at += 1;
+            }
+            let mut matched = false;
+            while at < sorted.len() && key(sorted[at]) == &stored_key[..] {
+                values[sorted[at]] = Some(value.clone());
+                at += 1;
+                matched = true;
+            }
+            if at == sorted.len() {
+                break 'seek;
+            }
+            skipped = if matched { 0 } else { skipped + 1 };
+            if skipped > MAX_SKIPPED {
+                continue 'seek;
+            }
+        }
+    }
+    Ok(values)
+}
