@@ -170,3 +170,31 @@ async fn importing_through_a_running_server_stores_the_cases_there() {
         text(&wrong.stderr)
     );
 }
+
+#[test]
+fn a_line_over_the_limit_is_reported_by_number_and_the_next_line_still_imports() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let file = dir.path().join("cases.jsonl");
+    let huge = format!("{{\"receipt_number\":\"{}\"}}", "9".repeat(3 << 20));
+    let lines = [
+        record("EAC2690000001", "I-130", "Case Was Received", "2026-01-02"),
+        huge,
+        record("EAC2690000003", "I-130", "Case Was Received", "2026-01-02"),
+    ];
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    let output = import(&["--db", db.to_str().unwrap()], &file);
+    let (out, err) = (text(&output.stdout), text(&output.stderr));
+    assert!(
+        out.contains("imported 2 new, updated 0, unchanged 0, rejected 1"),
+        "{out}"
+    );
+    assert!(
+        err.contains(&format!(
+            "{}:2: the line is {} bytes long; a record may have at most 65536",
+            file.display(),
+            lines[1].len() + 1
+        )),
+        "{err}"
+    );
+}

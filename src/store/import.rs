@@ -429,4 +429,27 @@ mod tests {
                 .contains("UTF-8")
         );
     }
+
+    #[tokio::test]
+    async fn an_over_long_line_is_refused_without_being_held_whole() {
+        let huge = vec![b'x'; 8 * MAX_LINE_BYTES];
+        let good = br#"{"receipt_number":"EAC2690000001","form":"I-130","status":"Case Was Received","updated":"2026-01-02"}"#;
+        let mut input = huge.clone();
+        input.push(b'\n');
+        input.extend_from_slice(good);
+        let mut reader = tokio::io::BufReader::with_capacity(4096, &input[..]);
+        let mut line = Vec::new();
+        let first = read_line_capped(&mut reader, &mut line, MAX_LINE_BYTES)
+            .await
+            .unwrap();
+        assert!(first.too_long);
+        assert_eq!(first.bytes, huge.len() + 1);
+        assert!(line.len() <= MAX_LINE_BYTES, "kept {} bytes", line.len());
+        line.clear();
+        let second = read_line_capped(&mut reader, &mut line, MAX_LINE_BYTES)
+            .await
+            .unwrap();
+        assert!(!second.too_long);
+        assert_eq!(line, good);
+    }
 }
