@@ -27,7 +27,7 @@ struct Case {
 
 fn answer(nlu: &Nlu, q: &str) -> (Option<String>, f32) {
     let mut state = DialogState::default();
-    let reply = respond_now(&mut state, q, nlu, &NoCases, &DialogOptions::default()).reply;
+    let reply = respond_now(&mut state, q, nlu, &NoCases, &DialogOptions::default()).answer;
     (reply.intent, reply.confidence)
 }
 

@@ -116,7 +116,7 @@ fn answer(
     if let Some(intent) = nlu.content.intent(expected) {
         state.last_intent = intent.def.after.first().cloned();
     }
-    let reply = respond_now(&mut state, text.get_ref(), nlu, &NoCases, &options).reply;
+    let reply = respond_now(&mut state, text.get_ref(), nlu, &NoCases, &options).answer;
     Outcome {
         kind,
         text: text.get_ref().clone(),

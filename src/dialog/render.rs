@@ -1,9 +1,9 @@
-//! Filling response templates: picking a variant, slots, placeholders.
+//! Filling response templates: picking a variant and filling its placeholders. Templates
+//! only: no decisions, no state changes.
 
-use super::{DialogState, Memory, Outcome, Pending, Turn};
-use crate::nlu::content::{IntentDef, placeholders};
-use crate::nlu::extract::{self, EntityKind};
-use crate::server::protocol::Reply;
+use super::Memory;
+use crate::nlu::content::{Intent, placeholders};
+use crate::nlu::extract;
 
 /// Values for `{placeholders}`.
 pub(crate) type Vars<'a> = Vec<(&'a str, String)>;
@@ -99,10 +99,11 @@ fn memory_vars(memory: &Memory) -> Vars<'static> {
 }
 
 /// The response variant for this turn (variants rotate through a session).
-pub(crate) fn pick(intent: &IntentDef, turns: u64) -> &str {
-    match intent.responses.len() {
+pub(crate) fn pick(intent: &Intent, turns: u64) -> &str {
+    let responses = &intent.def.responses;
+    match responses.len() {
         0 => "",
-        n => intent.responses[(turns as usize).wrapping_sub(1) % n].get_ref(),
+        n => responses[(turns as usize).wrapping_sub(1) % n].get_ref(),
     }
 }
 
@@ -113,86 +114,6 @@ pub(crate) fn sentence_case(text: &str) -> String {
         Some(first) => first.to_uppercase().chain(chars).collect(),
         None => String::new(),
     }
-}
-
-/// Asks for a missing slot and remembers what to complete when the answer comes.
-pub(crate) fn ask(
-    state: &mut DialogState,
-    intent: &IntentDef,
-    entity: EntityKind,
-    question: Option<&str>,
-) -> Outcome {
-    let ask = question
-        .map(str::to_string)
-        .or_else(|| {
-            intent
-                .slots
-                .iter()
-                .find(|s| s.entity.get_ref() == entity.as_str())
-                .map(|s| s.ask.clone())
-        })
-        .unwrap_or_else(|| {
-            format!(
-                "Could you give me the {}?",
-                entity.as_str().replace('_', " ")
-            )
-        });
-    state.pending = Some(Pending {
-        intent: intent.id.get_ref().clone(),
-        entity,
-    });
-    Outcome::from(Reply {
-        text: ask,
-        intent: Some(intent.id.get_ref().clone()),
-        ..Reply::default()
-    })
-}
-
-/// A plain intent's reply: slots from the message or memory, then the template.
-pub(crate) fn intent_reply(
-    state: &mut DialogState,
-    turn: &Turn<'_>,
-    intent: &IntentDef,
-) -> Outcome {
-    let mut vars: Vars<'_> = Vec::new();
-    for slot in &intent.slots {
-        let Some(kind) = EntityKind::from_name(slot.entity.get_ref()) else {
-            continue;
-        };
-        let from_message = turn.parse.extraction.first(kind).map(|e| e.value.clone());
-        let value = if slot.remember {
-            from_message.or_else(|| state.memory.get(kind).cloned())
-        } else {
-            from_message
-        };
-        match value {
-            Some(v) => vars.push((slot_name(kind), v)),
-            None => return ask(state, intent, kind, Some(&slot.ask)),
-        }
-    }
-    for kind in [
-        EntityKind::ReceiptNumber,
-        EntityKind::ANumber,
-        EntityKind::AccountNumber,
-        EntityKind::FormNumber,
-    ] {
-        if let Some(v) = state.memory.get(kind)
-            && !vars.iter().any(|(n, _)| *n == slot_name(kind))
-        {
-            vars.push((slot_name(kind), v.clone()));
-        }
-    }
-    Outcome::from(Reply {
-        text: fill(pick(intent, state.turns), &vars),
-        intent: Some(intent.id.get_ref().clone()),
-        quick_replies: intent.quick_replies.clone(),
-        links: intent.links.clone(),
-        ..Reply::default()
-    })
-}
-
-fn slot_name(kind: EntityKind) -> &'static str {
-    kind.as_str()
 }
 
 #[cfg(test)]

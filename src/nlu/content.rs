@@ -15,32 +15,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::server::protocol::Link;
-
-/// Built-in dialog actions an intent can name with `action = "..."`, and the placeholders
-/// each one fills in response templates.
-pub const ACTIONS: &[(&str, &[&str])] = &[
-    ("case_status", CASE_VARS),
-    ("case_history", CASE_VARS),
-    ("case_updated", CASE_VARS),
-    ("case_meaning", CASE_VARS),
-    ("case_office", &["receipt_number", "office", "prefix"]),
-    ("subscribe", CASE_VARS),
-    ("unsubscribe", &["receipt_number"]),
-    ("subscriptions", &["cases"]),
-    ("form_info", &["form_number", "form"]),
-];
-
-const CASE_VARS: &[&str] = &[
-    "receipt_number",
-    "form",
-    "status",
-    "updated",
-    "office",
-    "meaning",
-    "next_step",
-    "history",
-];
+use super::action::Action;
+use crate::domain::Link;
 
 /// Placeholders every template may use.
 pub const GLOBAL_VARS: &[&str] = &[
@@ -156,7 +132,7 @@ pub struct IntentDef {
     /// Only eligible right after one of these intents (follow-ups).
     #[serde(default)]
     pub after: Vec<String>,
-    /// Built-in dialog action run to build the reply (see [`ACTIONS`]).
+    /// Built-in dialog action run to build the reply (see [`Action`]).
     #[serde(default)]
     pub action: Option<Spanned<String>>,
     /// Utterances that must land on this intent (`casebot test`).
@@ -262,6 +238,8 @@ pub struct Article {
 pub struct Intent {
     /// As written.
     pub def: IntentDef,
+    /// The built-in action it names, when the name is known (an unknown one is an error).
+    pub action: Option<Action>,
     /// File it came from.
     pub path: PathBuf,
 }
@@ -312,7 +290,11 @@ impl Content {
             } else {
                 match toml::from_str::<IntentFile>(&text) {
                     Ok(file) => {
-                        let with_path = |def| Intent {
+                        let with_path = |def: IntentDef| Intent {
+                            action: def
+                                .action
+                                .as_ref()
+                                .and_then(|a| Action::from_name(a.get_ref())),
                             def,
                             path: path.clone(),
                         };
@@ -501,10 +483,10 @@ impl Content {
         }
         let action_vars: &[&str] = match &def.action {
             None => &[],
-            Some(action) => match ACTIONS.iter().find(|(name, _)| name == action.get_ref()) {
-                Some((_, vars)) => vars,
+            Some(action) => match Action::from_name(action.get_ref()) {
+                Some(known) => known.placeholders(),
                 None => {
-                    let names: Vec<&str> = ACTIONS.iter().map(|(n, _)| *n).collect();
+                    let names: Vec<&str> = Action::ALL.iter().map(|a| a.name()).collect();
                     err(
                         action.span().start,
                         format!(

@@ -9,6 +9,7 @@
 //! * [`matcher`]: the compiled index that ranks intents and articles for a message.
 //! * [`elsewhere`]: recognizes messages about things other organizations handle.
 
+pub mod action;
 pub mod content;
 pub mod elsewhere;
 pub mod extract;
@@ -61,6 +62,22 @@ impl Nlu {
     pub fn compile(content: Content) -> Nlu {
         let matcher = Matcher::build(&content);
         Nlu { content, matcher }
+    }
+
+    /// The id of an intent or article.
+    pub fn target_id(&self, target: Target) -> &str {
+        match target {
+            Target::Intent(i) => self.content.intents[i].def.id.get_ref(),
+            Target::Article(i) => self.content.articles[i].meta.id.get_ref(),
+        }
+    }
+
+    /// Index of the intent with this id.
+    pub fn intent_index(&self, id: &str) -> Option<usize> {
+        self.content
+            .intents
+            .iter()
+            .position(|i| i.def.id.get_ref() == id)
     }
 
     /// Understands one message; `previous` is the intent that answered the message before.

@@ -3,6 +3,7 @@
 //! server on port 0 and stop it at will.
 
 pub mod admin;
+mod frames;
 pub mod lookups;
 pub mod protocol;
 pub mod rate;
@@ -208,8 +209,8 @@ async fn forward_notifications(state: AppState, stop: CancellationToken) {
         };
         match change {
             Ok(change) => {
-                if let Some(notification) = crate::dialog::notification_for(&change) {
-                    state.sessions().notify(&notification);
+                if let Some(record) = &change.record {
+                    state.sessions().notify(&frames::notification(record));
                 }
             }
             Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
@@ -236,13 +237,8 @@ async fn notify_followed_again(state: &AppState) {
         }
     }
     for record in records {
-        let change = crate::store::CaseChange {
-            receipt_number: record.receipt_number.clone(),
-            record: Some(record),
-        };
-        if let Some(notification) = crate::dialog::notification_for(&change)
-            && !state.sessions().already_sent(&notification)
-        {
+        let notification = frames::notification(&record);
+        if !state.sessions().already_sent(&notification) {
             state.sessions().notify(&notification);
         }
     }

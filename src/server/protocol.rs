@@ -188,14 +188,7 @@ fn diagnose(raw: &str) -> FrameError {
     FrameError { code, id }
 }
 
-/// A link shown under a reply.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Link {
-    /// Text of the link.
-    pub title: String,
-    /// Absolute URL.
-    pub url: String,
-}
+pub use crate::domain::Link;
 
 /// One identifier found in the user's message, as sent on the wire.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

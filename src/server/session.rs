@@ -10,7 +10,7 @@ use tokio::time::{Instant, sleep_until, timeout};
 
 use super::AppState;
 use super::lookups::GatedCases;
-use super::protocol::{ClientFrame, ErrorCode, Reply, ServerFrame, parse_client_frame};
+use super::protocol::{ClientFrame, ErrorCode, ServerFrame, parse_client_frame};
 use super::rate::TokenBucket;
 use super::sessions::Outbound;
 use crate::dialog::{self, Effect};
@@ -239,17 +239,12 @@ async fn handle_text(
     if tracing::enabled!(tracing::Level::DEBUG) {
         tracing::debug!(
             text = %mask_text(&text),
-            intent = outcome.reply.intent.as_deref().unwrap_or("-"),
-            confidence = outcome.reply.confidence,
+            intent = outcome.answer.intent.as_deref().unwrap_or("-"),
+            confidence = outcome.answer.confidence,
             "answered"
         );
     }
-    let mut reply: Reply = outcome.reply;
-    reply.reply_to = id;
-    if debug {
-        reply.candidates = Some(dialog::candidates(&nlu, &outcome.ranked));
-    }
-    ServerFrame::Reply(reply)
+    ServerFrame::Reply(super::frames::reply(outcome, id, debug, &nlu))
 }
 
 fn lock(

@@ -8,10 +8,9 @@
 //! notification can announce a case that could still be lost.
 
 pub mod import;
-mod record;
 mod sled;
 
-pub use record::{
+pub use crate::domain::case::{
     CaseRecord, HistoryEntry, InvalidRecord, KNOWN_FORMS, UpsertOutcome, check_date,
     check_receipt_number, merge, parse_record, record_from_value, validate,
 };

@@ -1,4 +1,5 @@
-//! The case record: the JSON shape shared by import files, the admin API and the store.
+//! The case record: the JSON shape shared by import files, the admin API and the store, the
+//! rules every stored case follows, and how a new version merges into the stored one.
 
 use serde::{Deserialize, Serialize};
 

@@ -1,0 +1,222 @@
+//! The actions that read a case: status, history, last update, meaning, and following a
+//! case. Each finds the receipt numbers in the message or the session memory, asks for one
+//! when none is there, and explains what is wrong when the person gave something else.
+
+use std::time::Instant;
+
+use super::{Acted, ask, reply};
+use crate::dialog::answer::Effect;
+use crate::dialog::render::{self, Vars};
+use crate::dialog::{DialogState, LOOKUP_WINDOW, Turn, phrases, status_guide};
+use crate::domain::case::CaseRecord;
+use crate::nlu::action::Action;
+use crate::nlu::content::Intent;
+use crate::nlu::extract::{self, EntityKind, Extraction, NearMiss};
+
+/// Most receipt numbers answered from one message.
+const MAX_PER_MESSAGE: usize = 5;
+
+/// Answers `action` for every receipt number the message is about.
+pub(super) async fn answer(
+    action: Action,
+    state: &mut DialogState,
+    turn: &Turn<'_>,
+    intent: &Intent,
+) -> Acted {
+    let extraction = &turn.parse.extraction;
+    let wanted = receipts(state, extraction);
+    if wanted.is_empty() {
+        return missing_receipt(extraction, intent);
+    }
+    let mut parts = Vec::new();
+    let mut effects = Vec::new();
+    let mut found_any = false;
+    for rn in wanted.iter().take(MAX_PER_MESSAGE) {
+        if !allow_lookup(state, rn, turn.options.lookups_per_window) || !turn.cases.allow(rn) {
+            parts.push(phrases::LOOKUPS_PAUSED.to_string());
+            break;
+        }
+        match turn.cases.lookup(rn).await {
+            Ok(Some(record)) => {
+                found_any = true;
+                if action == Action::Subscribe {
+                    effects.push(Effect::Subscribe(rn.clone()));
+                }
+                let mut part = render::fill(render::pick(intent, state.turns), &case_vars(&record));
+                if was_corrected(rn, extraction) {
+                    part.push_str("\n\n");
+                    let vars = vec![("receipt_number", rn.clone())];
+                    part.push_str(&render::fill(phrases::READ_LETTERS_AS_DIGITS, &vars));
+                }
+                parts.push(part);
+            }
+            Ok(None) => parts.push(not_found(rn, extraction)),
+            Err(e) => {
+                tracing::error!(error = %e, "case lookup failed");
+                parts.push(phrases::STORE_UNAVAILABLE.to_string());
+            }
+        }
+    }
+    // Mistyped numbers next to valid ones are explained rather than skipped silently.
+    for miss in &extraction.near_misses {
+        let vars = vec![("problem", retype(miss))];
+        parts.push(render::fill(phrases::ABOUT_THE_OTHER_NUMBER, &vars));
+    }
+    let left = wanted.len().saturating_sub(MAX_PER_MESSAGE);
+    if left > 0 {
+        let vars = vec![
+            ("answered", MAX_PER_MESSAGE.to_string()),
+            ("left", left.to_string()),
+        ];
+        parts.push(render::fill(phrases::TOO_MANY_RECEIPTS, &vars));
+    }
+    let mut answer = reply(intent, parts.join("\n\n"));
+    if !found_any {
+        answer.quick_replies = vec![phrases::TALK_TO_A_PERSON.to_string()];
+    }
+    Acted {
+        answer,
+        effects,
+        asks: None,
+    }
+}
+
+/// The receipt numbers a case action is about: those in the message, else the last one
+/// remembered. A mistyped receipt number in the message means the person is asking about
+/// that case, not the remembered one, so memory is not used then.
+pub(super) fn receipts(state: &DialogState, extraction: &Extraction) -> Vec<String> {
+    let given: Vec<String> = extraction
+        .entities
+        .iter()
+        .filter(|e| e.kind == EntityKind::ReceiptNumber)
+        .map(|e| e.value.clone())
+        .collect();
+    if given.is_empty() && extraction.near_misses.is_empty() {
+        state.memory.receipt_number.iter().cloned().collect()
+    } else {
+        given
+    }
+}
+
+/// Counts a look-up of `rn` against the session's limit of distinct receipt numbers per
+/// window; false when over it.
+fn allow_lookup(state: &mut DialogState, rn: &str, limit: usize) -> bool {
+    let now = Instant::now();
+    while state
+        .lookups
+        .front()
+        .is_some_and(|(at, _)| now.duration_since(*at) > LOOKUP_WINDOW)
+    {
+        state.lookups.pop_front();
+    }
+    if state.lookups.iter().any(|(_, r)| r == rn) {
+        return true;
+    }
+    let distinct = {
+        let mut seen: Vec<&str> = state.lookups.iter().map(|(_, r)| r.as_str()).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        seen.len()
+    };
+    if distinct >= limit {
+        return false;
+    }
+    state.lookups.push_back((now, rn.to_string()));
+    true
+}
+
+/// The placeholders a case fills in a case action's response.
+fn case_vars(record: &CaseRecord) -> Vars<'static> {
+    let guide = status_guide::explain(&record.status);
+    let prefix = render::receipt_prefix(&record.receipt_number);
+    let office = extract::office_for_prefix(prefix)
+        .map(str::to_string)
+        .unwrap_or_else(|| {
+            render::fill(
+                phrases::UNKNOWN_PREFIX_OFFICE,
+                &vec![("prefix", prefix.to_string())],
+            )
+        });
+    let history = if record.history.is_empty() {
+        format!("- {}: {}", record.updated, record.status)
+    } else {
+        record
+            .history
+            .iter()
+            .map(|h| format!("- {}: {}", h.date, h.status))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    vec![
+        ("receipt_number", record.receipt_number.clone()),
+        ("form", record.form.clone()),
+        ("status", record.status.clone()),
+        ("updated", record.updated.clone()),
+        ("office", office),
+        (
+            "meaning",
+            guide.map_or_else(
+                || phrases::NO_STATUS_MEANING.to_string(),
+                |g| g.meaning.to_string(),
+            ),
+        ),
+        (
+            "next_step",
+            guide.map_or_else(String::new, |g| g.next_step.to_string()),
+        ),
+        ("history", history),
+    ]
+}
+
+fn not_found(rn: &str, extraction: &Extraction) -> String {
+    let mut text = render::fill(
+        phrases::NOT_FOUND,
+        &vec![("receipt_number", rn.to_string())],
+    );
+    let typed = extraction
+        .entities
+        .iter()
+        .find(|e| e.kind == EntityKind::ReceiptNumber && e.value == rn);
+    if let Some(e) = typed {
+        if e.office.is_none() {
+            text.push(' ');
+            let vars = vec![("prefix", render::receipt_prefix(rn).to_string())];
+            text.push_str(&render::fill(phrases::NOT_FOUND_UNKNOWN_PREFIX, &vars));
+        }
+        if e.corrected {
+            text.push(' ');
+            text.push_str(phrases::NOT_FOUND_CORRECTED);
+        }
+    }
+    text
+}
+
+/// True when the person typed `rn` with letters where digits belong (O for 0, I for 1).
+fn was_corrected(rn: &str, extraction: &Extraction) -> bool {
+    extraction
+        .entities
+        .iter()
+        .any(|e| e.kind == EntityKind::ReceiptNumber && e.value == rn && e.corrected)
+}
+
+/// What is wrong with a mistyped receipt number, and a request to type it again.
+fn retype(miss: &NearMiss) -> String {
+    render::fill(
+        phrases::RETYPE,
+        &vec![("problem", miss.problem.to_string())],
+    )
+}
+
+/// Explains what is wrong with what the person gave, or asks for the receipt number.
+pub(super) fn missing_receipt(extraction: &Extraction, intent: &Intent) -> Acted {
+    let explanation = if let Some(miss) = extraction.near_misses.first() {
+        Some(retype(miss))
+    } else if extraction.first(EntityKind::ANumber).is_some() {
+        Some(phrases::A_NUMBER_IS_NOT_A_RECEIPT.to_string())
+    } else if extraction.first(EntityKind::AccountNumber).is_some() {
+        Some(phrases::ACCOUNT_NUMBER_IS_NOT_A_RECEIPT.to_string())
+    } else {
+        None
+    };
+    ask(intent, EntityKind::ReceiptNumber, explanation.as_deref())
+}

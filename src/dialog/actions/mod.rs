@@ -1,0 +1,271 @@
+//! Acting on a [`Decision`]: building the answer, reading cases where an action needs them.
+//! Each built-in [`Action`] lives in its own module; all of them return an [`Acted`] (the
+//! answer, the effects for the server, and the question left pending) and leave the
+//! session's subscriptions and pending question to [`super::respond`].
+
+mod case_lookup;
+mod form_info;
+mod office;
+mod subscriptions;
+
+use super::answer::{Answer, Effect};
+use super::decide::{Decision, SUGGEST_THRESHOLD};
+use super::render::{self, Vars};
+use super::{DialogState, Pending, Turn, phrases};
+use crate::nlu::Target;
+use crate::nlu::action::Action;
+use crate::nlu::content::Intent;
+use crate::nlu::extract::EntityKind;
+
+/// How close (in confidence) a second article must be to be offered next to the answer.
+const CLOSE_SECOND: f32 = 0.06;
+/// Most "did you mean" suggestions.
+const MAX_SUGGESTIONS: usize = 3;
+
+/// What acting on a decision produced.
+#[derive(Debug, Default)]
+pub(crate) struct Acted {
+    /// The answer.
+    pub answer: Answer,
+    /// What the server must do.
+    pub effects: Vec<Effect>,
+    /// The question the answer asks, to complete on the next message.
+    pub asks: Option<Pending>,
+}
+
+impl From<Answer> for Acted {
+    fn from(answer: Answer) -> Self {
+        Acted {
+            answer,
+            ..Acted::default()
+        }
+    }
+}
+
+/// Builds the answer for `decision`.
+pub(crate) async fn act(decision: Decision, state: &mut DialogState, turn: &Turn<'_>) -> Acted {
+    match decision {
+        Decision::PrivacyWarning => Answer {
+            text: phrases::PRIVACY_WARNING.to_string(),
+            confidence: 1.0,
+            quick_replies: vec![phrases::CHECK_STATUS.to_string()],
+            ..Answer::default()
+        }
+        .into(),
+        Decision::CompleteSlot { intent } => run_intent(state, turn, intent, 1.0).await,
+        Decision::Intent { intent, confidence } => {
+            let mut acted = run_intent(state, turn, intent, confidence).await;
+            offer_close_second(turn, Target::Intent(intent), &mut acted.answer);
+            acted
+        }
+        Decision::Article {
+            article,
+            confidence,
+        } => {
+            let mut answer = article_answer(state, turn, article, confidence);
+            offer_close_second(turn, Target::Article(article), &mut answer);
+            answer.into()
+        }
+        Decision::Elsewhere { topic } => {
+            let vars = vec![("topic", topic)];
+            fallback(
+                turn,
+                &render::fill(phrases::ELSEWHERE, &vars),
+                &render::fill(phrases::ELSEWHERE_WITH_SUGGESTIONS, &vars),
+            )
+        }
+        Decision::Fallback => fallback(turn, phrases::FALLBACK, phrases::FALLBACK_WITH_SUGGESTIONS),
+    }
+}
+
+async fn run_intent(
+    state: &mut DialogState,
+    turn: &Turn<'_>,
+    index: usize,
+    confidence: f32,
+) -> Acted {
+    let intent = &turn.nlu.content.intents[index];
+    let mut acted = match intent.action {
+        Some(action) => run_action(action, state, turn, intent).await,
+        None => template_reply(state, turn, intent),
+    };
+    acted.answer.confidence = confidence;
+    acted
+}
+
+async fn run_action(
+    action: Action,
+    state: &mut DialogState,
+    turn: &Turn<'_>,
+    intent: &Intent,
+) -> Acted {
+    match action {
+        Action::CaseStatus
+        | Action::CaseHistory
+        | Action::CaseUpdated
+        | Action::CaseMeaning
+        | Action::Subscribe => case_lookup::answer(action, state, turn, intent).await,
+        Action::CaseOffice => office::answer(state, turn, intent),
+        Action::Unsubscribe => subscriptions::stop(state, turn, intent),
+        Action::Subscriptions => subscriptions::list(state, intent),
+        Action::FormInfo => form_info::answer(state, turn, intent),
+    }
+}
+
+/// A plain intent's reply: slots from the message or memory, then its response template.
+fn template_reply(state: &DialogState, turn: &Turn<'_>, intent: &Intent) -> Acted {
+    let mut vars: Vars<'_> = Vec::new();
+    for slot in &intent.def.slots {
+        let Some(kind) = EntityKind::from_name(slot.entity.get_ref()) else {
+            continue;
+        };
+        let from_message = turn.parse.extraction.first(kind).map(|e| e.value.clone());
+        let value = if slot.remember {
+            from_message.or_else(|| state.memory.get(kind).cloned())
+        } else {
+            from_message
+        };
+        match value {
+            Some(v) => vars.push((kind.as_str(), v)),
+            None => return ask(intent, kind, Some(&slot.ask)),
+        }
+    }
+    for kind in [
+        EntityKind::ReceiptNumber,
+        EntityKind::ANumber,
+        EntityKind::AccountNumber,
+        EntityKind::FormNumber,
+    ] {
+        if let Some(v) = state.memory.get(kind)
+            && !vars.iter().any(|(n, _)| *n == kind.as_str())
+        {
+            vars.push((kind.as_str(), v.clone()));
+        }
+    }
+    reply(
+        intent,
+        render::fill(render::pick(intent, state.turns), &vars),
+    )
+    .into()
+}
+
+/// Asks for `entity`, with `question` or the intent's own question for it, and leaves the
+/// intent pending until the answer comes.
+fn ask(intent: &Intent, entity: EntityKind, question: Option<&str>) -> Acted {
+    let text = question
+        .map(str::to_string)
+        .or_else(|| {
+            intent
+                .def
+                .slots
+                .iter()
+                .find(|s| s.entity.get_ref() == entity.as_str())
+                .map(|s| s.ask.clone())
+        })
+        .unwrap_or_else(|| {
+            let name = entity.as_str().replace('_', " ");
+            render::fill(phrases::ASK_FOR_ENTITY, &vec![("entity", name)])
+        });
+    Acted {
+        answer: Answer {
+            text,
+            intent: Some(intent.def.id.get_ref().clone()),
+            ..Answer::default()
+        },
+        effects: Vec::new(),
+        asks: Some(Pending {
+            intent: intent.def.id.get_ref().clone(),
+            entity,
+        }),
+    }
+}
+
+/// An intent's answer with `text`, its quick replies and its links.
+fn reply(intent: &Intent, text: String) -> Answer {
+    Answer {
+        text,
+        intent: Some(intent.def.id.get_ref().clone()),
+        quick_replies: intent.def.quick_replies.clone(),
+        links: intent.def.links.clone(),
+        ..Answer::default()
+    }
+}
+
+fn article_answer(state: &DialogState, turn: &Turn<'_>, index: usize, confidence: f32) -> Answer {
+    let article = &turn.nlu.content.articles[index];
+    Answer {
+        text: render::article_text(&article.body, &state.memory),
+        intent: Some(article.meta.id.get_ref().clone()),
+        confidence,
+        links: article.meta.links.clone(),
+        quick_replies: article.meta.quick_replies.clone(),
+    }
+}
+
+/// When the answer is the best candidate and a second article scores almost as well,
+/// offers that article as a suggestion.
+fn offer_close_second(turn: &Turn<'_>, answered: Target, answer: &mut Answer) {
+    let (Some(best), Some(second)) = (turn.parse.candidates.first(), turn.parse.candidates.get(1))
+    else {
+        return;
+    };
+    if best.target == answered
+        && second.score >= super::decide::ANSWER_THRESHOLD
+        && best.score - second.score <= CLOSE_SECOND
+        && let Target::Article(i) = second.target
+    {
+        let question = turn.nlu.content.articles[i].meta.question.get_ref().clone();
+        if !answer.quick_replies.contains(&question) {
+            answer.quick_replies.insert(0, question);
+            answer.quick_replies.truncate(MAX_SUGGESTIONS);
+        }
+    }
+}
+
+/// A reply that answers nothing: `alone` with the starter menu, or `with_suggestions`
+/// above up to three "did you mean" questions when candidates come close enough.
+fn fallback(turn: &Turn<'_>, alone: &str, with_suggestions: &str) -> Acted {
+    let suggestions = suggestions(turn);
+    let (text, quick_replies) = if suggestions.is_empty() {
+        (alone, phrases::STARTER_MENU.map(str::to_string).to_vec())
+    } else {
+        (with_suggestions, suggestions)
+    };
+    Answer {
+        text: text.to_string(),
+        intent: None,
+        confidence: turn.parse.candidates.first().map_or(0.0, |c| c.score),
+        quick_replies,
+        links: Vec::new(),
+    }
+    .into()
+}
+
+/// Up to three "did you mean" questions from the candidates.
+fn suggestions(turn: &Turn<'_>) -> Vec<String> {
+    turn.parse
+        .candidates
+        .iter()
+        .filter(|c| c.score >= SUGGEST_THRESHOLD)
+        .filter_map(|c| suggestion_label(turn, c.target))
+        .take(MAX_SUGGESTIONS)
+        .collect()
+}
+
+/// A label for a "did you mean" button: the article's question, or the intent's first
+/// example; none for intents that only follow another one.
+fn suggestion_label(turn: &Turn<'_>, target: Target) -> Option<String> {
+    let content = &turn.nlu.content;
+    match target {
+        Target::Article(i) => Some(content.articles[i].meta.question.get_ref().clone()),
+        Target::Intent(i) => {
+            let def = &content.intents[i].def;
+            if !def.after.is_empty() {
+                return None;
+            }
+            def.examples
+                .first()
+                .map(|e| render::sentence_case(e.get_ref()))
+        }
+    }
+}

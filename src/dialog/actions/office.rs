@@ -1,0 +1,47 @@
+//! "What does the IOE prefix mean?": the office behind a receipt number's first letters.
+
+use super::case_lookup::{missing_receipt, receipts};
+use super::{Acted, reply};
+use crate::dialog::render;
+use crate::dialog::{DialogState, Turn, phrases};
+use crate::nlu::content::Intent;
+use crate::nlu::extract;
+
+/// Names the office for the prefix of the receipt number in the message or memory, or of
+/// a known prefix typed on its own.
+pub(super) fn answer(state: &DialogState, turn: &Turn<'_>, intent: &Intent) -> Acted {
+    let prefix = receipts(state, &turn.parse.extraction)
+        .first()
+        .map(|rn| render::receipt_prefix(rn).to_string())
+        .or_else(|| prefix_word(turn.text));
+    let Some(prefix) = prefix else {
+        return missing_receipt(&turn.parse.extraction, intent);
+    };
+    let text = match extract::office_for_prefix(&prefix) {
+        Some(office) => {
+            let vars = vec![("prefix", prefix), ("office", office.to_string())];
+            render::fill(render::pick(intent, state.turns), &vars)
+        }
+        None => render::fill(phrases::UNKNOWN_PREFIX, &vec![("prefix", prefix)]),
+    };
+    reply(intent, text).into()
+}
+
+/// A known receipt prefix typed on its own ("what does IOE mean?").
+fn prefix_word(text: &str) -> Option<String> {
+    text.split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|w| w.len() == 3)
+        .map(|w| w.to_ascii_uppercase())
+        .find(|w| extract::office_for_prefix(w).is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_known_prefix_is_found_among_other_words() {
+        assert_eq!(prefix_word("what does ioe mean?"), Some("IOE".into()));
+        assert_eq!(prefix_word("what does the cat mean?"), None);
+    }
+}

@@ -1,0 +1,44 @@
+//! What one turn produces, before any wire format: the answer a person reads, what the
+//! server must do besides sending it, and what the parse found (for the protocol's
+//! `entities` and `debug` fields). The server turns these into frames.
+
+use crate::domain::Link;
+use crate::nlu::Scored;
+use crate::nlu::extract::Entity;
+
+/// The assistant's answer to one message.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Answer {
+    /// The text, in Markdown (bold, lists, links).
+    pub text: String,
+    /// Id of the intent or article that answered; `None` for fallbacks.
+    pub intent: Option<String>,
+    /// How sure the assistant is, 0 to 1.
+    pub confidence: f32,
+    /// Suggested next messages.
+    pub quick_replies: Vec<String>,
+    /// Links shown under the answer.
+    pub links: Vec<Link>,
+}
+
+/// Something the server must do after a turn, beyond sending the answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Start sending notifications about this case to the session.
+    Subscribe(String),
+    /// Stop sending notifications about this case to the session.
+    Unsubscribe(String),
+}
+
+/// The result of one turn.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    /// The answer.
+    pub answer: Answer,
+    /// What the server must do.
+    pub effects: Vec<Effect>,
+    /// Identifiers found in the message (SSNs included: the server must not echo them).
+    pub entities: Vec<Entity>,
+    /// The ranked candidates, for replies that asked for `debug`.
+    pub ranked: Vec<Scored>,
+}

@@ -1,0 +1,257 @@
+//! Deciding what answers a message: a pure function of the parse, the content and the
+//! question the assistant is waiting to have answered. No I/O, no state changes.
+
+use super::Pending;
+use crate::nlu::action::Action;
+use crate::nlu::extract::{EntityKind, Extraction};
+use crate::nlu::{Nlu, Parse, Scored, Target};
+
+/// Confidence from which the best candidate answers.
+pub const ANSWER_THRESHOLD: f32 = 0.52;
+/// Confidence from which a candidate is offered as a "did you mean" suggestion.
+pub const SUGGEST_THRESHOLD: f32 = 0.3;
+/// Confidence from which an article beats a receipt number typed in passing.
+const STRONG_ARTICLE: f32 = 0.75;
+/// Confidence of a case look-up answering a bare receipt number.
+const BARE_RECEIPT_CONFIDENCE: f32 = 0.9;
+
+/// What answers a message.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decision {
+    /// The message holds a Social Security number: warn, and remember nothing of it.
+    PrivacyWarning,
+    /// The message answers the question the assistant asked: run that intent again.
+    CompleteSlot {
+        /// Index of the intent in the content.
+        intent: usize,
+    },
+    /// Run an intent: its action, or its response template.
+    Intent {
+        /// Index of the intent in the content.
+        intent: usize,
+        /// Confidence of the answer.
+        confidence: f32,
+    },
+    /// Answer with an article.
+    Article {
+        /// Index of the article in the content.
+        article: usize,
+        /// Confidence of the answer.
+        confidence: f32,
+    },
+    /// The message is about something another organization handles.
+    Elsewhere {
+        /// What it is about, as the content names it.
+        topic: String,
+    },
+    /// Nothing answers well enough.
+    Fallback,
+}
+
+/// Picks what answers, in order: a privacy warning, the pending question, a receipt number
+/// with nothing clearer to answer, another organization's topic, the best candidate, or
+/// the fallback.
+pub fn decide(pending: Option<&Pending>, parse: &Parse, nlu: &Nlu) -> Decision {
+    if parse.extraction.first(EntityKind::Ssn).is_some() {
+        return Decision::PrivacyWarning;
+    }
+    let top = parse
+        .candidates
+        .first()
+        .filter(|c| c.score >= ANSWER_THRESHOLD);
+    if let Some(pending) = pending
+        && let Some(intent) = completes(pending, top, parse, nlu)
+    {
+        return Decision::CompleteSlot { intent };
+    }
+    if let Some(decision) = bare_receipt(top, parse, nlu) {
+        return decision;
+    }
+    if let Some(topic) = &parse.elsewhere {
+        return Decision::Elsewhere {
+            topic: topic.clone(),
+        };
+    }
+    match top {
+        Some(best) => match best.target {
+            Target::Intent(intent) => Decision::Intent {
+                intent,
+                confidence: best.score,
+            },
+            Target::Article(article) => Decision::Article {
+                article,
+                confidence: best.score,
+            },
+        },
+        None => Decision::Fallback,
+    }
+}
+
+/// The pending intent, when the message supplies what it asked for and the person did not
+/// clearly turn to another case action.
+fn completes(pending: &Pending, top: Option<&Scored>, parse: &Parse, nlu: &Nlu) -> Option<usize> {
+    let supplies = parse.extraction.first(pending.entity).is_some()
+        || (pending.entity == EntityKind::ReceiptNumber && offers_receipt_like(&parse.extraction));
+    // A bare "here is my receipt number" reads as the generic status request, so only
+    // another specific case action ("notify me about …") overrides the pending question.
+    let overridden = top.is_some_and(|c| {
+        let action = action_of(nlu, c.target);
+        action.is_some()
+            && action != Some(Action::CaseStatus)
+            && nlu.target_id(c.target) != pending.intent
+    });
+    if !supplies || overridden {
+        return None;
+    }
+    nlu.intent_index(&pending.intent)
+}
+
+/// A receipt number, or something meant as one, with nothing clearer to answer: look the
+/// case up.
+fn bare_receipt(top: Option<&Scored>, parse: &Parse, nlu: &Nlu) -> Option<Decision> {
+    let has_receipt = parse.extraction.first(EntityKind::ReceiptNumber).is_some()
+        || !parse.extraction.near_misses.is_empty();
+    if !has_receipt {
+        return None;
+    }
+    let top_is_case_action = top.is_some_and(|c| action_of(nlu, c.target).is_some());
+    let strong_article =
+        top.is_some_and(|c| matches!(c.target, Target::Article(_)) && c.score >= STRONG_ARTICLE);
+    if top_is_case_action || strong_article {
+        return None;
+    }
+    let intent = nlu
+        .content
+        .intents
+        .iter()
+        .position(|i| i.action == Some(Action::CaseStatus))?;
+    let confidence = top.map_or(BARE_RECEIPT_CONFIDENCE, |c| {
+        c.score.max(BARE_RECEIPT_CONFIDENCE)
+    });
+    Some(Decision::Intent { intent, confidence })
+}
+
+/// True when the message holds something meant as a receipt number, valid or not, or
+/// another identifier given in its place.
+pub(crate) fn offers_receipt_like(extraction: &Extraction) -> bool {
+    !extraction.near_misses.is_empty()
+        || extraction.entities.iter().any(|e| {
+            matches!(
+                e.kind,
+                EntityKind::ReceiptNumber | EntityKind::ANumber | EntityKind::AccountNumber
+            )
+        })
+}
+
+fn action_of(nlu: &Nlu, target: Target) -> Option<Action> {
+    match target {
+        Target::Intent(i) => nlu.content.intents[i].action,
+        Target::Article(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+    use std::sync::OnceLock;
+
+    fn nlu() -> &'static Nlu {
+        static NLU: OnceLock<Nlu> = OnceLock::new();
+        NLU.get_or_init(|| {
+            let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+            Nlu::load(&root.join("intents"), &root.join("knowledge"))
+                .expect("the shipped content loads")
+                .0
+        })
+    }
+
+    fn decide_text(pending: Option<&Pending>, text: &str) -> Decision {
+        let nlu = nlu();
+        decide(pending, &nlu.parse(text, None), nlu)
+    }
+
+    fn intent_id(decision: &Decision) -> Option<&str> {
+        let nlu = nlu();
+        match decision {
+            Decision::Intent { intent, .. } | Decision::CompleteSlot { intent } => {
+                Some(nlu.content.intents[*intent].def.id.get_ref())
+            }
+            Decision::Article { article, .. } => {
+                Some(nlu.content.articles[*article].meta.id.get_ref())
+            }
+            _ => None,
+        }
+    }
+
+    fn action(decision: &Decision) -> Option<Action> {
+        match decision {
+            Decision::Intent { intent, .. } | Decision::CompleteSlot { intent } => {
+                nlu().content.intents[*intent].action
+            }
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn a_social_security_number_is_warned_about_before_anything_else() {
+        assert_eq!(
+            decide_text(None, "my ssn is 123-45-6789, what is my status"),
+            Decision::PrivacyWarning
+        );
+    }
+
+    #[test]
+    fn a_bare_receipt_number_is_looked_up() {
+        let decision = decide_text(None, "EAC2190012345");
+        assert_eq!(action(&decision), Some(Action::CaseStatus));
+    }
+
+    #[test]
+    fn a_pending_question_is_completed_by_its_answer() {
+        let nlu = nlu();
+        let history = nlu
+            .content
+            .intents
+            .iter()
+            .find(|i| i.action == Some(Action::CaseHistory))
+            .expect("a history intent");
+        let pending = Pending {
+            intent: history.def.id.get_ref().clone(),
+            entity: EntityKind::ReceiptNumber,
+        };
+        let decision = decide_text(Some(&pending), "it's EAC2190012345");
+        assert!(
+            matches!(decision, Decision::CompleteSlot { .. }),
+            "{decision:?}"
+        );
+        assert_eq!(action(&decision), Some(Action::CaseHistory));
+    }
+
+    #[test]
+    fn a_new_question_instead_of_the_answer_is_answered_as_asked() {
+        let pending = Pending {
+            intent: "case_status".into(),
+            entity: EntityKind::ReceiptNumber,
+        };
+        let decision = decide_text(Some(&pending), "I forgot my password");
+        assert!(
+            !matches!(decision, Decision::CompleteSlot { .. }),
+            "{decision:?}"
+        );
+        assert!(intent_id(&decision).is_some(), "{decision:?}");
+    }
+
+    #[test]
+    fn another_organizations_topic_is_named() {
+        assert!(matches!(
+            decide_text(None, "how do I reset my gmail password?"),
+            Decision::Elsewhere { .. }
+        ));
+    }
+
+    #[test]
+    fn gibberish_falls_back() {
+        assert_eq!(decide_text(None, "zxqv blorf wibble"), Decision::Fallback);
+    }
+}
