@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use notify::{RecommendedWatcher, RecursiveMode, Watcher};
 use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 
 use crate::nlu::Nlu;
-use crate::server::AppState;
 
 /// Quiet time after the last file event before reloading.
 const DEBOUNCE: Duration = Duration::from_millis(150);
@@ -19,8 +19,14 @@ pub struct ReloadHandle {
     _watcher: RecommendedWatcher,
 }
 
-/// Starts watching the content folders of `state`'s configuration.
-pub fn watch(state: AppState) -> notify::Result<ReloadHandle> {
+/// Starts watching the `intents` and `knowledge` folders; each bundle that passes the
+/// checks is handed to `apply`, until `stop` is cancelled.
+pub fn watch(
+    intents: PathBuf,
+    knowledge: PathBuf,
+    stop: CancellationToken,
+    apply: impl Fn(Nlu) + Send + 'static,
+) -> notify::Result<ReloadHandle> {
     let (tx, rx) = mpsc::unbounded_channel::<()>();
     let mut watcher =
         notify::recommended_watcher(move |event: notify::Result<notify::Event>| match event {
@@ -30,11 +36,9 @@ pub fn watch(state: AppState) -> notify::Result<ReloadHandle> {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "content watcher error"),
         })?;
-    let intents = state.config().intents.clone();
-    let knowledge = state.config().knowledge.clone();
     watcher.watch(&intents, RecursiveMode::NonRecursive)?;
     watcher.watch(&knowledge, RecursiveMode::NonRecursive)?;
-    tokio::spawn(reload_loop(state, rx, intents, knowledge));
+    tokio::spawn(reload_loop(rx, intents, knowledge, stop, apply));
     Ok(ReloadHandle { _watcher: watcher })
 }
 
@@ -68,15 +72,15 @@ fn is_content_event(event: &notify::Event) -> bool {
 }
 
 async fn reload_loop(
-    state: AppState,
     mut rx: mpsc::UnboundedReceiver<()>,
     intents: PathBuf,
     knowledge: PathBuf,
+    stop: CancellationToken,
+    apply: impl Fn(Nlu),
 ) {
-    let shutdown = state.shutdown_token();
     loop {
         tokio::select! {
-            _ = shutdown.cancelled() => return,
+            _ = stop.cancelled() => return,
             got = rx.recv() => if got.is_none() { return },
         }
         // Debounce: wait until events stop for a moment.
@@ -87,7 +91,7 @@ async fn reload_loop(
                 for w in warnings {
                     tracing::warn!("{w}");
                 }
-                state.swap_nlu(nlu);
+                apply(nlu);
                 tracing::info!("content reloaded");
             }
             Ok(Err(errors)) => {

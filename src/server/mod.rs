@@ -165,7 +165,13 @@ pub async fn run(
     tokio::spawn(forward_notifications(state.clone(), background.clone()));
     tokio::spawn(sweep_sessions(state.clone(), background.clone()));
     let _watcher = if state.config().watch {
-        match crate::reload::watch(state.clone()) {
+        let live = state.clone();
+        match crate::reload::watch(
+            state.config().intents.clone(),
+            state.config().knowledge.clone(),
+            state.shutdown_token(),
+            move |nlu| live.swap_nlu(nlu),
+        ) {
             Ok(w) => Some(w),
             Err(e) => {
                 tracing::warn!(error = %e, "content hot reload is off");
