@@ -18,7 +18,6 @@ mod actions;
 pub mod answer;
 pub mod decide;
 pub mod evaluate;
-pub mod forms;
 pub mod phrases;
 mod render;
 pub mod status_guide;

@@ -34,14 +34,6 @@ pub struct CaseRecord {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Forms the store accepts: the common USCIS forms people file and ask about.
-pub const KNOWN_FORMS: &[&str] = &[
-    "AR-11", "G-28", "G-1145", "I-90", "I-129", "I-129F", "I-130", "I-131", "I-140", "I-290B",
-    "I-360", "I-485", "I-526", "I-526E", "I-539", "I-589", "I-601", "I-601A", "I-693", "I-730",
-    "I-751", "I-765", "I-821", "I-821D", "I-824", "I-829", "I-864", "I-865", "I-907", "I-912",
-    "I-914", "I-918", "I-929", "N-336", "N-400", "N-565", "N-600", "N-648",
-];
-
 /// Longest status title accepted, in characters.
 const MAX_STATUS_CHARS: usize = 200;
 /// Longest description accepted, in characters.
@@ -141,9 +133,8 @@ pub fn record_from_value(value: serde_json::Value) -> Result<CaseRecord, Invalid
 pub fn validate(record: &CaseRecord) -> Result<(), InvalidRecord> {
     check_receipt_number(&record.receipt_number)
         .map_err(|reason| InvalidRecord::new("receipt_number", reason))?;
-    if !KNOWN_FORMS.contains(&record.form.as_str()) {
-        let hint = KNOWN_FORMS
-            .iter()
+    if !super::forms::find(&record.form).is_some_and(|f| f.filed && f.number == record.form) {
+        let hint = super::forms::filed_numbers()
             .find(|f| {
                 f.replace('-', "")
                     .eq_ignore_ascii_case(&record.form.replace(['-', ' '], ""))

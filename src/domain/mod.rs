@@ -1,11 +1,13 @@
 //! The facts the rest of casebot shares, with no I/O and no dependency on any other module:
-//! case records and how a new version merges into a stored one, and the small value types
+//! case records and how a new version merges into a stored one, the forms table, and the
+//! small value types
 //! content, dialog and protocol exchange.
 //!
 //! Dependencies point one way: `server` → `dialog` → `nlu` → `domain`, and `store` →
 //! `domain`. Nothing here imports from another casebot module.
 
 pub mod case;
+pub mod forms;
 
 use serde::{Deserialize, Serialize};
 

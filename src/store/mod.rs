@@ -11,8 +11,8 @@ pub mod import;
 mod sled;
 
 pub use crate::domain::case::{
-    CaseRecord, HistoryEntry, InvalidRecord, KNOWN_FORMS, UpsertOutcome, check_date,
-    check_receipt_number, merge, parse_record, record_from_value, validate,
+    CaseRecord, HistoryEntry, InvalidRecord, UpsertOutcome, check_date, check_receipt_number,
+    merge, parse_record, record_from_value, validate,
 };
 pub use sled::SledStore;
 

@@ -2,8 +2,9 @@
 
 use super::{Acted, ask, reply};
 use crate::dialog::render;
-use crate::dialog::{DialogState, Turn, forms, phrases};
+use crate::dialog::{DialogState, Turn, phrases};
 use crate::domain::Link;
+use crate::domain::forms;
 use crate::nlu::content::Intent;
 use crate::nlu::extract::EntityKind;
 
@@ -18,9 +19,9 @@ pub(super) fn answer(state: &DialogState, turn: &Turn<'_>, intent: &Intent) -> A
     let Some(form) = form else {
         return ask(intent, EntityKind::FormNumber, None);
     };
-    let text = match forms::describe(&form) {
-        Some(description) => {
-            let vars = vec![("form_number", form), ("form", description.to_string())];
+    let text = match forms::find(&form) {
+        Some(known) => {
+            let vars = vec![("form_number", form), ("form", known.title.to_string())];
             render::fill(render::pick(intent, state.turns), &vars)
         }
         None => render::fill(phrases::UNKNOWN_FORM, &vec![("form_number", form)]),
