@@ -432,3 +432,168 @@ async fn replies_carry_the_entities_of_every_message() {
     );
     server.stop().await.expect("server stops");
 }
+
+/// Identifiers typed with other separators, other scripts' digits, full-width forms or
+/// invisible characters: found with their ASCII value and the span as typed.
+#[test]
+fn identifiers_are_read_by_what_their_characters_mean() {
+    let fw = |s: &str| -> String {
+        s.chars()
+            .map(|c| match c {
+                '!'..='~' => char::from_u32(u32::from(c) + 0xFEE0).unwrap(),
+                _ => c,
+            })
+            .collect()
+    };
+    let digits_from = |zero: u32, s: &str| -> String {
+        s.chars()
+            .map(|c| match c.to_digit(10) {
+                Some(d) => char::from_u32(zero + d).unwrap(),
+                None => c,
+            })
+            .collect()
+    };
+    let cases: Vec<(String, EntityKind, &str)> = vec![
+        // Social Security numbers with any one separator between the groups.
+        ("123/45/6789".into(), Ssn, "***-**-****"),
+        ("123_45_6789".into(), Ssn, "***-**-****"),
+        ("123,45,6789".into(), Ssn, "***-**-****"),
+        ("123:45:6789".into(), Ssn, "***-**-****"),
+        ("123~45~6789".into(), Ssn, "***-**-****"),
+        ("123 45-6789".into(), Ssn, "***-**-****"),
+        ("123\u{2212}45\u{2212}6789".into(), Ssn, "***-**-****"),
+        ("123\u{ad}45\u{ad}6789".into(), Ssn, "***-**-****"),
+        ("123\u{200b}45\u{200b}6789".into(), Ssn, "***-**-****"),
+        ("123\u{200d}45\u{200d}6789".into(), Ssn, "***-**-****"),
+        ("123\u{2010}45\u{2011}6789".into(), Ssn, "***-**-****"),
+        ("123\u{3000}45\u{3000}6789".into(), Ssn, "***-**-****"),
+        ("123\u{30fb}45\u{30fb}6789".into(), Ssn, "***-**-****"),
+        (fw("123-45-6789"), Ssn, "***-**-****"),
+        (digits_from(0x660, "123-45-6789"), Ssn, "***-**-****"),
+        (
+            digits_from(0x6F0, "123\u{2212}45\u{2212}6789"),
+            Ssn,
+            "***-**-****",
+        ),
+        (digits_from(0x966, "123 45 6789"), Ssn, "***-**-****"),
+        // A-numbers and receipt numbers in full-width and other scripts' digits.
+        (fw("A12345678"), ANumber, "A012345678"),
+        (
+            format!("A{}", digits_from(0x660, "123456789")),
+            ANumber,
+            "A123456789",
+        ),
+        (
+            format!("A-number {}", digits_from(0x6F0, "12345678")),
+            ANumber,
+            "A012345678",
+        ),
+        (fw("EAC2190012345"), ReceiptNumber, "EAC2190012345"),
+        (fw("eac-21-900-12345"), ReceiptNumber, "EAC2190012345"),
+        (
+            format!("EAC{}", digits_from(0x660, "2190012345")),
+            ReceiptNumber,
+            "EAC2190012345",
+        ),
+        (
+            format!("IOE{}", digits_from(0xFF10, "0912345678")),
+            ReceiptNumber,
+            "IOE0912345678",
+        ),
+        (
+            "EAC\u{200b}2190012345".into(),
+            ReceiptNumber,
+            "EAC2190012345",
+        ),
+        // Account numbers split by invisible characters.
+        (
+            "account number 1234\u{200b}5678\u{200b}9012".into(),
+            AccountNumber,
+            "123456789012",
+        ),
+        (fw("account 1234 5678 9012"), AccountNumber, "123456789012"),
+        // Internationalized and split e-mail addresses.
+        ("jos\u{e9}@correo.es".into(), Email, "jos\u{e9}@correo.es"),
+        (
+            "m\u{fc}ller@B\u{fc}cher.de".into(),
+            Email,
+            "m\u{fc}ller@b\u{fc}cher.de",
+        ),
+        (
+            "\u{7528}\u{6237}@\u{4f8b}\u{5b50}.\u{4e2d}\u{56fd}".into(),
+            Email,
+            "\u{7528}\u{6237}@\u{4f8b}\u{5b50}.\u{4e2d}\u{56fd}",
+        ),
+        (
+            "jo\u{200b}hn.smith@exam\u{200b}ple.com".into(),
+            Email,
+            "john.smith@example.com",
+        ),
+        (fw("jane@example.org"), Email, "jane@example.org"),
+    ];
+    for (typed, kind, value) in &cases {
+        let text = format!("mine: {typed} thanks");
+        let ex = extract(&text);
+        assert_eq!(ex.entities.len(), 1, "{text:?} -> {ex:?}");
+        let e = &ex.entities[0];
+        assert_eq!((e.kind, e.value.as_str()), (*kind, *value), "{text:?}");
+        // The label before a bare number is not part of its span.
+        let account = fw("account ");
+        let span = ["A-number ", "account number ", &account]
+            .iter()
+            .find_map(|label| typed.strip_prefix(label))
+            .unwrap_or(typed);
+        assert_eq!(&text[e.start..e.end], span, "{text:?} span");
+        let masked = mask_text(&text);
+        assert!(
+            masked.starts_with("mine: ") && masked.ends_with(" thanks"),
+            "{masked}"
+        );
+        assert!(!masked.contains(typed.as_str()), "{text:?} -> {masked}");
+        if *kind != Email {
+            assert!(
+                masked.chars().filter(|c| c.is_numeric()).count() <= 4,
+                "{text:?} -> {masked}"
+            );
+        }
+    }
+}
+
+#[test]
+fn ordinary_text_in_any_form_stays_readable() {
+    for text in [
+        "filed on 2026/11/30 at 10:30, form I-130",
+        "\u{ff12}\u{ff10}\u{ff12}\u{ff16}/\u{ff11}\u{ff11}/\u{ff13}\u{ff10} \u{ff11}\u{ff10}:\u{ff13}\u{ff10}",
+        "\u{0662}\u{0660}\u{0662}\u{0666}/\u{0661}\u{0661}/\u{0663}\u{0660}",
+        "pages 12\u{2013}34, 5\u{2212}3 = 2, caf\u{e9}\u{200d}\u{1f600} \u{bf}qu\u{e9}?",
+        "1,234,567 people",
+    ] {
+        assert_eq!(mask_text(text), text, "{text:?}");
+        assert!(
+            kinds(text).iter().all(|k| *k == FormNumber),
+            "{text:?} -> {:?}",
+            extract(text)
+        );
+    }
+}
+
+#[test]
+fn long_runs_of_digits_in_any_form_are_masked() {
+    for (text, masked) in [
+        (
+            "\u{0661}\u{0662}\u{0663}\u{0664}\u{0665}\u{0666}\u{0667}\u{0668}",
+            "********",
+        ),
+        (
+            "\u{ff11}\u{ff12}\u{ff13}\u{ff14} \u{ff15}\u{ff16}\u{ff17}\u{ff18}",
+            "**** ****",
+        ),
+        ("1234\u{a0}5678\u{a0}9012", "****\u{a0}****\u{a0}****"),
+        (
+            "1234\u{200b}5678\u{200b}9012",
+            "****\u{200b}****\u{200b}****",
+        ),
+    ] {
+        assert_eq!(mask_text(text), masked, "{text:?}");
+    }
+}

@@ -7,12 +7,16 @@
 //! dashes, dots, asterisks), and decides what the whole run is from its shape and, for bare
 //! numbers, from the words just before it. A bare number that could be several things is
 //! reported as nothing. Tokens are runs of ASCII letters and digits, so every span starts
-//! and ends on a character boundary whatever the text around it.
+//! and ends on a character boundary whatever the text around it. Text with digits, letters
+//! or separators in other forms is first folded to the ASCII they mean (`fold`).
 
 mod context;
 mod email;
+mod fold;
 mod lex;
 mod parse;
+
+pub(crate) use fold::{Folded, decimal_digit};
 
 /// What kind of identifier an [`Entity`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -109,8 +113,36 @@ impl Extraction {
 }
 
 /// Extracts identifiers from `text`. Never panics; entities come out in order of
-/// appearance and never overlap.
+/// appearance and never overlap. Identifiers typed in other scripts' digits, in full-width
+/// forms or with Unicode separators between their groups are found too; their values are
+/// in ASCII and their spans are byte offsets into `text` as given.
 pub fn extract(text: &str) -> Extraction {
+    let (folded, mut out) = extract_folded(text);
+    if let Some(folded) = folded {
+        folded.map_back(&mut out);
+    }
+    out
+}
+
+/// Folds `text` when it needs it (see [`Folded`]) and extracts from what the lexer reads:
+/// the spans are offsets into the folded text when there is one, else into `text`.
+pub(crate) fn extract_folded(text: &str) -> (Option<Folded<'_>>, Extraction) {
+    let bytes = text.as_bytes();
+    // Every identifier holds a digit or an `@`, perhaps in another form: most chat
+    // messages end here.
+    if memchr::memchr(b'@', bytes).is_none() && lex::find_digit_or_non_ascii(bytes, 0).is_none() {
+        return (None, Extraction::default());
+    }
+    match Folded::new(text) {
+        Some(folded) => {
+            let out = scan(folded.text());
+            (Some(folded), out)
+        }
+        None => (None, scan(text)),
+    }
+}
+
+fn scan(text: &str) -> Extraction {
     let bytes = text.as_bytes();
     // Every identifier holds a digit or an `@`: most chat messages end here.
     let first_at = memchr::memchr(b'@', bytes);

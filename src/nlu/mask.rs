@@ -1,7 +1,9 @@
 //! Masking of identifiers for everything that leaves the process: logs, stored transcripts,
 //! error messages.
 
-use super::extract::{EntityKind, extract};
+use std::ops::Range;
+
+use super::extract::{EntityKind, Folded, decimal_digit, extract_folded};
 
 /// What an SSN is replaced with, everywhere: as its entity value, in logs, in messages.
 pub const SSN_MASK: &str = "***-**-****";
@@ -47,10 +49,12 @@ fn keep_ends(value: &str, head: usize, tail: usize) -> String {
 
 /// Returns `text` with every identifier found in it masked. Use this for anything a user
 /// typed before it goes into a log line or an error message. Besides the identifiers
-/// [`extract`] finds, receipt look-alikes and any long run of digits are masked too, since
-/// they may be identifiers typed in a shape nobody could read.
+/// [`extract`](super::extract::extract) finds, receipt look-alikes and any long run of digits are masked too, since
+/// they may be identifiers typed in a shape nobody could read. Digits are recognized by
+/// what they mean, in any script or width, and so are the separators between their groups.
 pub fn mask_text(text: &str) -> String {
-    let extraction = extract(text);
+    let (folded, extraction) = extract_folded(text);
+    let read = folded.as_ref().map_or(text, Folded::text);
     let mut spans: Vec<(usize, usize, Option<String>)> = extraction
         .entities
         .iter()
@@ -64,64 +68,86 @@ pub fn mask_text(text: &str) -> String {
         )
         .collect();
     spans.sort_unstable_by_key(|&(start, ..)| start);
-    let bytes = text.as_bytes();
-    let mut out: Vec<u8> = Vec::with_capacity(text.len());
+    // What to replace, as spans of the text the lexer read: a masked value, or `None` to
+    // star the digits.
+    let mut edits: Vec<(usize, usize, Option<String>)> = Vec::with_capacity(spans.len());
+    let bytes = read.as_bytes();
     let mut at = 0;
     for (start, end, replacement) in spans {
         if start < at {
             continue;
         }
-        mask_long_runs(&bytes[at..start], &mut out);
-        match replacement {
-            Some(masked) => out.extend_from_slice(masked.as_bytes()),
-            None => out.extend(
-                bytes[start..end]
-                    .iter()
-                    .map(|&b| if b.is_ascii_digit() { b'*' } else { b }),
-            ),
-        }
+        long_runs(bytes, at..start, &mut edits);
+        edits.push((start, end, replacement));
         at = end;
     }
-    mask_long_runs(&bytes[at..], &mut out);
-    // Only ASCII digits were swapped for ASCII stars, at character boundaries.
-    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    long_runs(bytes, at..bytes.len(), &mut edits);
+
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (start, end, replacement) in edits {
+        let span = match &folded {
+            Some(folded) => folded.original(start..end),
+            None => start..end,
+        };
+        if span.start < at {
+            continue;
+        }
+        out.push_str(&text[at..span.start]);
+        match replacement {
+            Some(masked) => out.push_str(&masked),
+            None => out.extend(
+                text[span.clone()]
+                    .chars()
+                    .map(|c| if decimal_digit(c).is_some() { '*' } else { c }),
+            ),
+        }
+        at = span.end;
+    }
+    out.push_str(&text[at..]);
+    out
 }
 
-/// Copies `segment`, starring the digits of every run of at least [`LONG_RUN`] digits
-/// (spaces, dashes and dots between digits keep a run going).
-fn mask_long_runs(segment: &[u8], out: &mut Vec<u8>) {
-    let mut i = 0;
-    while i < segment.len() {
-        if !segment[i].is_ascii_digit() {
-            out.push(segment[i]);
+/// Adds to `edits` every run of at least [`LONG_RUN`] digits in `bytes[within]`. Spaces,
+/// dashes and dots between digits keep a run going, and so do the no-break spaces and the
+/// en dash; slashes and colons do not, so dates and times stay readable.
+fn long_runs(bytes: &[u8], within: Range<usize>, edits: &mut Vec<(usize, usize, Option<String>)>) {
+    let end_of = within.end;
+    let mut i = within.start;
+    while i < end_of {
+        if !bytes[i].is_ascii_digit() {
             i += 1;
             continue;
         }
         let start = i;
         let mut digits = 0;
         let mut end = i;
-        while i < segment.len() {
-            if segment[i].is_ascii_digit() {
+        while i < end_of {
+            if bytes[i].is_ascii_digit() {
                 digits += 1;
                 i += 1;
                 end = i;
-            } else if matches!(segment[i], b' ' | b'-' | b'.')
-                && segment.get(i + 1).is_some_and(u8::is_ascii_digit)
-            {
-                i += 1;
-            } else {
-                break;
+                continue;
+            }
+            let gap = [1, 2, 3]
+                .into_iter()
+                .find(|&n| is_run_separator(bytes.get(i..i + n).unwrap_or_default()));
+            match gap {
+                Some(n) if i + n < end_of && bytes[i + n].is_ascii_digit() => i += n,
+                _ => break,
             }
         }
-        let run = &segment[start..end];
         if digits >= LONG_RUN {
-            out.extend(
-                run.iter()
-                    .map(|&b| if b.is_ascii_digit() { b'*' } else { b }),
-            );
-        } else {
-            out.extend_from_slice(run);
+            edits.push((start, end, None));
         }
         i = end;
     }
+}
+
+/// A separator that keeps a run of digits going.
+fn is_run_separator(gap: &[u8]) -> bool {
+    matches!(
+        gap,
+        b" " | b"-" | b"." | [0xC2, 0xA0] | [0xE2, 0x80, 0x93] | [0xE2, 0x80, 0xAF]
+    )
 }

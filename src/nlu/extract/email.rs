@@ -1,13 +1,24 @@
-//! E-mail addresses, found around each `@`.
+//! E-mail addresses, found around each `@`, internationalized ones included: letters,
+//! digits and combining marks of any script may make up the local part and the domain.
+
+use unicode_normalization::char::is_combining_mark;
 
 use super::{Entity, EntityKind};
 
-fn local_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'%' | b'+' | b'-')
+fn local_char(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-')
+    } else {
+        c.is_alphanumeric() || is_combining_mark(c)
+    }
 }
 
-fn domain_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-')
+fn domain_char(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric() || matches!(c, '.' | '-')
+    } else {
+        c.is_alphanumeric() || is_combining_mark(c)
+    }
 }
 
 /// The e-mail addresses in a text, in order, each parsed only when the scanner reaches it.
@@ -41,7 +52,7 @@ impl Iterator for Emails<'_> {
             };
             let at = self.from + offset;
             self.from = at + 1;
-            if let Some(entity) = parse(bytes, at, self.floor) {
+            if let Some(entity) = parse(self.text, at, self.floor) {
                 self.floor = entity.end;
                 self.from = entity.end;
                 return Some(entity);
@@ -52,10 +63,16 @@ impl Iterator for Emails<'_> {
     }
 }
 
-fn parse(bytes: &[u8], at: usize, floor: usize) -> Option<Entity> {
+fn parse(text: &str, at: usize, floor: usize) -> Option<Entity> {
+    let bytes = text.as_bytes();
+    // `floor` and `at` are character boundaries (an entity's end, an `@`), and so is every
+    // step below, which moves by whole characters.
     let mut start = at;
-    while start > floor && local_byte(bytes[start - 1]) {
-        start -= 1;
+    while start > floor {
+        match text[..start].chars().next_back() {
+            Some(c) if local_char(c) => start -= c.len_utf8(),
+            _ => break,
+        }
     }
     while start < at && matches!(bytes[start], b'.' | b'-' | b'+') {
         start += 1;
@@ -64,28 +81,30 @@ fn parse(bytes: &[u8], at: usize, floor: usize) -> Option<Entity> {
         return None;
     }
     let mut end = at + 1;
-    while end < bytes.len() && domain_byte(bytes[end]) {
-        end += 1;
+    while let Some(c) = text[end..].chars().next().filter(|&c| domain_char(c)) {
+        end += c.len_utf8();
     }
     while end > at + 1 && matches!(bytes[end - 1], b'.' | b'-') {
         end -= 1;
     }
-    let domain = &bytes[at + 1..end];
-    let mut labels = domain.split(|&b| b == b'.');
-    let tld = domain.rsplit(|&b| b == b'.').next()?;
-    let valid = domain.contains(&b'.')
-        && labels.all(|l| !l.is_empty() && l[0] != b'-' && l[l.len() - 1] != b'-')
-        && tld.len() >= 2
-        && tld.iter().all(u8::is_ascii_alphabetic);
+    let domain = &text[at + 1..end];
+    let mut labels = domain.split('.');
+    let tld = domain.rsplit('.').next()?;
+    let valid = domain.contains('.')
+        && labels.all(|l| !l.is_empty() && !l.starts_with('-') && !l.ends_with('-'))
+        && ((tld.chars().count() >= 2 && tld.chars().all(char::is_alphabetic))
+            || tld.starts_with("xn--"));
     if !valid {
         return None;
     }
-    let mut value = Vec::with_capacity(end - start);
-    value.extend_from_slice(&bytes[start..at]);
-    value.push(b'@');
-    value.extend(domain.iter().map(u8::to_ascii_lowercase));
-    // Both halves are ASCII by construction, so this never fails.
-    let value = String::from_utf8(value).ok()?;
+    let mut value = String::with_capacity(end - start);
+    value.push_str(&text[start..at]);
+    value.push('@');
+    if domain.is_ascii() {
+        value.extend(domain.chars().map(|c| c.to_ascii_lowercase()));
+    } else {
+        value.push_str(&domain.to_lowercase());
+    }
     Some(Entity {
         kind: EntityKind::Email,
         value,

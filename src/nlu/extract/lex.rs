@@ -1,5 +1,6 @@
 //! Byte-level helpers shared by the identifier parsers: tokens are maximal runs of ASCII
 //! letters and digits, so every span they produce lies on a UTF-8 character boundary.
+//! Text in other scripts reaches them folded to ASCII (see `fold`).
 
 /// A token: a maximal run of ASCII letters and digits, as byte offsets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,6 +116,18 @@ pub(super) fn leading_letters(s: &[u8]) -> usize {
 /// Position of the first ASCII digit at or after `from`. Eight bytes at a time: most chat
 /// text is letters and spaces, and this search runs over every byte of every message.
 pub(super) fn find_digit(bytes: &[u8], from: usize) -> Option<usize> {
+    find_digit_or(bytes, from, 0)
+}
+
+/// Position of the first ASCII digit or byte with the high bit set at or after `from`: one
+/// pass tells whether a text may hold an identifier in any form.
+pub(super) fn find_digit_or_non_ascii(bytes: &[u8], from: usize) -> Option<usize> {
+    find_digit_or(bytes, from, u64::MAX)
+}
+
+/// [`find_digit`], also stopping at bytes with the high bit set where `non_ascii` is all ones.
+#[inline(always)]
+fn find_digit_or(bytes: &[u8], from: usize, non_ascii: u64) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let rest = bytes.get(from..)?;
@@ -126,7 +139,7 @@ pub(super) fn find_digit(bytes: &[u8], from: usize) -> Option<usize> {
         let low7 = word & !HIGH;
         let above = low7.wrapping_add(ONES * (127 - 0x39)) & HIGH;
         let at_least = low7.wrapping_add(ONES * (128 - 0x30)) & HIGH;
-        let digits = !above & at_least & !word & HIGH;
+        let digits = (!above & at_least & !word & HIGH) | (word & HIGH & non_ascii);
         if digits != 0 {
             return Some(from + 8 * k + (digits.trailing_zeros() / 8) as usize);
         }
@@ -134,13 +147,75 @@ pub(super) fn find_digit(bytes: &[u8], from: usize) -> Option<usize> {
     let tail = chunks.remainder();
     let tail_start = bytes.len() - tail.len();
     tail.iter()
-        .position(u8::is_ascii_digit)
+        .position(|b| b.is_ascii_digit() || (non_ascii != 0 && !b.is_ascii()))
         .map(|p| tail_start + p)
+}
+
+/// Position of the first byte with the high bit set (the start of a non-ASCII character
+/// when `from` is a character boundary) at or after `from`, eight bytes at a time.
+pub(super) fn find_non_ascii(bytes: &[u8], from: usize) -> Option<usize> {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let rest = bytes.get(from..)?;
+    let mut chunks = rest.chunks_exact(8);
+    for (k, chunk) in chunks.by_ref().enumerate() {
+        let high = u64::from_le_bytes(chunk.try_into().ok()?) & HIGH;
+        if high != 0 {
+            return Some(from + 8 * k + (high.trailing_zeros() / 8) as usize);
+        }
+    }
+    let tail = chunks.remainder();
+    let tail_start = bytes.len() - tail.len();
+    tail.iter()
+        .position(|b| !b.is_ascii())
+        .map(|p| tail_start + p)
+}
+
+/// True when `gap` is one character that can separate the groups of a Social Security
+/// number: a space, a dash, a dot or other punctuation, or a no-break space or en dash.
+/// Folded text has every other separator turned into one of these.
+pub(super) fn is_ssn_separator(gap: &[u8]) -> bool {
+    match gap {
+        [b] => matches!(
+            b,
+            b' ' | b'-' | b'.' | b'/' | b'_' | b',' | b':' | b'~' | b'*' | b';' | b'\\'
+        ),
+        [0xE2, 0x80, 0x93] | [0xC2, 0xA0] | [0xE2, 0x80, 0xAF] => true,
+        _ => false,
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{find_digit, is_word};
+    use super::{find_digit, find_digit_or_non_ascii, find_non_ascii, is_word};
+
+    #[test]
+    fn finds_the_first_non_ascii_byte_like_a_byte_loop() {
+        let samples: [&[u8]; 5] = [
+            b"",
+            b"plain ascii text, long enough for two words",
+            "caf\u{e9}".as_bytes(),
+            "0123456789abcdef\u{ff10}".as_bytes(),
+            b"\x7f\x80",
+        ];
+        for s in samples {
+            for from in 0..=s.len() {
+                let expected = s[from..]
+                    .iter()
+                    .position(|b| !b.is_ascii())
+                    .map(|p| p + from);
+                assert_eq!(find_non_ascii(s, from), expected, "{s:?} from {from}");
+                let expected = s[from..]
+                    .iter()
+                    .position(|b| !b.is_ascii() || b.is_ascii_digit())
+                    .map(|p| p + from);
+                assert_eq!(
+                    find_digit_or_non_ascii(s, from),
+                    expected,
+                    "{s:?} from {from}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn finds_the_first_digit_like_a_byte_loop() {

@@ -467,7 +467,7 @@ impl<'a> Scanner<'a> {
         if before == Some(b'$') || after == Some(b'%') {
             return run.end();
         }
-        if let Some(end) = self.ssn_shape(&run) {
+        if let Some(end) = self.ssn_shape(&run, limit) {
             return end;
         }
         // Whatever the words before say, nothing below has fewer digits than an A-number:
@@ -515,19 +515,38 @@ impl<'a> Scanner<'a> {
         run.end()
     }
 
-    /// `123-45-6789` and `123 45 6789`: reported masked, never as anything else.
-    fn ssn_shape(&mut self, run: &Run) -> Option<usize> {
-        let groups = run.as_slice();
-        let [a, b, c, ..] = groups else { return None };
-        let (gap_b, gap_c) = (self.gap(b), self.gap(c));
-        let same_separator =
-            gap_b.len() == 1 && gap_b == gap_c && matches!(gap_b[0], b'-' | b' ' | b'.');
-        let ends = groups.get(3).is_none_or(|d| lex::is_space(self.gap(d)));
+    /// `123-45-6789`, `123 45 6789`, `123/45/6789`: three, two and four digits with one
+    /// separator of any kind between the groups, reported masked and never as anything
+    /// else. Not when a dash or dot carries the number on into a longer one (the masking
+    /// of long digit runs covers those).
+    fn ssn_shape(&mut self, run: &Run, limit: usize) -> Option<usize> {
+        let a = run.groups[0];
         let prefixed = a.start > 0 && matches!(self.bytes[a.start - 1], b'+' | b'(');
-        if (a.len(), b.len(), c.len()) != (3, 2, 4) || !same_separator || !ends || prefixed {
+        if a.len() != 3 || prefixed {
+            return None;
+        }
+        let b = self.ssn_group(a.end, 2, limit)?;
+        let c = self.ssn_group(b.end, 4, limit)?;
+        let goes_on = lex::next_joined(self.bytes, c.end, limit).is_some_and(|(gap, next)| {
+            !lex::is_space(gap) && lex::all_digits(&self.bytes[next.start..next.end])
+        });
+        if goes_on {
             return None;
         }
         Some(self.push(EntityKind::Ssn, SSN_MASK.to_string(), a.start, c.end))
+    }
+
+    /// The token of `len` digits after one separator character at `end`.
+    fn ssn_group(&self, end: usize, len: usize, limit: usize) -> Option<Tok> {
+        let bytes = self.bytes;
+        let start = (end + 1..=end + 3)
+            .take_while(|&i| i <= limit)
+            .find(|&i| lex::is_ssn_separator(&bytes[end..i]))?;
+        let tok = Tok {
+            start,
+            end: lex::token_end(bytes, start).min(limit),
+        };
+        (tok.end - tok.start == len && lex::all_digits(&bytes[tok.start..tok.end])).then_some(tok)
     }
 
     /// North American numbers (10 digits, or 11 with the leading 1) and `+`-prefixed
