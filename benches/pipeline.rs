@@ -1,5 +1,7 @@
 //! The whole reply pipeline (normalize + extract + match intents and articles + dialog) on
-//! the shipped content, on that content multiplied 100 times, and content start-up.
+//! the shipped content, on that content multiplied 100 times, and content start-up; and one
+//! hostile message, the worst of tests/cpu_budget.rs (2,000 × U+3316, which NFKC folds
+//! into 12,000 letters).
 //!
 //! Run: `cargo bench --bench pipeline`. Figures and method: docs/performance.md.
 
@@ -43,9 +45,32 @@ fn run_all(c: &mut Criterion, name: &str, nlu: &Nlu) {
     });
 }
 
+/// One message answered over and over.
+fn run_one(c: &mut Criterion, name: &str, nlu: &Nlu, text: &str) {
+    let options = DialogOptions::default();
+    c.bench_function(name, |b| {
+        b.iter(|| {
+            let mut state = DialogState::default();
+            black_box(respond(
+                &mut state,
+                black_box(text),
+                nlu,
+                &NoCases,
+                &options,
+            ));
+        })
+    });
+}
+
 fn pipeline(c: &mut Criterion) {
     let nlu = shipped();
     run_all(c, "pipeline/shipped", &nlu);
+    run_one(
+        c,
+        "pipeline/hostile_u3316_x2000",
+        &nlu,
+        &"\u{3316}".repeat(2000),
+    );
     let big = multiplied(100, Copies::SameWords);
     run_all(c, "pipeline/content_x100_same_words", &big);
     drop(big);

@@ -33,7 +33,7 @@ use regex::RegexSet;
 use super::content::{Content, without_placeholders};
 use super::elsewhere::ElsewhereIndex;
 use super::extract::{self, EntityKind, Extraction};
-use super::fxhash::FxHashMap;
+use super::fxhash::{FxHashMap, FxHashSet};
 use super::normalize::{self, Normalizer};
 use super::reranker::{self, Reranker, Sample};
 
@@ -152,6 +152,26 @@ struct Query<'a> {
     extraction: &'a Extraction,
     /// The intent that answered before, which makes its follow-ups eligible.
     previous: Option<&'a str>,
+}
+
+/// A message's content words as term ids. The sets and the map make reading a message
+/// linear in its words, however many distinct words it has.
+#[derive(Default)]
+struct MessageTerms<'a> {
+    /// Its words in order (None: a word no content uses).
+    sequence: Vec<Option<u32>>,
+    /// Distinct term ids of its known words, in order of first use.
+    ids: Vec<u32>,
+    /// Distinct words no content uses, in order of first use.
+    unknown: Vec<&'a str>,
+    /// Weight of all its words, unknown ones included.
+    mass: f32,
+    /// The members of `ids`.
+    known: FxHashSet<u32>,
+    /// The members of `unknown`.
+    unknown_set: FxHashSet<&'a str>,
+    /// The term of each word outside the vocabulary met so far (stemming is the costly part).
+    stemmed: FxHashMap<&'a str, Option<u32>>,
 }
 
 /// Marks an utterance that two targets share.
@@ -481,39 +501,16 @@ impl Matcher {
     /// it is about something other organizations handle. `previous` is the intent that
     /// answered the message before, which makes its follow-ups eligible.
     pub fn rank(&self, text: &str, extraction: &Extraction, previous: Option<&str>) -> Ranking {
-        let words = normalize::joined_words(text, extraction);
+        let words = normalize::message_words(text, extraction);
         let named = self.elsewhere.named(&words);
         let canonical = self.normalizer.canonical_of_words(words);
-        // The message as a sequence of term ids (None: a word no content uses).
-        let mut sequence: Vec<Option<u32>> = Vec::with_capacity(16);
-        let mut ids: Vec<u32> = Vec::with_capacity(16);
-        let mut unknown: Vec<&str> = Vec::new();
-        let mut query_mass = 0.0f32;
-        let form_placeholder = normalize::placeholder(EntityKind::FormNumber);
-        let mut after_form = false;
-        for word in self.normalizer.content_words(&canonical) {
-            // A form number follows its placeholder ("zzform i129f"); one the content never
-            // names is already counted by the placeholder, so it is not an unknown word.
-            let is_form_value = std::mem::replace(&mut after_form, word == form_placeholder);
-            let id = self.word_terms.get(word).copied().or_else(|| {
-                let stem = self.normalizer.stem(word);
-                self.term_ids.get(stem.as_ref()).copied()
-            });
-            sequence.push(id);
-            match id {
-                Some(id) if !ids.contains(&id) => {
-                    ids.push(id);
-                    query_mass += self.weights[id as usize];
-                }
-                Some(_) => {}
-                None if is_form_value => {}
-                None if !unknown.contains(&word) => {
-                    unknown.push(word);
-                    query_mass += self.unknown_weight;
-                }
-                None => {}
-            }
-        }
+        let MessageTerms {
+            sequence,
+            mut ids,
+            unknown,
+            mass: query_mass,
+            ..
+        } = self.message_terms(&canonical);
         let ranked = self.best_candidates(&Query {
             ids: &ids,
             mass: query_mass,
@@ -542,6 +539,44 @@ impl Matcher {
             candidates: self.rerank(ranked, &ids, exact),
             elsewhere: elsewhere.map(|topic| self.elsewhere.topic(topic).to_string()),
         }
+    }
+
+    /// The content words of a canonical message as term ids.
+    fn message_terms<'a>(&'a self, canonical: &'a str) -> MessageTerms<'a> {
+        let mut terms = MessageTerms {
+            sequence: Vec::with_capacity(16),
+            ids: Vec::with_capacity(16),
+            ..MessageTerms::default()
+        };
+        let form_placeholder = normalize::placeholder(EntityKind::FormNumber);
+        let mut after_form = false;
+        for word in self.normalizer.content_words(canonical) {
+            // A form number follows its placeholder ("zzform i129f"); one the content never
+            // names is already counted by the placeholder, so it is not an unknown word.
+            let is_form_value = std::mem::replace(&mut after_form, word == form_placeholder);
+            let id = match self.word_terms.get(word) {
+                Some(id) => Some(*id),
+                None => *terms.stemmed.entry(word).or_insert_with(|| {
+                    let stem = self.normalizer.stem(word);
+                    self.term_ids.get(stem.as_ref()).copied()
+                }),
+            };
+            terms.sequence.push(id);
+            match id {
+                Some(id) if terms.known.insert(id) => {
+                    terms.ids.push(id);
+                    terms.mass += self.weights[id as usize];
+                }
+                Some(_) => {}
+                None if is_form_value => {}
+                None if terms.unknown_set.insert(word) => {
+                    terms.unknown.push(word);
+                    terms.mass += self.unknown_weight;
+                }
+                None => {}
+            }
+        }
+        terms
     }
 
     /// Scores the targets a query touches, with this thread's reusable buffers.

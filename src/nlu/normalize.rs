@@ -10,7 +10,7 @@ use aho_corasick::{AhoCorasick, Input, MatchKind};
 use rust_stemmers::{Algorithm, Stemmer};
 use unicode_normalization::UnicodeNormalization;
 
-use super::extract::{EntityKind, Extraction};
+use super::extract::{Entity, EntityKind, Extraction};
 use super::fxhash::{FxHashMap, FxHashSet};
 
 /// Words that carry no meaning for matching. Question words (what, how, where, ...) are not
@@ -50,60 +50,158 @@ pub fn words(text: &str, extraction: &Extraction) -> Vec<String> {
         .collect()
 }
 
+/// Most bytes of a message's words ([`message_words`]) that matching reads. Folding can
+/// make a message much longer than it was typed (NFKC turns "\u{FDFA}" into 18 characters,
+/// `#` reads as " number "), so the cap applies after folding: words past it are dropped.
+/// 8 KiB holds every message of up to 2,000 characters (the default text limit) whose
+/// folding does not lengthen it, whatever its script.
+pub const MAX_MESSAGE_WORD_BYTES: usize = 8 * 1024;
+
+/// Most words of a message that matching reads: 2,000 characters make at most 1,000 words
+/// unless folding splits characters into several ("\u{BC}" is "1⁄4", two words).
+pub const MAX_MESSAGE_WORDS: usize = 1000;
+
 /// The words of [`words`] as one string: `" w1 w2 … "`, each word followed by a space.
 pub fn joined_words(text: &str, extraction: &Extraction) -> String {
-    let mut out = String::with_capacity(text.len() + 16);
-    out.push(' ');
-    let mut at = 0;
-    for entity in &extraction.entities {
-        if entity.start < at || entity.end > text.len() {
-            continue;
-        }
-        push_words(&text[at..entity.start], &mut out);
-        out.push_str(placeholder(entity.kind));
-        out.push(' ');
-        if entity.kind == EntityKind::FormNumber {
-            out.extend(
-                entity
-                    .value
-                    .chars()
-                    .filter(|c| *c != '-')
-                    .map(|c| c.to_ascii_lowercase()),
-            );
-            out.push(' ');
-        }
-        at = entity.end;
-    }
-    push_words(&text[at..], &mut out);
-    out
+    let mut joined = Joined::new(text.len(), usize::MAX, usize::MAX);
+    joined.push_text(text, extraction);
+    joined.out
 }
 
-/// Appends the folded words of `text` to `out`, each followed by a space.
-fn push_words(text: &str, out: &mut String) {
-    let text = mark_a_numbers(text);
-    let text = text.as_ref();
-    let folded: Cow<'_, str> = if text.is_ascii() {
-        if text.bytes().any(|b| b.is_ascii_uppercase()) {
-            Cow::Owned(text.to_ascii_lowercase())
-        } else {
-            Cow::Borrowed(text)
+/// [`joined_words`] of a message, cut before the first word past [`MAX_MESSAGE_WORD_BYTES`]
+/// (leading space included) or [`MAX_MESSAGE_WORDS`]: what matching reads of untrusted
+/// text.
+pub fn message_words(text: &str, extraction: &Extraction) -> String {
+    let mut joined = Joined::new(text.len(), MAX_MESSAGE_WORD_BYTES, MAX_MESSAGE_WORDS);
+    joined.push_text(text, extraction);
+    joined.out
+}
+
+/// Joined words being built, and the room left in them.
+struct Joined {
+    out: String,
+    bytes_left: usize,
+    words_left: usize,
+}
+
+impl Joined {
+    /// Room for `max_bytes` bytes (the leading space included) and `max_words` words.
+    fn new(text_len: usize, max_bytes: usize, max_words: usize) -> Self {
+        let mut out = String::with_capacity(text_len.min(max_bytes) + 16);
+        out.push(' ');
+        Joined {
+            out,
+            bytes_left: max_bytes - 1,
+            words_left: max_words,
         }
-    } else {
-        Cow::Owned(
-            text.nfkc()
-                .collect::<String>()
-                .to_lowercase()
-                .replace(['’', '‘', 'ʼ', '`'], "'"),
-        )
-    };
-    let folded = join_letter_prefixes(&folded);
-    for raw in folded.split(|c: char| !(c.is_alphanumeric() || c == '\'')) {
-        let word = raw.trim_matches('\'');
-        if word.is_empty() {
-            continue;
-        }
-        expand_contraction(word, out);
     }
+
+    /// Appends the words of `text`, identifiers replaced by placeholders, up to the first
+    /// word that does not fit.
+    fn push_text(&mut self, text: &str, extraction: &Extraction) {
+        let mut at = 0;
+        for entity in &extraction.entities {
+            if entity.start < at || entity.end > text.len() {
+                continue;
+            }
+            if !self.push_words(&text[at..entity.start]) || !self.push_entity(entity) {
+                return;
+            }
+            at = entity.end;
+        }
+        self.push_words(&text[at..]);
+    }
+
+    /// True when a word of `len` bytes and its space fit.
+    fn has_room(&self, len: usize) -> bool {
+        self.words_left > 0 && len < self.bytes_left
+    }
+
+    /// Appends `word` and a space; false when they do not fit.
+    fn push(&mut self, word: &str) -> bool {
+        if !self.has_room(word.len()) {
+            return false;
+        }
+        self.out.push_str(word);
+        self.out.push(' ');
+        self.bytes_left -= word.len() + 1;
+        self.words_left -= 1;
+        true
+    }
+
+    /// Appends an identifier's placeholder (and a form's number after it); false when
+    /// they do not fit.
+    fn push_entity(&mut self, entity: &Entity) -> bool {
+        if !self.push(placeholder(entity.kind)) {
+            return false;
+        }
+        if entity.kind != EntityKind::FormNumber {
+            return true;
+        }
+        // The number without its dashes is never longer than the value.
+        if !self.has_room(entity.value.len()) {
+            return false;
+        }
+        let before = self.out.len();
+        self.out.extend(
+            entity
+                .value
+                .chars()
+                .filter(|c| *c != '-')
+                .map(|c| c.to_ascii_lowercase()),
+        );
+        self.out.push(' ');
+        self.bytes_left -= self.out.len() - before;
+        self.words_left -= 1;
+        true
+    }
+
+    /// Appends the folded words of `text`, each followed by a space, up to the first word
+    /// that does not fit; false when one did not fit.
+    fn push_words(&mut self, text: &str) -> bool {
+        let text = mark_a_numbers(text);
+        let text = text.as_ref();
+        let folded: Cow<'_, str> = if text.is_ascii() {
+            if text.bytes().any(|b| b.is_ascii_uppercase()) {
+                Cow::Owned(text.to_ascii_lowercase())
+            } else {
+                Cow::Borrowed(text)
+            }
+        } else {
+            Cow::Owned(
+                nfkc_within(text, self.bytes_left)
+                    .to_lowercase()
+                    .replace(['’', '‘', 'ʼ', '`'], "'"),
+            )
+        };
+        let folded = join_letter_prefixes(&folded);
+        for raw in folded.split(|c: char| !(c.is_alphanumeric() || c == '\'')) {
+            let word = raw.trim_matches('\'');
+            if !word.is_empty() && !expand_contraction(word, self) {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// The NFKC form of `text`, cut to at most `max_bytes` bytes. A word the cut falls in is
+/// left out whole.
+fn nfkc_within(text: &str, max_bytes: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(max_bytes));
+    let mut cut = false;
+    for c in text.nfkc() {
+        if out.len() + c.len_utf8() > max_bytes {
+            cut = true;
+            break;
+        }
+        out.push(c);
+    }
+    if cut {
+        let whole = out.trim_end_matches(|c: char| c.is_alphanumeric() || c == '\'');
+        out.truncate(whole.len());
+    }
+    out
 }
 
 /// Joins a lone letter to the word after it: "a-number" and "a#" → "anumber", "e-mail" →
@@ -146,23 +244,14 @@ fn mark_a_numbers(text: &str) -> Cow<'_, str> {
     while let Some(pos) = rest.find(['A', 'a']) {
         let (before, from) = rest.split_at(pos);
         out.push_str(before);
-        let prev = out
-            .trim_end()
-            .rsplit(|c: char| !c.is_alphanumeric())
-            .next()
-            .unwrap_or("")
-            .to_ascii_lowercase();
         let starts_word = out.chars().last().is_none_or(|c| !c.is_alphanumeric());
         let after = &from[1..];
         let next_is_number = after
             .strip_prefix(' ')
             .is_some_and(|a| a.get(..6).is_some_and(|w| w.eq_ignore_ascii_case("number")));
-        let capital = from.starts_with('A');
-        let determiner = matches!(
-            prev.as_str(),
-            "my" | "an" | "the" | "your" | "his" | "her" | "their" | "our" | "same"
-        );
-        if starts_word && next_is_number && (capital || determiner) {
+        // The word before is read only here, so a long run of a's is not read again for
+        // each of them.
+        if starts_word && next_is_number && (from.starts_with('A') || after_determiner(&out)) {
             out.push_str("anumber");
             rest = &after[7..];
             changed = true;
@@ -179,12 +268,26 @@ fn mark_a_numbers(text: &str) -> Cow<'_, str> {
     }
 }
 
-/// "what's" → "what is", "can't"/"cant" → "can not", "i'm" → "i am", ...
-fn expand_contraction(word: &str, out: &mut String) {
-    let mut push = |w: &str| {
-        out.push_str(w);
-        out.push(' ');
-    };
+/// True when the last word of `text` is one that can come before "A-number" ("my", "the",
+/// ...).
+fn after_determiner(text: &str) -> bool {
+    let prev = text
+        .trim_end()
+        .rsplit(|c: char| !c.is_alphanumeric())
+        .next()
+        .unwrap_or("");
+    [
+        "my", "an", "the", "your", "his", "her", "their", "our", "same",
+    ]
+    .iter()
+    .any(|d| prev.eq_ignore_ascii_case(d))
+}
+
+/// "what's" → "what is", "can't"/"cant" → "can not", "i'm" → "i am", ... Appends the
+/// words to `out`; false once one did not fit.
+fn expand_contraction(word: &str, out: &mut Joined) -> bool {
+    let mut fits = true;
+    let mut push = |w: &str| fits = fits && out.push(w);
     let fixed: Option<&[&str]> = match word {
         "can't" | "cant" | "cannot" => Some(&["can", "not"]),
         "won't" | "wont" => Some(&["will", "not"]),
@@ -211,11 +314,11 @@ fn expand_contraction(word: &str, out: &mut String) {
     };
     if let Some(parts) = fixed {
         parts.iter().for_each(|p| push(p));
-        return;
+        return fits;
     }
     let Some((stem, suffix)) = word.rsplit_once('\'') else {
         push(word);
-        return;
+        return fits;
     };
     // Apostrophes left in the stem ("o''m", "rock'n'roll's") are dropped, so folding twice
     // gives what folding once gives.
@@ -251,6 +354,7 @@ fn expand_contraction(word: &str, out: &mut String) {
         }
         _ => push(&word.replace('\'', "")),
     }
+    fits
 }
 
 /// Folds text for comparing two utterances as "the same" (case, spacing, punctuation).
@@ -289,12 +393,18 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 const MIN_TYPO_LEN: usize = 6;
 
 /// True when `a` and `b` are at most one edit apart (insertion, deletion, substitution or
-/// swap of neighbours). No allocation for ASCII words.
+/// swap of neighbours). Linear in the words' length; no allocation for ASCII words.
 pub fn within_one_edit(a: &str, b: &str) -> bool {
-    if !(a.is_ascii() && b.is_ascii()) {
-        return edit_distance(a, b) <= 1;
+    if a.is_ascii() && b.is_ascii() {
+        return one_edit_apart(a.as_bytes(), b.as_bytes());
     }
-    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    one_edit_apart(&a, &b)
+}
+
+/// [`within_one_edit`] on sequences of bytes or characters.
+fn one_edit_apart<T: PartialEq>(a: &[T], b: &[T]) -> bool {
     let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
     if long.len() - short.len() > 1 {
         return false;
@@ -326,6 +436,9 @@ pub struct Normalizer {
     deletions: FxHashMap<String, Vec<u32>>,
     /// Vocabulary words by index (for `deletions`).
     words: Vec<String>,
+    /// Characters in the longest vocabulary word: a word more than one longer is one edit
+    /// away from none, so the typo corrector's work per word is bounded by the content.
+    longest: usize,
     /// Stem of every vocabulary word (`None` for stop words), computed once.
     stems: FxHashMap<String, Option<String>>,
     stop: FxHashSet<&'static str>,
@@ -376,11 +489,17 @@ impl Normalizer {
                 )
             })
             .collect();
+        let longest = vocabulary
+            .keys()
+            .map(|w| w.chars().count())
+            .max()
+            .unwrap_or(0);
         Normalizer {
             synonyms: build_synonyms(synonyms),
             vocabulary,
             deletions,
             words: words_list,
+            longest,
             stems,
             stop,
             stemmer,
@@ -469,11 +588,15 @@ impl Normalizer {
     }
 
     /// The vocabulary word one edit away from `word`, when `word` is not itself known.
+    /// Tries each one-character deletion of `word`, so it costs the square of the word's
+    /// length: words longer than any vocabulary word plus one are not tried at all.
     fn correct(&self, word: &str) -> Option<&str> {
         if word.len() < MIN_TYPO_LEN
-            || self.vocabulary.contains_key(word)
+            // A character is at most four bytes.
+            || word.len() > 4 * (self.longest + 1)
+            || !(MIN_TYPO_LEN..=self.longest + 1).contains(&word.chars().count())
             || word.bytes().any(|c| c.is_ascii_digit())
-            || word.chars().count() < MIN_TYPO_LEN
+            || self.vocabulary.contains_key(word)
         {
             return None;
         }
@@ -714,6 +837,55 @@ mod tests {
                 assert_eq!(within_one_edit(a, b), edit_distance(a, b) <= 1, "{a} {b}");
             }
         }
+    }
+
+    #[test]
+    fn one_edit_check_agrees_with_edit_distance_beyond_ascii() {
+        let words = [
+            "résumé",
+            "resume",
+            "résume",
+            "rèsumé",
+            "résuméé",
+            "ésumé",
+            "rséumé",
+            "naïve",
+            "naive",
+        ];
+        for a in words {
+            for b in words {
+                assert_eq!(within_one_edit(a, b), edit_distance(a, b) <= 1, "{a} {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn typos_of_the_longest_word_are_corrected_and_longer_words_skipped() {
+        let n = norm(&[], "account password");
+        assert_eq!(stems(&n, "passwordd"), stems(&n, "password"));
+        assert_ne!(stems(&n, "passworddd"), stems(&n, "password"));
+        assert_eq!(n.correct(&"a".repeat(40_000)), None);
+    }
+
+    #[test]
+    fn message_words_stop_before_the_word_that_passes_the_cap() {
+        let e = Extraction::default();
+        let short = "What's my A number? I-485 and ＡＣＣＯＵＮＴ #";
+        assert_eq!(message_words(short, &e), joined_words(short, &e));
+        for unit in ["\u{FDFA}", "\u{FB03}. ", "#", "id ", "\u{BC}"] {
+            let text = unit.repeat(2000);
+            let capped = message_words(&text, &e);
+            let count = capped.split_whitespace().count();
+            assert!(capped.len() <= MAX_MESSAGE_WORD_BYTES, "{unit}");
+            assert!(count <= MAX_MESSAGE_WORDS, "{unit}");
+            assert!(
+                capped.len() > MAX_MESSAGE_WORD_BYTES - 40 || count == MAX_MESSAGE_WORDS,
+                "{unit}"
+            );
+            assert!(joined_words(&text, &e).starts_with(&capped), "{unit}");
+        }
+        // One word longer than the cap is left out whole.
+        assert_eq!(message_words(&"\u{3316}".repeat(2000), &e), " ");
     }
 
     #[test]
