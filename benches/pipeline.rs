@@ -51,7 +51,7 @@ fn run_one(c: &mut Criterion, name: &str, nlu: &Nlu, text: &str) {
     c.bench_function(name, |b| {
         b.iter(|| {
             let mut state = DialogState::default();
-            black_box(respond(
+            black_box(respond_now(
                 &mut state,
                 black_box(text),
                 nlu,

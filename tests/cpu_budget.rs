@@ -11,11 +11,10 @@ use std::path::Path;
 use std::time::Instant;
 
 use casebot::config::Limits;
-use casebot::dialog::{CaseLookup, DialogOptions, DialogState, respond};
+use casebot::dialog::{DialogOptions, DialogState, NoCases, respond_now};
 use casebot::nlu::Nlu;
 use casebot::nlu::extract::extract;
 use casebot::nlu::normalize::{MAX_MESSAGE_WORD_BYTES, message_words};
-use casebot::store::{CaseRecord, StoreError};
 
 /// Most a hostile message may cost, in ordinary messages of the same length. Unoptimized
 /// builds (plain `cargo test`) slow the regex engine and the Unicode tables more than the
@@ -23,14 +22,6 @@ use casebot::store::{CaseRecord, StoreError};
 const BUDGET: f64 = if cfg!(debug_assertions) { 40.0 } else { 20.0 };
 /// Rounds of timing; each round answers every message once.
 const ROUNDS: usize = 15;
-
-struct NoCases;
-
-impl CaseLookup for NoCases {
-    fn lookup(&self, _: &str) -> Result<Option<CaseRecord>, StoreError> {
-        Ok(None)
-    }
-}
 
 fn shipped() -> Nlu {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -234,7 +225,7 @@ fn no_message_costs_more_than_a_few_ordinary_ones() {
         for ((_, text), times) in messages.iter().zip(&mut samples) {
             let mut state = DialogState::default();
             let started = Instant::now();
-            std::hint::black_box(respond(&mut state, text, &nlu, &NoCases, &options));
+            std::hint::black_box(respond_now(&mut state, text, &nlu, &NoCases, &options));
             times.push(started.elapsed().as_nanos());
         }
     }
