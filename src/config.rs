@@ -81,8 +81,8 @@ pub const MAX_ID_CHARS: usize = 128;
 #[derive(Debug, Clone, Args)]
 pub struct Limits {
     /// Largest WebSocket message accepted, in bytes; larger closes the chat with code 1009.
-    /// Raised when needed to fit a message of `--max-text-chars` characters written as JSON
-    /// `\u` escapes (12 bytes per character), so over-long text gets `text_too_long`.
+    /// Keep room for `--max-text-chars` characters written as JSON `\u` escapes (12 bytes
+    /// each), so over-long text gets `text_too_long`; the server warns when there is none.
     #[arg(long, env = "CASEBOT_MAX_FRAME_BYTES", default_value_t = defaults::MAX_FRAME_BYTES)]
     pub max_frame_bytes: usize,
 
@@ -183,16 +183,15 @@ impl Limits {
         Duration::from_secs(self.session_ttl_secs)
     }
 
-    /// The WebSocket message size limit in force: `max_frame_bytes`, raised when needed so
-    /// that a `message` frame with text one character over the limit and the longest `id`,
-    /// every character a 12-byte surrogate-pair escape, still fits and gets a precise error.
-    pub fn frame_limit(&self) -> usize {
+    /// The WebSocket message size that fits a `message` frame with text one character over
+    /// `max_text_chars` and the longest `id`, every character a 12-byte surrogate-pair
+    /// escape, so that such text gets a precise `text_too_long` rather than a close.
+    pub fn frame_bytes_needed(&self) -> usize {
         const ESCAPED_CHAR: usize = 12;
         const FRAME_OVERHEAD: usize = 1024;
-        let needed = (self.max_text_chars.saturating_add(1) + MAX_ID_CHARS)
+        (self.max_text_chars.saturating_add(1) + MAX_ID_CHARS)
             .saturating_mul(ESCAPED_CHAR)
-            .saturating_add(FRAME_OVERHEAD);
-        self.max_frame_bytes.max(needed)
+            .saturating_add(FRAME_OVERHEAD)
     }
 
     /// Cap on open TCP connections of any kind.
@@ -304,17 +303,17 @@ mod tests {
     }
 
     #[test]
-    fn the_frame_limit_fits_a_maximum_text_of_escaped_characters() {
+    fn the_default_frame_limit_fits_a_maximum_text_of_escaped_characters() {
         let limits = Limits::default();
         let text: String = "\\ud83d\\ude00".repeat(limits.max_text_chars + 1);
         let id = "\\ud83d\\ude00".repeat(MAX_ID_CHARS);
         let frame = format!(r#"{{"type":"message","text":"{text}","id":"{id}","debug":false}}"#);
-        assert!(frame.len() <= limits.frame_limit(), "{}", frame.len());
-        let small = Limits {
-            max_frame_bytes: 10,
-            ..Limits::default()
-        };
-        assert!(small.frame_limit() >= frame.len());
+        assert!(
+            frame.len() <= limits.frame_bytes_needed(),
+            "{}",
+            frame.len()
+        );
+        assert!(limits.frame_bytes_needed() <= limits.max_frame_bytes);
     }
 
     #[test]

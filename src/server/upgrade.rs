@@ -44,7 +44,7 @@ pub async fn ws_handler(
         tracing::info!("refused a chat: connection limit reached");
         return (StatusCode::TOO_MANY_REQUESTS, "too many connections").into_response();
     };
-    let limit = state.config().limits.frame_limit();
+    let limit = state.config().limits.max_frame_bytes;
     // A token too long to be one cannot name a session, but it is still a failed resume:
     // the empty token never matches, so the welcome says `resume_failed`.
     let resume = query.session.map(|t| {
