@@ -12,7 +12,12 @@ use casebot::config::ServeConfig;
 #[command(name = "casebot", version, about)]
 struct Cli {
     /// Log as JSON lines instead of readable text.
-    #[arg(long, global = true, env = "CASEBOT_LOG_JSON")]
+    #[arg(
+        long,
+        global = true,
+        env = "CASEBOT_LOG_JSON",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
     log_json: bool,
 
     #[command(subcommand)]
@@ -63,4 +68,30 @@ fn main() -> ExitCode {
             Command::Load(args) => cli::load::run(args).await,
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_json_takes_the_usual_spellings_from_the_environment() {
+        for (given, want) in [
+            ("1", true),
+            ("yes", true),
+            ("on", true),
+            ("true", true),
+            ("0", false),
+            ("no", false),
+            ("off", false),
+            ("false", false),
+        ] {
+            // SAFETY: the only test of this binary that reads or writes the environment.
+            unsafe { std::env::set_var("CASEBOT_LOG_JSON", given) };
+            let cli = Cli::try_parse_from(["casebot", "check"]);
+            assert_eq!(cli.map(|c| c.log_json).ok(), Some(want), "{given}");
+        }
+        unsafe { std::env::remove_var("CASEBOT_LOG_JSON") };
+        assert!(Cli::try_parse_from(["casebot", "--log-json", "check"]).is_ok_and(|c| c.log_json));
+    }
 }

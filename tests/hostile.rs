@@ -303,3 +303,253 @@ async fn slow_upgrade_requests_do_not_stall_other_clients() {
     assert_healthy(&mut healthy).await;
     server.stop().await.unwrap();
 }
+
+/// Reads until the server closes the connection; the time it took, or `None` if it was
+/// still open after `within`.
+async fn closed_within(tcp: &mut TcpStream, within: Duration) -> Option<Duration> {
+    use tokio::io::AsyncReadExt;
+    let start = tokio::time::Instant::now();
+    let mut buf = [0u8; 1024];
+    loop {
+        match tokio::time::timeout_at(start + within, tcp.read(&mut buf)).await {
+            Err(_) => return None,
+            Ok(Ok(0) | Err(_)) => return Some(start.elapsed()),
+            Ok(Ok(_)) => continue,
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_sockets_partial_headers_and_idle_keep_alives_are_closed_in_time() {
+    let server = server(|c| {
+        c.limits.header_read_timeout_secs = 1;
+        c.limits.keep_alive_timeout_secs = 2;
+    })
+    .await;
+    let mut healthy = server.client().await;
+    let mut idle = TcpStream::connect(server.addr).await.unwrap();
+    let mut partial = TcpStream::connect(server.addr).await.unwrap();
+    partial
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: a")
+        .await
+        .unwrap();
+    let mut kept_alive = TcpStream::connect(server.addr).await.unwrap();
+    kept_alive
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let limit = Duration::from_secs(4);
+    let (idle, partial, kept_alive) = tokio::join!(
+        closed_within(&mut idle, limit),
+        closed_within(&mut partial, limit),
+        closed_within(&mut kept_alive, limit),
+    );
+    assert!(idle.is_some(), "an idle socket stays open");
+    assert!(partial.is_some(), "a partial header stays open");
+    let kept_alive = kept_alive.expect("an idle keep-alive connection stays open");
+    assert!(
+        kept_alive >= Duration::from_millis(1500),
+        "the keep-alive timeout, not the header timeout, applies after a response: {kept_alive:?}"
+    );
+    // Chats are upgraded out of the HTTP timeouts.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_healthy(&mut healthy).await;
+    server.stop().await.unwrap();
+}
+
+/// A `casebot serve` process limited to `fds` open files, and the address it listens on.
+struct Process {
+    child: std::process::Child,
+    addr: std::net::SocketAddr,
+    _dir: tempfile::TempDir,
+}
+
+impl Process {
+    fn start(fds: u32, env: &[(&str, &str)]) -> Process {
+        use std::io::BufRead;
+        let dir = tempfile::tempdir().unwrap();
+        let repo = common::repo();
+        let mut child = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("ulimit -n {fds} && exec \"$0\" \"$@\""))
+            .arg(env!("CARGO_BIN_EXE_casebot"))
+            .args([
+                "serve",
+                "--addr",
+                "127.0.0.1:0",
+                "--seed",
+                "",
+                "--watch",
+                "false",
+            ])
+            .arg("--db")
+            .arg(dir.path().join("db"))
+            .arg("--intents")
+            .arg(repo.join("intents"))
+            .arg("--knowledge")
+            .arg(repo.join("knowledge"))
+            .envs(env.iter().copied())
+            .env("RUST_LOG", "info")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start casebot serve");
+        let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+        let mut lines = stderr.lines();
+        let addr = loop {
+            let line = lines
+                .next()
+                .expect("casebot serve says where it listens")
+                .unwrap();
+            if let Some(rest) = line.split("open http://").nth(1) {
+                let addr = rest.split('/').next().unwrap_or_default();
+                match addr.parse() {
+                    Ok(addr) => break addr,
+                    Err(_) => {
+                        let _ = child.kill();
+                        panic!("no address in {line:?}");
+                    }
+                }
+            }
+        };
+        // Keep draining the log so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Process {
+            child,
+            addr,
+            _dir: dir,
+        }
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `GET /healthz` on a new connection; the status line, or `None` when there is no answer.
+async fn healthz(addr: std::net::SocketAddr) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let attempt = async {
+        let mut tcp = TcpStream::connect(addr).await.ok()?;
+        tcp.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .await
+            .ok()?;
+        let mut answer = Vec::new();
+        tcp.read_to_end(&mut answer).await.ok()?;
+        String::from_utf8_lossy(&answer)
+            .lines()
+            .next()
+            .map(str::to_string)
+    };
+    tokio::time::timeout(WAIT, attempt).await.ok().flatten()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_connections_past_the_per_address_cap_do_not_stop_healthz() {
+    // 400 idle connections from one address against a process with 256 descriptors.
+    let server = Process::start(256, &[("CASEBOT_MAX_HTTP_CONNECTIONS_PER_IP", "100")]);
+    let mut idle = Vec::new();
+    for _ in 0..400 {
+        let socket = TcpSocket::new_v4().unwrap();
+        socket.bind("127.0.0.2:0".parse().unwrap()).unwrap();
+        if let Ok(Ok(tcp)) = tokio::time::timeout(WAIT, socket.connect(server.addr)).await {
+            idle.push(tcp);
+        }
+    }
+    assert!(idle.len() > 300, "only {} connections opened", idle.len());
+    assert_eq!(
+        healthz(server.addr).await.as_deref(),
+        Some("HTTP/1.1 200 OK"),
+        "another address still gets /healthz"
+    );
+    // The extra connections were closed at once, not left to the timeouts.
+    let mut closed = 0;
+    for tcp in &mut idle {
+        if closed_within(tcp, Duration::from_millis(20))
+            .await
+            .is_some()
+        {
+            closed += 1;
+        }
+    }
+    assert!(
+        closed >= 290,
+        "only {closed} of the extra connections were closed"
+    );
+    drop(idle);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn binary_and_ping_floods_are_rate_limited_then_closed() {
+    let server = server(|_| {}).await;
+    let mut healthy = server.client().await;
+    for flood in [
+        Message::binary(vec![1u8; 8]),
+        Message::Ping(vec![1u8; 8].into()),
+    ] {
+        let attacker = server.client().await;
+        let (mut sink, mut stream) = attacker.ws.split();
+        let writer = tokio::spawn(async move {
+            for _ in 0..100_000 {
+                if sink.send(flood.clone()).await.is_err() {
+                    return;
+                }
+            }
+        });
+        assert_eq!(close_code(&mut stream).await, CloseCode::Policy);
+        let _ = tokio::time::timeout(WAIT, writer).await;
+    }
+    assert_healthy(&mut healthy).await;
+    server.stop().await.unwrap();
+}
+
+/// A message frame with `n` emoji written as JSON surrogate-pair escapes, 12 bytes each.
+fn escaped_emoji(n: usize) -> String {
+    format!(
+        r#"{{"type":"message","text":"{}","id":"e"}}"#,
+        "\\ud83d\\ude00".repeat(n)
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn escaped_text_at_and_over_the_limit_gets_an_answer_not_a_close() {
+    let server = server(|_| {}).await;
+    let mut client = server.client().await;
+    client.send_raw(&escaped_emoji(2000)).await;
+    assert_eq!(client.recv().await["type"], "reply");
+    client.send_raw(&escaped_emoji(2001)).await;
+    let answer = client.recv().await;
+    assert_eq!(answer["code"], "text_too_long", "{answer}");
+    assert_healthy(&mut client).await;
+    server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn with_the_admin_api_off_every_method_under_api_answers_404() {
+    let server = server(|_| {}).await;
+    for method in ["GET", "PUT", "DELETE", "POST", "PATCH", "OPTIONS"] {
+        for path in ["/api/cases/EAC2190000001", "/api/cases/import"] {
+            use tokio::io::AsyncReadExt;
+            let mut tcp = TcpStream::connect(server.addr).await.unwrap();
+            let request = format!(
+                "{method} {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+            tcp.write_all(request.as_bytes()).await.unwrap();
+            let mut answer = Vec::new();
+            tokio::time::timeout(WAIT, tcp.read_to_end(&mut answer))
+                .await
+                .expect("answer in time")
+                .unwrap();
+            let status = String::from_utf8_lossy(&answer);
+            assert!(
+                status.starts_with("HTTP/1.1 404"),
+                "{method} {path}: {}",
+                status.lines().next().unwrap_or_default()
+            );
+        }
+    }
+    server.stop().await.unwrap();
+}

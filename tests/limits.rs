@@ -181,3 +181,95 @@ async fn only_the_configured_number_of_sessions_is_kept_for_resume() {
     assert_eq!(newest.welcome["resumed"], true, "{}", newest.welcome);
     server.stop().await.unwrap();
 }
+
+/// Opens a chat from the given local source address (any of 127.0.0.0/8 on Linux).
+async fn client_from(server: &TestServer, source: &str, query: &str) -> Client {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(format!("{source}:0").parse().unwrap()).unwrap();
+    let tcp = socket.connect(server.addr).await.expect("tcp connect");
+    let url = format!("{}{query}", server.ws_url());
+    let tcp = tokio_tungstenite::MaybeTlsStream::Plain(tcp);
+    let (ws, _) = tokio::time::timeout(WAIT, tokio_tungstenite::client_async(url, tcp))
+        .await
+        .expect("upgrade in time")
+        .expect("upgrade");
+    let mut client = Client::from_socket(ws);
+    client.read_welcome().await;
+    client
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_address_starting_many_sessions_does_not_push_out_anothers() {
+    let server = TestServer::start_with(|c| {
+        c.limits.max_sessions = 5;
+        c.limits.max_connections_per_ip = 1000;
+    })
+    .await;
+    let victim = client_from(&server, "127.0.0.2", "").await;
+    let token = victim.token();
+    hang_up_client(victim).await;
+    for _ in 0..20 {
+        hang_up_client(client_from(&server, "127.0.0.3", "").await).await;
+    }
+    let back = client_from(&server, "127.0.0.2", &format!("?session={token}")).await;
+    assert_eq!(back.welcome["resumed"], true, "{}", back.welcome);
+    server.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_per_address_are_capped() {
+    let server = TestServer::start_with(|c| c.limits.max_sessions_per_ip = 3).await;
+    for _ in 0..10 {
+        hang_up_client(client_from(&server, "127.0.0.4", "").await).await;
+    }
+    assert!(
+        server.state.sessions().len() <= 3,
+        "sessions kept: {}",
+        server.state.sessions().len()
+    );
+    server.stop().await.unwrap();
+}
+
+async fn hang_up_client(client: Client) {
+    hang_up(client.ws).await;
+}
+
+#[tokio::test]
+async fn an_over_long_resume_token_is_a_failed_resume() {
+    let server = TestServer::start().await;
+    let url = format!("{}?session={}", server.ws_url(), "a".repeat(65));
+    let client = Client::connect(&url).await;
+    assert_eq!(client.welcome["resumed"], false);
+    assert_eq!(client.welcome["resume_failed"], true, "{}", client.welcome);
+    server.stop().await.unwrap();
+}
+
+/// True when the assistant said it paused look-ups.
+fn paused(reply: &serde_json::Value) -> bool {
+    reply["text"]
+        .as_str()
+        .is_some_and(|t| t.contains("paused look-ups"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_the_address_limit_a_chat_cannot_tell_which_numbers_others_looked_up() {
+    let server = TestServer::start_with(|c| c.limits.lookups_per_address = 2).await;
+    let mut victim = server.client().await;
+    let mut prober = server.client().await;
+    let reply = victim.ask("what is the status of EAC2190000001").await;
+    assert!(!paused(&reply), "{reply}");
+    let reply = prober.ask("what is the status of EAC2190000007").await;
+    assert!(!paused(&reply), "{reply}");
+    let reply = prober.ask("what is the status of EAC2190000008").await;
+    assert!(paused(&reply), "the address limit holds: {reply}");
+    // The victim's number is refused like any other number new to this chat.
+    let reply = prober.ask("what is the status of EAC2190000001").await;
+    assert!(
+        paused(&reply),
+        "another chat's look-up was revealed: {reply}"
+    );
+    // The victim may still ask about its own.
+    let reply = victim.ask("what is the status of EAC2190000001").await;
+    assert!(!paused(&reply), "{reply}");
+    server.stop().await.unwrap();
+}

@@ -118,3 +118,61 @@ async fn configured_origins_are_allowed_and_only_those() {
     );
     server.stop().await.unwrap();
 }
+
+/// Opens `/ws` with the given `Origin` and `Host`; the refusal's status, or `None`.
+async fn open_with_origin_and_host(
+    server: &TestServer,
+    origin: &str,
+    host: &str,
+) -> Option<StatusCode> {
+    let mut request = server.ws_url().into_client_request().expect("request");
+    let headers = request.headers_mut();
+    headers.insert("origin", HeaderValue::from_str(origin).unwrap());
+    headers.insert("host", HeaderValue::from_str(host).unwrap());
+    match tokio::time::timeout(WAIT, tokio_tungstenite::connect_async(request))
+        .await
+        .expect("answer in time")
+    {
+        Ok(_) => None,
+        Err(Error::Http(response)) => Some(response.status()),
+        Err(e) => panic!("unexpected handshake error: {e}"),
+    }
+}
+
+#[tokio::test]
+async fn a_host_header_matching_the_origin_does_not_make_it_allowed() {
+    // DNS rebinding: a page on the attacker's name, which now resolves to this server,
+    // sends that name as both Origin and Host.
+    let server = TestServer::start().await;
+    let port = server.addr.port();
+    let name = format!("rebind.evil.example:{port}");
+    assert_eq!(
+        open_with_origin_and_host(&server, &format!("http://{name}"), &name).await,
+        Some(StatusCode::FORBIDDEN)
+    );
+    server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_scheme_is_part_of_the_origin() {
+    let server = TestServer::start_with(|c| {
+        c.limits.allowed_origins = vec!["https://www.example.gov".into()];
+    })
+    .await;
+    assert_eq!(
+        open_with_origin_and_host(&server, "http://www.example.gov", "www.example.gov").await,
+        Some(StatusCode::FORBIDDEN)
+    );
+    assert_eq!(
+        open_with_origin_and_host(&server, "https://www.example.gov", "www.example.gov").await,
+        None
+    );
+    // The server's own address, by the scheme it speaks.
+    let own = server.addr.to_string();
+    assert_eq!(
+        open_with_origin_and_host(&server, &format!("https://{own}"), &own).await,
+        None,
+        "loopback addresses count as localhost, either scheme"
+    );
+    server.stop().await.unwrap();
+}

@@ -24,6 +24,8 @@ const DOCUMENTED_CODES: &[&str] = &[
     "empty_text",
     "text_too_long",
     "invalid_id",
+    "invalid_debug",
+    "duplicate_field",
     "binary_not_supported",
     "rate_limited",
     "internal",

@@ -122,7 +122,7 @@ async fn bad_frames_get_error_codes_and_the_chat_stays_usable() {
 async fn a_frame_over_the_size_limit_closes_with_1009() {
     let server = TestServer::start().await;
     let mut client = server.client().await;
-    let big = json!({"type":"message","text":"x".repeat(20 * 1024)}).to_string();
+    let big = json!({"type":"message","text":"x".repeat(64 * 1024)}).to_string();
     client.send_raw(&big).await;
     loop {
         match tokio::time::timeout(WAIT, client.ws.next())

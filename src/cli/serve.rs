@@ -71,6 +71,15 @@ pub async fn run(config: ServeConfig) -> ExitCode {
         .unwrap_or_default();
     let cases = store.count().await.unwrap_or(0);
     tracing::info!(%addr, cases, "casebot is listening: open http://{addr}/");
+    let limits = &config.limits;
+    if limits.max_frame_bytes < limits.frame_bytes_needed() {
+        tracing::warn!(
+            max_frame_bytes = limits.max_frame_bytes,
+            needed = limits.frame_bytes_needed(),
+            "the frame limit leaves no room for a message of --max-text-chars written as \\u \
+             escapes: such messages close the chat with 1009 instead of getting text_too_long"
+        );
+    }
     let state = AppState::new(config, nlu, store);
     match server::run(listener, state, shutdown_signal()).await {
         Ok(()) => {

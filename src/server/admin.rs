@@ -31,12 +31,44 @@ pub fn routes() -> Router<AppState> {
             put(put_case)
                 .get(get_case)
                 .delete(delete_case)
+                .fallback(|State(state): State<AppState>| async move {
+                    other_method(&state, "GET, HEAD, PUT, DELETE")
+                })
                 .layer(DefaultBodyLimit::max(MAX_RECORD_BYTES)),
         )
         .route(
             "/api/cases/import",
-            post(import_cases).layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)),
+            post(import_cases)
+                .fallback(
+                    |State(state): State<AppState>| async move { other_method(&state, "POST") },
+                )
+                .layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)),
         )
+}
+
+/// The answer to a method a route does not have: `405` with the methods it has, or `404`
+/// like every other call while the admin API is off, so it does not show that it exists.
+fn other_method(state: &AppState, allow: &'static str) -> Response {
+    if !admin_enabled(state) {
+        return not_found();
+    }
+    let mut response = error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed", None);
+    response
+        .headers_mut()
+        .insert(header::ALLOW, header::HeaderValue::from_static(allow));
+    response
+}
+
+fn admin_enabled(state: &AppState) -> bool {
+    state
+        .config()
+        .admin_token
+        .as_deref()
+        .is_some_and(|t| !t.is_empty())
+}
+
+fn not_found() -> Response {
+    error(StatusCode::NOT_FOUND, "not found", None)
 }
 
 /// A JSON error answer: `{"error": "...", "field": "..."}`.
@@ -78,7 +110,7 @@ impl FromRequestParts<AppState> for Admin {
             .as_deref()
             .filter(|t| !t.is_empty())
         else {
-            return Err(error(StatusCode::NOT_FOUND, "not found", None));
+            return Err(not_found());
         };
         let given = parts
             .headers

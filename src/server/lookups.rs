@@ -1,7 +1,12 @@
-//! The per-address case look-up limit: how many different receipt numbers one client
-//! address may look up per window, across all its sessions. It stops a client from
-//! scraping statuses by guessing numbers from many fresh sessions; the per-session limit
-//! lives in the dialog.
+//! The per-address case look-up limit: how many look-ups one client address may make per
+//! window, across all its sessions. It stops a client from scraping statuses by guessing
+//! numbers from many fresh sessions; the per-session limit lives in the dialog.
+//!
+//! Each session's look-ups are counted on their own: a number that another session on the
+//! same address looked up costs a slot like any other, and once the address is over the
+//! limit a session is answered only about numbers it looked up itself. Either way, what a
+//! session is answered does not depend on which numbers other sessions looked up, so it
+//! cannot learn them.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
@@ -11,9 +16,16 @@ use std::time::{Duration, Instant};
 use crate::dialog::CaseLookup;
 use crate::store::{CaseRecord, CaseStore, StoreFuture};
 
+/// One counted look-up: when, by which session, of which receipt number.
+struct Lookup {
+    at: Instant,
+    session: String,
+    receipt_number: String,
+}
+
 /// Recent look-ups per client address.
 pub struct AddressLookups {
-    recent: Mutex<HashMap<IpAddr, VecDeque<(Instant, String)>>>,
+    recent: Mutex<HashMap<IpAddr, VecDeque<Lookup>>>,
     limit: usize,
     window: Duration,
 }
@@ -28,25 +40,32 @@ impl AddressLookups {
         }
     }
 
-    /// Counts a look-up of `receipt_number` by `ip`; false when over the limit. Looking up
-    /// a number already looked up in the window is always allowed.
-    pub fn allow(&self, ip: IpAddr, receipt_number: &str) -> bool {
+    /// Counts a look-up of `receipt_number` by `session` from `ip`; false when over the
+    /// limit. A number this session already looked up in the window is always allowed.
+    pub fn allow(&self, ip: IpAddr, session: &str, receipt_number: &str) -> bool {
         let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
         let list = recent.entry(ip).or_default();
         while list
             .front()
-            .is_some_and(|(at, _)| now.duration_since(*at) > self.window)
+            .is_some_and(|l| now.duration_since(l.at) > self.window)
         {
             list.pop_front();
         }
-        if list.iter().any(|(_, rn)| rn == receipt_number) {
+        if list
+            .iter()
+            .any(|l| l.session == session && l.receipt_number == receipt_number)
+        {
             return true;
         }
         if list.len() >= self.limit {
             return false;
         }
-        list.push_back((now, receipt_number.to_string()));
+        list.push_back(Lookup {
+            at: now,
+            session: session.to_string(),
+            receipt_number: receipt_number.to_string(),
+        });
         true
     }
 
@@ -56,7 +75,7 @@ impl AddressLookups {
         let now = Instant::now();
         recent.retain(|_, list| {
             list.back()
-                .is_some_and(|(at, _)| now.duration_since(*at) <= self.window)
+                .is_some_and(|l| now.duration_since(l.at) <= self.window)
         });
     }
 }
@@ -69,6 +88,8 @@ pub struct GatedCases<'a> {
     pub ip: IpAddr,
     /// The shared limiter.
     pub limiter: &'a AddressLookups,
+    /// The session's token: look-ups are counted per session within the address.
+    pub session: &'a str,
 }
 
 impl CaseLookup for GatedCases<'_> {
@@ -77,7 +98,7 @@ impl CaseLookup for GatedCases<'_> {
     }
 
     fn allow(&self, receipt_number: &str) -> bool {
-        self.limiter.allow(self.ip, receipt_number)
+        self.limiter.allow(self.ip, self.session, receipt_number)
     }
 }
 
@@ -86,20 +107,43 @@ mod tests {
     use super::*;
 
     #[test]
-    fn limits_distinct_numbers_per_address() {
+    fn limits_look_ups_per_address() {
         let limiter = AddressLookups::new(2, Duration::from_secs(60));
         let a: IpAddr = "192.0.2.1".parse().unwrap();
         let b: IpAddr = "192.0.2.2".parse().unwrap();
-        assert!(limiter.allow(a, "EAC2190000001"));
-        assert!(limiter.allow(a, "EAC2190000002"));
-        assert!(!limiter.allow(a, "EAC2190000003"));
+        assert!(limiter.allow(a, "s1", "EAC2190000001"));
+        assert!(limiter.allow(a, "s1", "EAC2190000002"));
+        assert!(!limiter.allow(a, "s1", "EAC2190000003"));
         assert!(
-            limiter.allow(a, "EAC2190000001"),
-            "a number already looked up stays allowed"
+            limiter.allow(a, "s1", "EAC2190000001"),
+            "a number the session already looked up stays allowed"
         );
         assert!(
-            limiter.allow(b, "EAC2190000003"),
+            limiter.allow(b, "s3", "EAC2190000003"),
             "other addresses are not affected"
         );
+    }
+
+    #[test]
+    fn answers_do_not_reveal_other_sessions_look_ups() {
+        let limiter = AddressLookups::new(2, Duration::from_secs(60));
+        let ip: IpAddr = "192.0.2.1".parse().unwrap();
+        assert!(limiter.allow(ip, "victim", "EAC2190000001"));
+        assert!(limiter.allow(ip, "prober", "EAC2190000009"));
+        // Over the limit, the victim's number is refused like any other.
+        assert!(!limiter.allow(ip, "prober", "EAC2190000001"));
+        assert!(!limiter.allow(ip, "prober", "EAC2190000002"));
+        assert!(limiter.allow(ip, "victim", "EAC2190000001"));
+    }
+
+    #[test]
+    fn another_sessions_number_costs_a_slot_like_any_other() {
+        // Were it free, whether the next new number is allowed would tell the prober.
+        let limiter = AddressLookups::new(3, Duration::from_secs(60));
+        let ip: IpAddr = "192.0.2.1".parse().unwrap();
+        assert!(limiter.allow(ip, "victim", "EAC2190000001"));
+        assert!(limiter.allow(ip, "prober", "EAC2190000001"));
+        assert!(limiter.allow(ip, "prober", "EAC2190000002"));
+        assert!(!limiter.allow(ip, "prober", "EAC2190000003"));
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod admin;
 mod frames;
+mod http;
 pub mod lookups;
 pub mod protocol;
 pub mod rate;
@@ -13,7 +14,6 @@ mod upgrade;
 pub mod widget;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -183,13 +183,30 @@ pub async fn run(
     };
     state.0.ready.store(true, Ordering::Release);
     let cancel = state.0.shutdown.clone();
-    let service = app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, service)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            cancel.cancel();
-        })
-        .await?;
+    tokio::spawn(async move {
+        shutdown.await;
+        cancel.cancel();
+    });
+    let limits = &state.config().limits;
+    // Behind a trusted proxy every connection comes from the proxy: only the total counts.
+    let per_ip = if limits.trusted_proxy_header.is_some() {
+        usize::MAX
+    } else {
+        limits.http_connections_per_ip()
+    };
+    let limiter = upgrade::ConnectionLimiter::new(limits.http_connections(), per_ip);
+    let timeouts = http::Timeouts {
+        header_read: limits.header_read_timeout(),
+        keep_alive: limits.keep_alive_timeout(),
+    };
+    http::serve(
+        listener,
+        app(state.clone()),
+        limiter,
+        timeouts,
+        state.shutdown_token(),
+    )
+    .await?;
     state.0.shutdown.cancel();
     state.0.tracker.close();
     if tokio::time::timeout(Duration::from_secs(5), state.0.tracker.wait())

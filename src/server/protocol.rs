@@ -50,6 +50,10 @@ pub enum ErrorCode {
     TextTooLong,
     /// `id` is not a string or number, or is too long.
     InvalidId,
+    /// `debug` is present but not `true` or `false`.
+    InvalidDebug,
+    /// A field (`type`, `text`, `id` or `debug`) appears more than once.
+    DuplicateField,
     /// A binary WebSocket frame; only text frames carry JSON.
     BinaryNotSupported,
     /// Messages are arriving faster than the per-connection limit.
@@ -75,6 +79,8 @@ impl ErrorCode {
             ErrorCode::InvalidId => {
                 "The \"id\" field must be a string or number of at most 128 characters."
             }
+            ErrorCode::InvalidDebug => "The \"debug\" field must be true or false.",
+            ErrorCode::DuplicateField => "A field appears more than once in the frame.",
             ErrorCode::BinaryNotSupported => {
                 "Binary frames are not supported; send JSON text frames."
             }
@@ -105,7 +111,10 @@ struct RawFrame<'a> {
     debug: bool,
 }
 
-const MAX_ID_CHARS: usize = 128;
+use crate::config::MAX_ID_CHARS;
+
+/// The fields a client frame may carry; a frame naming one twice is refused.
+const FIELDS: [&str; 4] = ["type", "text", "id", "debug"];
 
 /// Decodes and validates one text frame from a client.
 ///
@@ -155,33 +164,41 @@ pub fn parse_client_frame(raw: &str, max_text_chars: usize) -> Result<ClientFram
     }
 }
 
+/// Says what is wrong with a frame the fast path refused. Checks run in a fixed order, so
+/// a frame with several faults always gets the same code.
 fn diagnose(raw: &str) -> FrameError {
+    let fail = |code| FrameError { code, id: None };
     let value: Value = match serde_json::from_str(raw) {
         Ok(v) => v,
-        Err(_) => {
-            return FrameError {
-                code: ErrorCode::InvalidJson,
-                id: None,
-            };
-        }
+        Err(_) => return fail(ErrorCode::InvalidJson),
     };
     let Value::Object(map) = value else {
-        return FrameError {
-            code: ErrorCode::InvalidFrame,
-            id: None,
-        };
+        return fail(ErrorCode::InvalidFrame);
     };
+    // A generic JSON map keeps the last of duplicate keys, so they are counted on the raw
+    // text; the fast path refused the frame for them.
+    if let Ok(TopLevelKeys(true)) = serde_json::from_str::<TopLevelKeys>(raw) {
+        return fail(ErrorCode::DuplicateField);
+    }
     let id = match map.get("id") {
         Some(v @ (Value::String(_) | Value::Number(_))) => Some(v.clone()),
         _ => None,
     };
     let code = match map.get("type") {
-        Some(Value::String(t)) if t == "message" => match map.get("text") {
-            None | Some(Value::Null) => ErrorCode::MissingText,
-            Some(Value::String(_)) => ErrorCode::InvalidId,
-            Some(_) => ErrorCode::InvalidText,
-        },
-        Some(Value::String(t)) if t == "ping" => ErrorCode::InvalidId,
+        Some(Value::String(t)) if t == "message" || t == "ping" => {
+            let id_ok = match map.get("id") {
+                None | Some(Value::Null | Value::Number(_)) => true,
+                Some(Value::String(s)) => s.chars().count() <= MAX_ID_CHARS,
+                Some(_) => false,
+            };
+            match map.get("text") {
+                None | Some(Value::Null) if t == "message" => ErrorCode::MissingText,
+                Some(v) if !v.is_string() && !v.is_null() => ErrorCode::InvalidText,
+                _ if !id_ok => ErrorCode::InvalidId,
+                _ if map.get("debug").is_some_and(|d| !d.is_boolean()) => ErrorCode::InvalidDebug,
+                _ => ErrorCode::InvalidFrame,
+            }
+        }
         Some(Value::String(_)) => ErrorCode::UnknownType,
         _ => ErrorCode::MissingType,
     };
@@ -189,6 +206,38 @@ fn diagnose(raw: &str) -> FrameError {
 }
 
 pub use crate::domain::Link;
+
+/// Reads a JSON object's top-level keys; true when one of [`FIELDS`] appears twice.
+struct TopLevelKeys(bool);
+
+impl<'de> Deserialize<'de> for TopLevelKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Keys;
+        impl<'de> serde::de::Visitor<'de> for Keys {
+            type Value = TopLevelKeys;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<TopLevelKeys, A::Error> {
+                let mut seen = [false; FIELDS.len()];
+                let mut duplicate = false;
+                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                    if let Some(i) = FIELDS.iter().position(|f| *f == key) {
+                        duplicate |= std::mem::replace(&mut seen[i], true);
+                    }
+                }
+                Ok(TopLevelKeys(duplicate))
+            }
+        }
+        deserializer.deserialize_map(Keys)
+    }
+}
 
 /// One identifier found in the user's message, as sent on the wire.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -361,6 +410,68 @@ mod tests {
         );
         let long = format!(r#"{{"type":"message","text":"{}"}}"#, "x".repeat(101));
         assert_eq!(code(&long), ErrorCode::TextTooLong);
+        assert_eq!(
+            code(r#"{"type":"message","text":"hi","debug":"yes"}"#),
+            ErrorCode::InvalidDebug
+        );
+        assert_eq!(
+            code(r#"{"type":"ping","debug":1}"#),
+            ErrorCode::InvalidDebug
+        );
+        assert_eq!(
+            code(r#"{"type":"message","text":"hi","text":"ho"}"#),
+            ErrorCode::DuplicateField
+        );
+        assert_eq!(
+            code(r#"{"type":"message","type":"message","text":"hi"}"#),
+            ErrorCode::DuplicateField
+        );
+        assert_eq!(code(r#"{"type":"ping","text":5}"#), ErrorCode::InvalidText);
+    }
+
+    #[test]
+    fn other_repeated_keys_are_ignored_like_other_unknown_fields() {
+        let frame = parse_client_frame(r#"{"type":"message","text":"hi","x":1,"x":2}"#, 100);
+        assert!(matches!(frame, Ok(ClientFrame::Message { .. })));
+    }
+
+    /// Every code, listed through a match so a new variant cannot be forgotten here.
+    fn every_code() -> Vec<ErrorCode> {
+        use ErrorCode::*;
+        let all = vec![
+            InvalidJson,
+            InvalidFrame,
+            MissingType,
+            UnknownType,
+            MissingText,
+            InvalidText,
+            EmptyText,
+            TextTooLong,
+            InvalidId,
+            InvalidDebug,
+            DuplicateField,
+            BinaryNotSupported,
+            RateLimited,
+            Internal,
+        ];
+        for code in &all {
+            match code {
+                InvalidJson | InvalidFrame | MissingType | UnknownType | MissingText
+                | InvalidText | EmptyText | TextTooLong | InvalidId | InvalidDebug
+                | DuplicateField | BinaryNotSupported | RateLimited | Internal => {}
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn every_code_is_documented_in_the_protocol() {
+        let doc = include_str!("../../docs/protocol.md");
+        for code in every_code() {
+            let name = serde_json::to_value(code).unwrap();
+            let row = format!("| `{}` |", name.as_str().unwrap());
+            assert!(doc.contains(&row), "docs/protocol.md has no row {row}");
+        }
     }
 
     #[test]

@@ -39,8 +39,11 @@ pub async fn run(
     client: std::net::IpAddr,
 ) {
     let (tx, mut rx) = mpsc::channel::<Outbound>(16);
-    let attached = state.sessions().attach(resume.as_deref(), tx);
     let limits = &state.config().limits;
+    let attached =
+        state
+            .sessions()
+            .attach(resume.as_deref(), tx, client, limits.max_sessions_per_ip);
     let welcome = ServerFrame::Welcome {
         session: attached.token.clone(),
         resumed: attached.resumed,
@@ -108,8 +111,16 @@ pub async fn run(
                                 handle_text(&state, &attached.token, &attached.dialog, client, &text).await
                             }
                         }
-                        Message::Binary(_) => ServerFrame::error(ErrorCode::BinaryNotSupported, None),
-                        Message::Ping(_) | Message::Pong(_) => continue,
+                        Message::Binary(_) => match take_token(&mut bucket, &mut strikes) {
+                            Rate::Within => ServerFrame::error(ErrorCode::BinaryNotSupported, None),
+                            Rate::Over => ServerFrame::error(ErrorCode::RateLimited, None),
+                            Rate::Persistently => break End::Close(CLOSE_POLICY, "too many messages"),
+                        },
+                        // Control frames get no answer, over the rate or not, but count.
+                        Message::Ping(_) | Message::Pong(_) => match take_token(&mut bucket, &mut strikes) {
+                            Rate::Persistently => break End::Close(CLOSE_POLICY, "too many messages"),
+                            Rate::Within | Rate::Over => continue,
+                        },
                         Message::Close(_) => break End::Gone,
                     };
                     if !send(&mut socket, &frame, send_timeout).await {
@@ -188,6 +199,31 @@ fn classify_error(e: axum::Error) -> End {
     }
 }
 
+/// Where one received frame stands against the connection's rate limit.
+enum Rate {
+    /// Within the limit.
+    Within,
+    /// Over the limit: refused.
+    Over,
+    /// Over the limit too many times in a row: the connection is closed.
+    Persistently,
+}
+
+/// Takes a token for one frame, counting refusals in a row in `strikes`.
+fn take_token(bucket: &mut TokenBucket, strikes: &mut u32) -> Rate {
+    if bucket.take() {
+        *strikes = 0;
+        Rate::Within
+    } else {
+        *strikes += 1;
+        if *strikes > MAX_RATE_STRIKES {
+            Rate::Persistently
+        } else {
+            Rate::Over
+        }
+    }
+}
+
 /// Decodes one text frame and produces the frame to send back.
 async fn handle_text(
     state: &AppState,
@@ -214,6 +250,7 @@ async fn handle_text(
         store: state.store().as_ref(),
         ip: client,
         limiter: state.lookups(),
+        session: token,
     };
     // A bug in one turn answers `internal` and keeps the chat open; the panic hook logs it
     // with the text masked.

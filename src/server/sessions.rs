@@ -1,7 +1,8 @@
 //! The session registry: chat sessions by token, live or waiting to be resumed, and who
 //! follows which case. Notifications for a session that is away are kept until it resumes.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -34,8 +35,24 @@ struct Entry {
     dialog: Arc<Mutex<DialogState>>,
     /// Sender of the live connection, with a number identifying that connection.
     live: Option<(u64, mpsc::Sender<Outbound>)>,
-    detached_at: Instant,
+    /// When the session went away and the number of the connection that left, its key in
+    /// the detached indexes; `None` while live.
+    away: Option<AwayKey>,
+    /// The client address that started the session.
+    ip: IpAddr,
     missed: Vec<Notification>,
+}
+
+/// Orders sessions that are away by when they left; the connection number breaks ties.
+type AwayKey = (Instant, u64);
+
+/// Sessions of one client address.
+#[derive(Default)]
+struct Address {
+    /// Sessions started from the address, live and away.
+    sessions: usize,
+    /// Its sessions that are away, oldest first.
+    away: BTreeSet<(AwayKey, String)>,
 }
 
 /// A session handed to a connection.
@@ -55,6 +72,9 @@ pub struct Attached {
 #[derive(Default)]
 struct Inner {
     sessions: HashMap<String, Entry>,
+    /// Every session that is away, oldest first: eviction and expiry read from the front.
+    away: BTreeSet<(AwayKey, String)>,
+    addresses: HashMap<IpAddr, Address>,
     followers: HashMap<String, HashSet<String>>,
     /// Status and date of the last notification sent about each followed case.
     last_sent: HashMap<String, (String, String)>,
@@ -79,17 +99,36 @@ impl SessionRegistry {
     }
 
     /// Resumes the session `token` if it exists and has not expired; otherwise starts a new
-    /// one. A connection still attached to a resumed session is told to close.
-    pub fn attach(&self, token: Option<&str>, sender: mpsc::Sender<Outbound>) -> Attached {
-        let mut inner = self.inner.lock().expect("registry lock");
+    /// one for `ip`. A connection still attached to a resumed session is told to close.
+    ///
+    /// Room for a new session is made from the sessions that are away: the address's own
+    /// oldest when it has `per_address` sessions or more, or when the registry is full and
+    /// it has one away; else the registry's oldest. So one address cannot push out other
+    /// addresses' sessions by starting and dropping many of its own.
+    pub fn attach(
+        &self,
+        token: Option<&str>,
+        sender: mpsc::Sender<Outbound>,
+        ip: IpAddr,
+        per_address: usize,
+    ) -> Attached {
+        let mut guard = self.inner.lock().expect("registry lock");
+        let inner = &mut *guard;
         inner.next_conn += 1;
         let conn = inner.next_conn;
         if let Some(token) = token {
             let now = Instant::now();
-            let ttl = self.ttl;
             if let Some(entry) = inner.sessions.get_mut(token) {
-                let expired = entry.live.is_none() && now.duration_since(entry.detached_at) > ttl;
+                let expired = entry
+                    .away
+                    .is_some_and(|(at, _)| now.duration_since(at) > self.ttl);
                 if !expired {
+                    if let Some(key) = entry.away.take() {
+                        inner.away.remove(&(key, token.to_string()));
+                        if let Some(address) = inner.addresses.get_mut(&entry.ip) {
+                            address.away.remove(&(key, token.to_string()));
+                        }
+                    }
                     if let Some((_, old)) = entry.live.replace((conn, sender)) {
                         let _ = old.try_send(Outbound::Replaced);
                     }
@@ -101,11 +140,22 @@ impl SessionRegistry {
                         conn,
                     };
                 }
-                self.remove_locked(&mut inner, token);
+                remove_locked(inner, token);
             }
         }
-        if inner.sessions.len() >= self.max_sessions {
-            self.evict_locked(&mut inner);
+        let (mine, mine_away) = inner
+            .addresses
+            .get(&ip)
+            .map_or((0, None), |a| (a.sessions, a.away.first().cloned()));
+        let victim = if mine >= per_address.max(1) {
+            mine_away
+        } else if inner.sessions.len() >= self.max_sessions {
+            mine_away.or_else(|| inner.away.first().cloned())
+        } else {
+            None
+        };
+        if let Some((_, victim)) = victim {
+            remove_locked(inner, &victim);
         }
         let token = new_token();
         let dialog = Arc::new(Mutex::new(DialogState::default()));
@@ -114,10 +164,12 @@ impl SessionRegistry {
             Entry {
                 dialog: dialog.clone(),
                 live: Some((conn, sender)),
-                detached_at: Instant::now(),
+                away: None,
+                ip,
                 missed: Vec::new(),
             },
         );
+        inner.addresses.entry(ip).or_default().sessions += 1;
         Attached {
             token,
             dialog,
@@ -129,12 +181,21 @@ impl SessionRegistry {
 
     /// Marks the session as away, unless another connection has taken it over since.
     pub fn detach(&self, token: &str, conn: u64) {
-        let mut inner = self.inner.lock().expect("registry lock");
+        let mut guard = self.inner.lock().expect("registry lock");
+        let inner = &mut *guard;
         if let Some(entry) = inner.sessions.get_mut(token)
             && entry.live.as_ref().is_some_and(|(c, _)| *c == conn)
         {
             entry.live = None;
-            entry.detached_at = Instant::now();
+            let key = (Instant::now(), conn);
+            entry.away = Some(key);
+            inner.away.insert((key, token.to_string()));
+            inner
+                .addresses
+                .entry(entry.ip)
+                .or_default()
+                .away
+                .insert((key, token.to_string()));
         }
     }
 
@@ -205,18 +266,17 @@ impl SessionRegistry {
 
     /// Drops sessions that have been away longer than the resume window.
     pub fn sweep(&self) -> usize {
-        let mut inner = self.inner.lock().expect("registry lock");
+        let mut guard = self.inner.lock().expect("registry lock");
+        let inner = &mut *guard;
         let now = Instant::now();
-        let expired: Vec<String> = inner
-            .sessions
-            .iter()
-            .filter(|(_, e)| e.live.is_none() && now.duration_since(e.detached_at) > self.ttl)
-            .map(|(t, _)| t.clone())
-            .collect();
-        for token in &expired {
-            self.remove_locked(&mut inner, token);
+        let mut dropped = 0;
+        while let Some(((at, _), token)) = inner.away.first().cloned()
+            && now.duration_since(at) > self.ttl
+        {
+            remove_locked(inner, &token);
+            dropped += 1;
         }
-        expired.len()
+        dropped
     }
 
     /// Number of sessions kept (live and away).
@@ -228,30 +288,33 @@ impl SessionRegistry {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
 
-    fn evict_locked(&self, inner: &mut Inner) {
-        let oldest = inner
-            .sessions
-            .iter()
-            .filter(|(_, e)| e.live.is_none())
-            .min_by_key(|(_, e)| e.detached_at)
-            .map(|(t, _)| t.clone());
-        if let Some(token) = oldest {
-            self.remove_locked(inner, &token);
+/// Forgets a session: its entry, its place in the detached indexes, its address's count and
+/// the cases it follows.
+fn remove_locked(inner: &mut Inner, token: &str) {
+    let Some(entry) = inner.sessions.remove(token) else {
+        return;
+    };
+    if let Some(key) = entry.away {
+        inner.away.remove(&(key, token.to_string()));
+    }
+    if let Some(address) = inner.addresses.get_mut(&entry.ip) {
+        if let Some(key) = entry.away {
+            address.away.remove(&(key, token.to_string()));
+        }
+        address.sessions -= 1;
+        if address.sessions == 0 {
+            inner.addresses.remove(&entry.ip);
         }
     }
-
-    fn remove_locked(&self, inner: &mut Inner, token: &str) {
-        if let Some(entry) = inner.sessions.remove(token) {
-            let followed = entry
-                .dialog
-                .lock()
-                .map(|d| d.subscriptions.clone())
-                .unwrap_or_default();
-            for rn in followed {
-                unfollow_locked(inner, token, &rn);
-            }
-        }
+    let followed = entry
+        .dialog
+        .lock()
+        .map(|d| d.subscriptions.clone())
+        .unwrap_or_default();
+    for rn in followed {
+        unfollow_locked(inner, token, &rn);
     }
 }
 
@@ -269,6 +332,76 @@ fn unfollow_locked(inner: &mut Inner, token: &str, receipt_number: &str) {
 mod tests {
     use super::*;
 
+    fn ip(n: u8) -> IpAddr {
+        IpAddr::from([192, 0, 2, n])
+    }
+
+    /// Starts a session for `from` and lets it go away at once; returns its token.
+    fn start_and_leave(reg: &SessionRegistry, from: IpAddr, per_address: usize) -> String {
+        let (tx, _rx) = mpsc::channel(1);
+        let s = reg.attach(None, tx, from, per_address);
+        reg.detach(&s.token, s.conn);
+        s.token
+    }
+
+    fn resumes(reg: &SessionRegistry, token: &str) -> bool {
+        let (tx, _rx) = mpsc::channel(1);
+        let back = reg.attach(Some(token), tx, ip(200), 100);
+        reg.detach(&back.token, back.conn);
+        back.resumed
+    }
+
+    #[test]
+    fn one_address_cannot_push_out_other_addresses_sessions() {
+        // Through the per-address cap, and through a full registry.
+        for (max_sessions, per_address) in [(100, 3), (6, 100)] {
+            let reg = SessionRegistry::new(Duration::from_secs(60), max_sessions);
+            let others: Vec<String> = (2..6)
+                .map(|n| start_and_leave(&reg, ip(n), per_address))
+                .collect();
+            for _ in 0..1000 {
+                start_and_leave(&reg, ip(1), per_address);
+            }
+            assert!(
+                reg.len() <= max_sessions.min(4 + per_address),
+                "kept {}",
+                reg.len()
+            );
+            for token in &others {
+                assert!(
+                    resumes(&reg, token),
+                    "another address's session was evicted"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_full_registry_forgets_the_session_away_the_longest() {
+        let reg = SessionRegistry::new(Duration::from_secs(60), 3);
+        let first = start_and_leave(&reg, ip(1), 100);
+        let second = start_and_leave(&reg, ip(2), 100);
+        let third = start_and_leave(&reg, ip(3), 100);
+        start_and_leave(&reg, ip(4), 100);
+        let kept = |token: &str| reg.inner.lock().unwrap().sessions.contains_key(token);
+        assert_eq!(reg.len(), 3);
+        assert!(!kept(&first));
+        assert!(kept(&second) && kept(&third));
+    }
+
+    #[test]
+    fn sweeping_drops_expired_sessions_and_their_address_counts() {
+        let reg = SessionRegistry::new(Duration::from_millis(0), 10);
+        for n in 0..5 {
+            start_and_leave(&reg, ip(n), 100);
+        }
+        std::thread::sleep(Duration::from_millis(5));
+        assert_eq!(reg.sweep(), 5);
+        assert!(reg.is_empty());
+        let inner = reg.inner.lock().unwrap();
+        assert!(inner.addresses.is_empty() && inner.away.is_empty());
+    }
+
     #[test]
     fn tokens_are_128_bit_hex_and_distinct() {
         let a = new_token();
@@ -282,7 +415,7 @@ mod tests {
     fn away_sessions_collect_notifications_until_resumed() {
         let reg = SessionRegistry::new(Duration::from_secs(60), 10);
         let (tx, _rx) = mpsc::channel(4);
-        let s = reg.attach(None, tx);
+        let s = reg.attach(None, tx, ip(1), 100);
         reg.follow(&s.token, "EAC2190012345", true);
         reg.detach(&s.token, s.conn);
         let n = Notification {
@@ -294,7 +427,7 @@ mod tests {
         };
         assert_eq!(reg.notify(&n), 1);
         let (tx, _rx) = mpsc::channel(4);
-        let back = reg.attach(Some(&s.token), tx);
+        let back = reg.attach(Some(&s.token), tx, ip(1), 100);
         assert!(back.resumed);
         assert_eq!(back.missed, vec![n]);
     }
@@ -303,14 +436,14 @@ mod tests {
     fn expired_or_unknown_tokens_start_a_new_session() {
         let reg = SessionRegistry::new(Duration::from_millis(0), 10);
         let (tx, _rx) = mpsc::channel(4);
-        let s = reg.attach(None, tx);
+        let s = reg.attach(None, tx, ip(1), 100);
         reg.detach(&s.token, s.conn);
         std::thread::sleep(Duration::from_millis(5));
         let (tx, _rx) = mpsc::channel(4);
-        let again = reg.attach(Some(&s.token), tx);
+        let again = reg.attach(Some(&s.token), tx, ip(1), 100);
         assert!(!again.resumed);
         assert_ne!(again.token, s.token);
         let (tx, _rx) = mpsc::channel(4);
-        assert!(!reg.attach(Some("nope"), tx).resumed);
+        assert!(!reg.attach(Some("nope"), tx, ip(1), 100).resumed);
     }
 }

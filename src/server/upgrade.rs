@@ -5,12 +5,14 @@ use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 
+use axum::Extension;
 use axum::extract::{ConnectInfo, Query, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::AppState;
+use super::http::LocalAddr;
 
 /// Query parameters of `/ws`.
 #[derive(Debug, Deserialize)]
@@ -23,11 +25,13 @@ pub struct WsQuery {
 pub async fn ws_handler(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    local: Option<Extension<LocalAddr>>,
     Query(query): Query<WsQuery>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
-    if !origin_allowed(&headers, &state.config().limits.allowed_origins) {
+    let own = local.map(|Extension(LocalAddr(addr))| addr);
+    if !origin_allowed(&headers, own, &state.config().limits.allowed_origins) {
         tracing::info!("refused a chat from a foreign origin");
         return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
     }
@@ -41,7 +45,15 @@ pub async fn ws_handler(
         return (StatusCode::TOO_MANY_REQUESTS, "too many connections").into_response();
     };
     let limit = state.config().limits.max_frame_bytes;
-    let resume = query.session.filter(|t| t.len() <= 64);
+    // A token too long to be one cannot name a session, but it is still a failed resume:
+    // the empty token never matches, so the welcome says `resume_failed`.
+    let resume = query.session.map(|t| {
+        if t.len() <= MAX_TOKEN_LEN {
+            t
+        } else {
+            String::new()
+        }
+    });
     let tracker = state.0.tracker.clone();
     ws.max_message_size(limit)
         .max_frame_size(limit)
@@ -57,42 +69,77 @@ pub async fn ws_handler(
         })
 }
 
+/// Longest `?session=` value looked up.
+const MAX_TOKEN_LEN: usize = 64;
+
+/// An origin as compared: scheme, lowercase host (IPv6 without brackets) and port.
+#[derive(Debug, PartialEq, Eq)]
+struct Origin {
+    scheme: String,
+    host: String,
+    port: u16,
+}
+
+impl Origin {
+    /// Parses `scheme://host[:port]` (a trailing `/` is tolerated); only http and https.
+    fn parse(text: &str) -> Option<Origin> {
+        let text = text.trim().trim_end_matches('/').to_ascii_lowercase();
+        let (scheme, authority) = text.split_once("://")?;
+        let default_port = match scheme {
+            "http" => 80,
+            "https" => 443,
+            _ => return None,
+        };
+        if authority.is_empty() || authority.contains(['/', '@', '?', '#']) {
+            return None;
+        }
+        let (host, port) = if let Some(rest) = authority.strip_prefix('[') {
+            let (host, after) = rest.split_once(']')?;
+            (host, after)
+        } else {
+            authority.split_at(authority.find(':').unwrap_or(authority.len()))
+        };
+        let port = match port {
+            "" => default_port,
+            p => p.strip_prefix(':')?.parse().ok()?,
+        };
+        if host.is_empty() {
+            return None;
+        }
+        Some(Origin {
+            scheme: scheme.to_string(),
+            host: host.to_string(),
+            port,
+        })
+    }
+}
+
 /// True when the request has no `Origin` (non-browser clients) or one on the allow-list:
-/// the server's own origin (from `Host`), localhost on any port, or a configured origin.
-pub fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
+/// a configured origin, localhost on any port, or `http://` plus the address the request
+/// arrived on (`own`). The `Host` header is not trusted: a page on a host name that
+/// resolves to this server (DNS rebinding) sends its own name there.
+pub fn origin_allowed(headers: &HeaderMap, own: Option<SocketAddr>, allowed: &[String]) -> bool {
     let Some(origin) = headers.get(header::ORIGIN) else {
         return true;
     };
-    let Ok(origin) = origin.to_str() else {
+    let Some(origin) = origin.to_str().ok().and_then(Origin::parse) else {
         return false;
     };
-    let origin = origin.trim_end_matches('/').to_ascii_lowercase();
     if allowed
         .iter()
-        .any(|a| a.trim_end_matches('/').eq_ignore_ascii_case(&origin))
+        .filter_map(|a| Origin::parse(a))
+        .any(|a| a == origin)
     {
         return true;
     }
-    let Some((scheme, authority)) = origin.split_once("://") else {
-        return false;
-    };
-    if scheme != "http" && scheme != "https" {
-        return false;
-    }
-    if let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok())
-        && host.eq_ignore_ascii_case(authority)
-    {
+    if matches!(origin.host.as_str(), "localhost" | "127.0.0.1" | "::1") {
         return true;
     }
-    let host = if authority.starts_with('[') {
-        authority
-            .split_once(']')
-            .map_or(authority, |(h, _)| h)
-            .trim_start_matches('[')
-    } else {
-        authority.split(':').next().unwrap_or(authority)
-    };
-    matches!(host, "localhost" | "127.0.0.1" | "::1")
+    own.is_some_and(|own| {
+        origin.scheme == "http"
+            && origin.port == own.port()
+            && origin.host.parse::<IpAddr>().ok() == Some(own.ip().to_canonical())
+    })
 }
 
 /// The client address: from the trusted proxy header when configured (its last entry, the
@@ -176,20 +223,37 @@ mod tests {
         h
     }
 
+    fn own() -> Option<SocketAddr> {
+        Some("192.0.2.10:8080".parse().unwrap())
+    }
+
     #[test]
-    fn allows_own_origin_localhost_and_configured() {
+    fn allows_own_address_localhost_and_configured() {
         assert!(origin_allowed(
-            &headers("https://chat.example.org", "chat.example.org"),
+            &headers("http://192.0.2.10:8080", "x"),
+            own(),
             &[]
         ));
         assert!(origin_allowed(
             &headers("http://localhost:3000", "chat.example.org"),
+            own(),
             &[]
         ));
-        assert!(origin_allowed(&headers("http://127.0.0.1:9", "x"), &[]));
+        assert!(origin_allowed(
+            &headers("http://127.0.0.1:9", "x"),
+            None,
+            &[]
+        ));
+        assert!(origin_allowed(&headers("http://[::1]:9", "x"), None, &[]));
         assert!(origin_allowed(
             &headers("https://uscis.example", "x"),
+            own(),
             &["https://uscis.example".into()]
+        ));
+        assert!(origin_allowed(
+            &headers("https://uscis.example:443", "x"),
+            own(),
+            &["HTTPS://USCIS.example/".into()]
         ));
     }
 
@@ -197,15 +261,50 @@ mod tests {
     fn refuses_foreign_origins() {
         assert!(!origin_allowed(
             &headers("https://evil.example", "chat.example.org"),
+            own(),
             &[]
         ));
         assert!(!origin_allowed(
             &headers("https://chat.example.org.evil.example", "chat.example.org"),
+            own(),
             &[]
         ));
-        assert!(!origin_allowed(&headers("null", "chat.example.org"), &[]));
+        assert!(!origin_allowed(
+            &headers("null", "chat.example.org"),
+            own(),
+            &[]
+        ));
         assert!(!origin_allowed(
             &headers("http://localhost.evil.example", "x"),
+            own(),
+            &[]
+        ));
+    }
+
+    #[test]
+    fn the_host_header_and_the_scheme_do_not_stretch_the_allow_list() {
+        // DNS rebinding: the page's own name, sent as both Origin and Host.
+        assert!(!origin_allowed(
+            &headers(
+                "http://rebind.evil.example:8080",
+                "rebind.evil.example:8080"
+            ),
+            own(),
+            &[]
+        ));
+        assert!(!origin_allowed(
+            &headers("http://www.example.gov", "www.example.gov"),
+            own(),
+            &["https://www.example.gov".into()]
+        ));
+        assert!(!origin_allowed(
+            &headers("https://192.0.2.10:8080", "x"),
+            own(),
+            &[]
+        ));
+        assert!(!origin_allowed(
+            &headers("http://192.0.2.10:8081", "x"),
+            own(),
             &[]
         ));
     }

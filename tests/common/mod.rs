@@ -200,3 +200,28 @@ pub fn content_copy(dir: &Path) -> (PathBuf, PathBuf) {
     }
     (intents, knowledge)
 }
+
+impl Client {
+    /// A client over a socket already upgraded (for example from a chosen source address);
+    /// call [`Client::read_welcome`] next.
+    pub fn from_socket(
+        ws: tokio_tungstenite::WebSocketStream<
+            tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+        >,
+    ) -> Self {
+        Client {
+            ws,
+            welcome: Value::Null,
+            next_id: 0,
+        }
+    }
+
+    /// Reads the welcome frame into [`Client::welcome`].
+    pub async fn read_welcome(&mut self) {
+        self.welcome = self.recv().await;
+        assert_eq!(
+            self.welcome["type"], "welcome",
+            "first frame is the welcome"
+        );
+    }
+}
