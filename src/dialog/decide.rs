@@ -1,7 +1,7 @@
 //! Deciding what answers a message: a pure function of the parse, the content and the
 //! question the assistant is waiting to have answered. No I/O, no state changes.
 
-use super::Pending;
+use super::state::Pending;
 use crate::nlu::action::Action;
 use crate::nlu::extract::{EntityKind, Extraction};
 use crate::nlu::{Nlu, Parse, Scored, Target};

@@ -5,7 +5,9 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use super::{DialogOptions, DialogState, NoCases, respond_now};
+use super::pipeline::respond_now;
+use super::state::DialogState;
+use super::turn::{DialogOptions, NoCases};
 use crate::nlu::{Diagnostic, Nlu, Severity};
 
 /// How a confusion list names the fallback.

@@ -3,6 +3,11 @@
 //! the same `{placeholder}` syntax as content responses and are filled by
 //! [`super::render::fill`].
 
+/// The greeting a new chat starts with.
+pub const GREETING: &str = "Hi! I'm casebot, a virtual assistant for immigration case questions. Ask me about your online account, receipt numbers, or the status of your case.";
+/// The greeting of a chat resumed after a reconnection.
+pub const WELCOME_BACK: &str = "Welcome back!";
+
 /// The fallback when nothing comes close.
 pub const FALLBACK: &str = "Sorry, I didn't get that. I can help with your USCIS online account, receipt numbers and case status. Could you rephrase, or pick a topic below?";
 /// The fallback above "did you mean" suggestions.

@@ -1,9 +1,9 @@
 //! Filling response templates: picking a variant and filling its placeholders. Templates
 //! only: no decisions, no state changes.
 
-use super::Memory;
+use super::state::Memory;
+use crate::domain::identifiers::{office_for_prefix, receipt_prefix};
 use crate::nlu::content::{Intent, placeholders};
-use crate::nlu::extract;
 
 /// Values for `{placeholders}`.
 pub(crate) type Vars<'a> = Vec<(&'a str, String)>;
@@ -70,17 +70,12 @@ fn fill_known_lines(body: &str, vars: &Vars<'_>) -> String {
     out.trim().to_string()
 }
 
-/// The three letters a receipt number starts with.
-pub(crate) fn receipt_prefix(rn: &str) -> &str {
-    &rn[..rn.floor_char_boundary(3)]
-}
-
 /// Values the session memory gives article placeholders (see `ARTICLE_VARS`).
 fn memory_vars(memory: &Memory) -> Vars<'static> {
     let mut vars = Vars::new();
     if let Some(rn) = &memory.receipt_number {
         let prefix = receipt_prefix(rn);
-        if let Some(office) = extract::office_for_prefix(prefix) {
+        if let Some(office) = office_for_prefix(prefix) {
             vars.push(("office", office.to_string()));
         }
         vars.push(("prefix", prefix.to_string()));

@@ -8,6 +8,7 @@
 
 pub mod case;
 pub mod forms;
+pub mod identifiers;
 
 use serde::{Deserialize, Serialize};
 

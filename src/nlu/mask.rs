@@ -5,8 +5,7 @@ use std::ops::Range;
 
 use super::extract::{EntityKind, Folded, decimal_digit, extract_folded};
 
-/// What an SSN is replaced with, everywhere: as its entity value, in logs, in messages.
-pub const SSN_MASK: &str = "***-**-****";
+pub use crate::domain::identifiers::SSN_MASK;
 
 /// Bare digit runs with at least this many digits are masked even when nobody can say
 /// what they are: an A-number has 7 or more.

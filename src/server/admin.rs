@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{post, put};
 use serde_json::{Value, json};
 
-use super::AppState;
+use super::state::AppState;
 use crate::store::{self, InvalidRecord};
 
 /// Largest body of a single-record call.

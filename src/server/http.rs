@@ -29,7 +29,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::upgrade::{ConnectionGuard, ConnectionLimiter};
+use super::connections::{ConnectionGuard, ConnectionLimiter};
 
 /// The local address a request arrived on: the address the client reached the server by.
 #[derive(Debug, Clone, Copy)]

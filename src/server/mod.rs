@@ -3,6 +3,7 @@
 //! server on port 0 and stop it at will.
 
 pub mod admin;
+mod connections;
 mod frames;
 mod http;
 pub mod lookups;
@@ -10,129 +11,20 @@ pub mod protocol;
 pub mod rate;
 pub mod session;
 pub mod sessions;
+mod state;
 mod upgrade;
 pub mod widget;
 
 use std::future::Future;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use arc_swap::ArcSwap;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 
-use crate::config::ServeConfig;
-use crate::dialog::DialogOptions;
-use crate::nlu::Nlu;
-use crate::store::SharedStore;
-use sessions::SessionRegistry;
-
-/// Shared state of a running server. Cheap to clone.
-#[derive(Clone)]
-pub struct AppState(Arc<Inner>);
-
-struct Inner {
-    config: ServeConfig,
-    nlu: ArcSwap<Nlu>,
-    store: SharedStore,
-    sessions: SessionRegistry,
-    dialog: DialogOptions,
-    shutdown: CancellationToken,
-    tracker: TaskTracker,
-    connections: upgrade::ConnectionLimiter,
-    lookups: lookups::AddressLookups,
-    ready: AtomicBool,
-}
-
-impl AppState {
-    /// State for a server with this configuration, compiled content and open store.
-    pub fn new(config: ServeConfig, nlu: Nlu, store: SharedStore) -> Self {
-        let sessions =
-            SessionRegistry::new(config.limits.session_ttl(), config.limits.max_sessions);
-        let connections = upgrade::ConnectionLimiter::new(
-            config.limits.max_connections,
-            config.limits.max_connections_per_ip,
-        );
-        let dialog = DialogOptions::from_limits(&config.limits);
-        let lookups = lookups::AddressLookups::new(
-            config.limits.lookups_per_address,
-            crate::dialog::LOOKUP_WINDOW,
-        );
-        AppState(Arc::new(Inner {
-            config,
-            nlu: ArcSwap::from_pointee(nlu),
-            store,
-            sessions,
-            dialog,
-            shutdown: CancellationToken::new(),
-            tracker: TaskTracker::new(),
-            connections,
-            lookups,
-            ready: AtomicBool::new(false),
-        }))
-    }
-
-    /// The configuration the server runs with.
-    pub fn config(&self) -> &ServeConfig {
-        &self.0.config
-    }
-
-    /// The current content snapshot; keep the `Arc` for a whole turn.
-    pub fn nlu(&self) -> Arc<Nlu> {
-        self.0.nlu.load_full()
-    }
-
-    /// Replaces the content for new messages.
-    pub fn swap_nlu(&self, nlu: Nlu) {
-        self.0.nlu.store(Arc::new(nlu));
-    }
-
-    /// The case store.
-    pub fn store(&self) -> &SharedStore {
-        &self.0.store
-    }
-
-    /// The session registry.
-    pub fn sessions(&self) -> &SessionRegistry {
-        &self.0.sessions
-    }
-
-    /// Dialog options derived from the configuration.
-    pub fn dialog_options(&self) -> &DialogOptions {
-        &self.0.dialog
-    }
-
-    /// The per-address look-up limit.
-    pub fn lookups(&self) -> &lookups::AddressLookups {
-        &self.0.lookups
-    }
-
-    /// Cancelled when the server shuts down.
-    pub fn shutdown_token(&self) -> CancellationToken {
-        self.0.shutdown.clone()
-    }
-
-    /// The greeting sent to new sessions.
-    pub fn greeting(&self) -> String {
-        "Hi! I'm casebot, a virtual assistant for immigration case questions. Ask me about your \
-         online account, receipt numbers, or the status of your case."
-            .to_string()
-    }
-
-    /// Suggested first questions for new sessions.
-    pub fn starter_questions(&self) -> Vec<String> {
-        vec![
-            "Check my case status".to_string(),
-            "What is an online account number?".to_string(),
-            "Talk to a person".to_string(),
-        ]
-    }
-}
+pub use state::AppState;
 
 /// Builds the router from shared state.
 pub fn app(state: AppState) -> Router {
@@ -147,7 +39,7 @@ pub fn app(state: AppState) -> Router {
 async fn healthz(
     axum::extract::State(state): axum::extract::State<AppState>,
 ) -> (StatusCode, &'static str) {
-    if state.0.ready.load(Ordering::Acquire) && !state.0.shutdown.is_cancelled() {
+    if state.is_ready() {
         (StatusCode::OK, "ok")
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "starting or stopping")
@@ -181,8 +73,8 @@ pub async fn run(
     } else {
         None
     };
-    state.0.ready.store(true, Ordering::Release);
-    let cancel = state.0.shutdown.clone();
+    state.mark_ready();
+    let cancel = state.shutdown_token();
     tokio::spawn(async move {
         shutdown.await;
         cancel.cancel();
@@ -194,7 +86,7 @@ pub async fn run(
     } else {
         limits.http_connections_per_ip()
     };
-    let limiter = upgrade::ConnectionLimiter::new(limits.http_connections(), per_ip);
+    let limiter = connections::ConnectionLimiter::new(limits.http_connections(), per_ip);
     let timeouts = http::Timeouts {
         header_read: limits.header_read_timeout(),
         keep_alive: limits.keep_alive_timeout(),
@@ -207,9 +99,9 @@ pub async fn run(
         state.shutdown_token(),
     )
     .await?;
-    state.0.shutdown.cancel();
-    state.0.tracker.close();
-    if tokio::time::timeout(Duration::from_secs(5), state.0.tracker.wait())
+    state.shutdown_token().cancel();
+    state.tracker().close();
+    if tokio::time::timeout(Duration::from_secs(5), state.tracker().wait())
         .await
         .is_err()
     {

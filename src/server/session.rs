@@ -8,11 +8,11 @@ use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until, timeout};
 
-use super::AppState;
 use super::lookups::GatedCases;
 use super::protocol::{ClientFrame, ErrorCode, ServerFrame, parse_client_frame};
 use super::rate::TokenBucket;
 use super::sessions::Outbound;
+use super::state::AppState;
 use crate::dialog::{self, Effect};
 use crate::nlu::mask::mask_text;
 
@@ -50,7 +50,7 @@ pub async fn run(
         resume_failed: resume.is_some() && !attached.resumed,
         protocol: super::protocol::PROTOCOL_VERSION,
         text: if attached.resumed {
-            "Welcome back!".into()
+            crate::dialog::phrases::WELCOME_BACK.into()
         } else {
             state.greeting()
         },

@@ -1,9 +1,7 @@
 //! The WebSocket upgrade: origin check, connection limits, frame-size limits, and handing
 //! the socket to a tracked session task.
 
-use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex};
 
 use axum::Extension;
 use axum::extract::{ConnectInfo, Query, State, WebSocketUpgrade};
@@ -11,8 +9,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::AppState;
 use super::http::LocalAddr;
+use super::state::AppState;
 
 /// Query parameters of `/ws`.
 #[derive(Debug, Deserialize)]
@@ -40,7 +38,7 @@ pub async fn ws_handler(
         peer,
         state.config().limits.trusted_proxy_header.as_deref(),
     );
-    let Some(guard) = state.0.connections.acquire(client) else {
+    let Some(guard) = state.connections().acquire(client) else {
         tracing::info!("refused a chat: connection limit reached");
         return (StatusCode::TOO_MANY_REQUESTS, "too many connections").into_response();
     };
@@ -54,7 +52,7 @@ pub async fn ws_handler(
             String::new()
         }
     });
-    let tracker = state.0.tracker.clone();
+    let tracker = state.tracker().clone();
     ws.max_message_size(limit)
         .max_frame_size(limit)
         .read_buffer_size(4 * 1024)
@@ -153,64 +151,6 @@ pub fn client_ip(headers: &HeaderMap, peer: SocketAddr, trusted_header: Option<&
         .unwrap_or(peer.ip())
 }
 
-/// Caps connections in total and per client address.
-pub struct ConnectionLimiter {
-    inner: Arc<Mutex<Counts>>,
-    max_total: usize,
-    max_per_ip: usize,
-}
-
-#[derive(Default)]
-struct Counts {
-    total: usize,
-    per_ip: HashMap<IpAddr, usize>,
-}
-
-/// Holds one connection slot; frees it when dropped.
-pub struct ConnectionGuard {
-    inner: Arc<Mutex<Counts>>,
-    ip: IpAddr,
-}
-
-impl ConnectionLimiter {
-    /// A limiter with these caps.
-    pub fn new(max_total: usize, max_per_ip: usize) -> Self {
-        ConnectionLimiter {
-            inner: Arc::default(),
-            max_total,
-            max_per_ip,
-        }
-    }
-
-    /// Takes a slot for `ip`, or `None` when a cap is reached.
-    pub fn acquire(&self, ip: IpAddr) -> Option<ConnectionGuard> {
-        let mut counts = self.inner.lock().expect("limiter lock");
-        let mine = counts.per_ip.get(&ip).copied().unwrap_or(0);
-        if counts.total >= self.max_total || mine >= self.max_per_ip {
-            return None;
-        }
-        counts.total += 1;
-        counts.per_ip.insert(ip, mine + 1);
-        Some(ConnectionGuard {
-            inner: self.inner.clone(),
-            ip,
-        })
-    }
-}
-
-impl Drop for ConnectionGuard {
-    fn drop(&mut self) {
-        let mut counts = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        counts.total -= 1;
-        if let Some(n) = counts.per_ip.get_mut(&self.ip) {
-            *n -= 1;
-            if *n == 0 {
-                counts.per_ip.remove(&self.ip);
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -307,16 +247,5 @@ mod tests {
             own(),
             &[]
         ));
-    }
-
-    #[test]
-    fn limits_per_ip_and_frees_on_drop() {
-        let limiter = ConnectionLimiter::new(10, 2);
-        let ip: IpAddr = "10.0.0.1".parse().unwrap();
-        let a = limiter.acquire(ip).unwrap();
-        let _b = limiter.acquire(ip).unwrap();
-        assert!(limiter.acquire(ip).is_none());
-        drop(a);
-        assert!(limiter.acquire(ip).is_some());
     }
 }

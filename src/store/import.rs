@@ -8,7 +8,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 
-use super::{CaseRecord, CaseStore, InvalidRecord, StoreError, UpsertOutcome, parse_record};
+use super::case_store::{CaseStore, StoreError};
+use crate::domain::case::{CaseRecord, InvalidRecord, UpsertOutcome, parse_record};
 
 /// Lines parsed together; parsing one batch overlaps with writing the one before.
 pub const BATCH_SIZE: usize = 4096;

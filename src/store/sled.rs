@@ -18,10 +18,8 @@ use std::thread::JoinHandle;
 
 use tokio::sync::{broadcast, mpsc, oneshot};
 
-use super::{
-    CHANGE_FEED_CAPACITY, CaseChange, CaseRecord, CaseStore, StoreError, StoreFuture,
-    UpsertOutcome, merge,
-};
+use super::case_store::{CHANGE_FEED_CAPACITY, CaseChange, CaseStore, StoreError, StoreFuture};
+use crate::domain::case::{CaseRecord, UpsertOutcome, merge};
 
 /// Commands waiting for the writer; senders wait when it is full (backpressure).
 const QUEUE_CAPACITY: usize = 1024;

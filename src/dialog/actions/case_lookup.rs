@@ -4,14 +4,17 @@
 
 use std::time::Instant;
 
-use super::{Acted, ask, reply};
+use super::acted::{Acted, ask, reply};
 use crate::dialog::answer::Effect;
 use crate::dialog::render::{self, Vars};
-use crate::dialog::{DialogState, LOOKUP_WINDOW, Turn, phrases, status_guide};
+use crate::dialog::state::DialogState;
+use crate::dialog::turn::{LOOKUP_WINDOW, Turn};
+use crate::dialog::{phrases, status_guide};
 use crate::domain::case::CaseRecord;
+use crate::domain::identifiers::{office_for_prefix, receipt_prefix};
 use crate::nlu::action::Action;
 use crate::nlu::content::Intent;
-use crate::nlu::extract::{self, EntityKind, Extraction, NearMiss};
+use crate::nlu::extract::{EntityKind, Extraction, NearMiss};
 
 /// Most receipt numbers answered from one message.
 const MAX_PER_MESSAGE: usize = 5;
@@ -128,8 +131,8 @@ fn allow_lookup(state: &mut DialogState, rn: &str, limit: usize) -> bool {
 /// The placeholders a case fills in a case action's response.
 fn case_vars(record: &CaseRecord) -> Vars<'static> {
     let guide = status_guide::explain(&record.status);
-    let prefix = render::receipt_prefix(&record.receipt_number);
-    let office = extract::office_for_prefix(prefix)
+    let prefix = receipt_prefix(&record.receipt_number);
+    let office = office_for_prefix(prefix)
         .map(str::to_string)
         .unwrap_or_else(|| {
             render::fill(
@@ -180,7 +183,7 @@ fn not_found(rn: &str, extraction: &Extraction) -> String {
     if let Some(e) = typed {
         if e.office.is_none() {
             text.push(' ');
-            let vars = vec![("prefix", render::receipt_prefix(rn).to_string())];
+            let vars = vec![("prefix", receipt_prefix(rn).to_string())];
             text.push_str(&render::fill(phrases::NOT_FOUND_UNKNOWN_PREFIX, &vars));
         }
         if e.corrected {

@@ -1,8 +1,10 @@
 //! "What is form I-130?": what a form is for, from the forms table.
 
-use super::{Acted, ask, reply};
+use super::acted::{Acted, ask, reply};
+use crate::dialog::phrases;
 use crate::dialog::render;
-use crate::dialog::{DialogState, Turn, phrases};
+use crate::dialog::state::DialogState;
+use crate::dialog::turn::Turn;
 use crate::domain::Link;
 use crate::domain::forms;
 use crate::nlu::content::Intent;

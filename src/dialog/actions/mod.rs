@@ -1,17 +1,23 @@
 //! Acting on a [`Decision`]: building the answer, reading cases where an action needs them.
 //! Each built-in [`Action`] lives in its own module; all of them return an [`Acted`] (the
 //! answer, the effects for the server, and the question left pending) and leave the
-//! session's subscriptions and pending question to [`super::respond`].
+//! session's subscriptions and pending question to the pipeline.
 
+mod acted;
 mod case_lookup;
 mod form_info;
 mod office;
 mod subscriptions;
 
-use super::answer::{Answer, Effect};
+pub(crate) use acted::Acted;
+use acted::{ask, reply};
+
+use super::answer::Answer;
 use super::decide::{Decision, SUGGEST_THRESHOLD};
+use super::phrases;
 use super::render::{self, Vars};
-use super::{DialogState, Pending, Turn, phrases};
+use super::state::DialogState;
+use super::turn::Turn;
 use crate::nlu::Target;
 use crate::nlu::action::Action;
 use crate::nlu::content::Intent;
@@ -21,26 +27,6 @@ use crate::nlu::extract::EntityKind;
 const CLOSE_SECOND: f32 = 0.06;
 /// Most "did you mean" suggestions.
 const MAX_SUGGESTIONS: usize = 3;
-
-/// What acting on a decision produced.
-#[derive(Debug, Default)]
-pub(crate) struct Acted {
-    /// The answer.
-    pub answer: Answer,
-    /// What the server must do.
-    pub effects: Vec<Effect>,
-    /// The question the answer asks, to complete on the next message.
-    pub asks: Option<Pending>,
-}
-
-impl From<Answer> for Acted {
-    fn from(answer: Answer) -> Self {
-        Acted {
-            answer,
-            ..Acted::default()
-        }
-    }
-}
 
 /// Builds the answer for `decision`.
 pub(crate) async fn act(decision: Decision, state: &mut DialogState, turn: &Turn<'_>) -> Acted {
@@ -147,48 +133,6 @@ fn template_reply(state: &DialogState, turn: &Turn<'_>, intent: &Intent) -> Acte
         render::fill(render::pick(intent, state.turns), &vars),
     )
     .into()
-}
-
-/// Asks for `entity`, with `question` or the intent's own question for it, and leaves the
-/// intent pending until the answer comes.
-fn ask(intent: &Intent, entity: EntityKind, question: Option<&str>) -> Acted {
-    let text = question
-        .map(str::to_string)
-        .or_else(|| {
-            intent
-                .def
-                .slots
-                .iter()
-                .find(|s| s.entity.get_ref() == entity.as_str())
-                .map(|s| s.ask.clone())
-        })
-        .unwrap_or_else(|| {
-            let name = entity.as_str().replace('_', " ");
-            render::fill(phrases::ASK_FOR_ENTITY, &vec![("entity", name)])
-        });
-    Acted {
-        answer: Answer {
-            text,
-            intent: Some(intent.def.id.get_ref().clone()),
-            ..Answer::default()
-        },
-        effects: Vec::new(),
-        asks: Some(Pending {
-            intent: intent.def.id.get_ref().clone(),
-            entity,
-        }),
-    }
-}
-
-/// An intent's answer with `text`, its quick replies and its links.
-fn reply(intent: &Intent, text: String) -> Answer {
-    Answer {
-        text,
-        intent: Some(intent.def.id.get_ref().clone()),
-        quick_replies: intent.def.quick_replies.clone(),
-        links: intent.def.links.clone(),
-        ..Answer::default()
-    }
 }
 
 fn article_answer(state: &DialogState, turn: &Turn<'_>, index: usize, confidence: f32) -> Answer {

@@ -1,23 +1,25 @@
 //! "What does the IOE prefix mean?": the office behind a receipt number's first letters.
 
+use super::acted::{Acted, reply};
 use super::case_lookup::{missing_receipt, receipts};
-use super::{Acted, reply};
+use crate::dialog::phrases;
 use crate::dialog::render;
-use crate::dialog::{DialogState, Turn, phrases};
+use crate::dialog::state::DialogState;
+use crate::dialog::turn::Turn;
+use crate::domain::identifiers::{office_for_prefix, receipt_prefix};
 use crate::nlu::content::Intent;
-use crate::nlu::extract;
 
 /// Names the office for the prefix of the receipt number in the message or memory, or of
 /// a known prefix typed on its own.
 pub(super) fn answer(state: &DialogState, turn: &Turn<'_>, intent: &Intent) -> Acted {
     let prefix = receipts(state, &turn.parse.extraction)
         .first()
-        .map(|rn| render::receipt_prefix(rn).to_string())
+        .map(|rn| receipt_prefix(rn).to_string())
         .or_else(|| prefix_word(turn.text));
     let Some(prefix) = prefix else {
         return missing_receipt(&turn.parse.extraction, intent);
     };
-    let text = match extract::office_for_prefix(&prefix) {
+    let text = match office_for_prefix(&prefix) {
         Some(office) => {
             let vars = vec![("prefix", prefix), ("office", office.to_string())];
             render::fill(render::pick(intent, state.turns), &vars)
@@ -32,7 +34,7 @@ fn prefix_word(text: &str) -> Option<String> {
     text.split(|c: char| !c.is_ascii_alphabetic())
         .filter(|w| w.len() == 3)
         .map(|w| w.to_ascii_uppercase())
-        .find(|w| extract::office_for_prefix(w).is_some())
+        .find(|w| office_for_prefix(w).is_some())
 }
 
 #[cfg(test)]

@@ -1,10 +1,12 @@
 //! Following cases: stopping notifications and listing the cases the chat follows.
 //! (Starting to follow one reads the case first; see `case_lookup`.)
 
-use super::{Acted, reply};
+use super::acted::{Acted, reply};
 use crate::dialog::answer::Effect;
+use crate::dialog::phrases;
 use crate::dialog::render;
-use crate::dialog::{DialogState, Turn, phrases};
+use crate::dialog::state::DialogState;
+use crate::dialog::turn::Turn;
 use crate::nlu::content::Intent;
 use crate::nlu::extract::EntityKind;
 

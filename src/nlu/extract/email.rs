@@ -3,7 +3,8 @@
 
 use unicode_normalization::char::is_combining_mark;
 
-use super::{Entity, EntityKind};
+use super::entity::Entity;
+use crate::domain::identifiers::EntityKind;
 
 fn local_char(c: char) -> bool {
     if c.is_ascii() {

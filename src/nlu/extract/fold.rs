@@ -17,8 +17,8 @@
 
 use std::ops::Range;
 
+use super::entity::{Entity, Extraction, NearMiss};
 use super::lex;
-use super::{Entity, Extraction, NearMiss};
 
 /// A range of code points and what its characters are to the lexer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,9 +3,10 @@
 
 use super::context::{self, Context};
 use super::email::Emails;
+use super::entity::{Entity, Extraction, NearMiss};
 use super::lex::{self, Tok};
-use super::{Entity, EntityKind, Extraction, NearMiss, office_for};
-use crate::nlu::mask::SSN_MASK;
+use crate::domain::identifiers::SSN_MASK;
+use crate::domain::identifiers::{EntityKind, office_for};
 
 /// Runs longer than this many groups are not identifiers anyone types.
 const MAX_GROUPS: usize = 8;
@@ -42,7 +43,7 @@ impl Run {
     }
 }
 
-/// Finds identifiers in one text; see [`super::extract`].
+/// Finds identifiers in one text; see the `extract` module.
 pub(super) struct Scanner<'a> {
     text: &'a str,
     bytes: &'a [u8],

@@ -1,0 +1,68 @@
+//! The reply pipeline: parse, decide, act, render.
+
+use super::actions;
+use super::answer::{Effect, Outcome};
+use super::decide::{Decision, decide};
+use super::state::DialogState;
+use super::turn::{CaseLookup, DialogOptions, Turn};
+use crate::nlu::Nlu;
+
+/// Answers one message: parse, decide, act, render. Pure apart from case-store reads.
+pub async fn respond(
+    state: &mut DialogState,
+    text: &str,
+    nlu: &Nlu,
+    cases: &dyn CaseLookup,
+    options: &DialogOptions,
+) -> Outcome {
+    state.turns += 1;
+    let parse = nlu.parse(text, state.last_intent.as_deref());
+    let pending = state.pending.take();
+    let decision = decide(pending.as_ref(), &parse, nlu);
+    // A message holding an SSN is not taken as the answer to anything, nor remembered.
+    let aside = decision == Decision::PrivacyWarning;
+    if aside {
+        state.pending = pending;
+    } else {
+        state.memory.remember(&parse.extraction);
+    }
+    let turn = Turn {
+        nlu,
+        parse: &parse,
+        text,
+        cases,
+        options,
+    };
+    let acted = actions::act(decision, state, &turn).await;
+    if !aside {
+        state.pending = acted.asks;
+    }
+    for effect in &acted.effects {
+        match effect {
+            Effect::Subscribe(rn) => state.subscriptions.insert(rn.clone()),
+            Effect::Unsubscribe(rn) => state.subscriptions.remove(rn),
+        };
+    }
+    state.last_intent = acted.answer.intent.clone();
+    Outcome {
+        answer: acted.answer,
+        effects: acted.effects,
+        entities: parse.extraction.entities,
+        ranked: parse.candidates,
+    }
+}
+
+/// Answers one message with a case source whose look-ups never wait, such as [`NoCases`]:
+/// what `casebot test`, evaluations and benchmarks use.
+pub fn respond_now(
+    state: &mut DialogState,
+    text: &str,
+    nlu: &Nlu,
+    cases: &dyn CaseLookup,
+    options: &DialogOptions,
+) -> Outcome {
+    use futures_util::FutureExt;
+    respond(state, text, nlu, cases, options)
+        .now_or_never()
+        .expect("a case source whose look-ups are ready at once never makes a turn wait")
+}

@@ -1,0 +1,71 @@
+//! What the assistant remembers about one chat: identifiers given earlier, the question it
+//! is waiting to have answered, the cases the chat follows, and its look-up limit.
+
+use std::collections::{BTreeSet, VecDeque};
+use std::time::Instant;
+
+use crate::nlu::extract::{EntityKind, Extraction};
+
+/// Identifiers the person gave earlier in the chat.
+#[derive(Debug, Clone, Default)]
+pub struct Memory {
+    /// Last receipt number given.
+    pub receipt_number: Option<String>,
+    /// Last A-number given.
+    pub a_number: Option<String>,
+    /// Last online account number given.
+    pub account_number: Option<String>,
+    /// Last form number mentioned.
+    pub form_number: Option<String>,
+}
+
+impl Memory {
+    pub(super) fn get(&self, kind: EntityKind) -> Option<&String> {
+        match kind {
+            EntityKind::ReceiptNumber => self.receipt_number.as_ref(),
+            EntityKind::ANumber => self.a_number.as_ref(),
+            EntityKind::AccountNumber => self.account_number.as_ref(),
+            EntityKind::FormNumber => self.form_number.as_ref(),
+            _ => None,
+        }
+    }
+
+    pub(super) fn remember(&mut self, extraction: &Extraction) {
+        for e in &extraction.entities {
+            let slot = match e.kind {
+                EntityKind::ReceiptNumber => &mut self.receipt_number,
+                EntityKind::ANumber => &mut self.a_number,
+                EntityKind::AccountNumber => &mut self.account_number,
+                EntityKind::FormNumber => &mut self.form_number,
+                _ => continue,
+            };
+            *slot = Some(e.value.clone());
+        }
+    }
+}
+
+/// A question the assistant asked and is waiting to have answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    /// The intent to complete.
+    pub intent: String,
+    /// The entity it needs.
+    pub entity: EntityKind,
+}
+
+/// Everything the assistant remembers about one chat session.
+#[derive(Debug, Clone, Default)]
+pub struct DialogState {
+    /// Identifiers given earlier.
+    pub memory: Memory,
+    /// The question waiting for an answer.
+    pub pending: Option<Pending>,
+    /// Id of the intent or article that answered the previous message.
+    pub last_intent: Option<String>,
+    /// Receipt numbers the session follows.
+    pub subscriptions: BTreeSet<String>,
+    /// Recent case look-ups (when, which), for the scraping limit.
+    pub(super) lookups: VecDeque<(Instant, String)>,
+    /// Messages answered so far (also picks response variants).
+    pub(super) turns: u64,
+}

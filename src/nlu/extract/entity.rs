@@ -1,0 +1,49 @@
+//! What extraction finds: identifiers and the look-alikes that are not valid ones.
+
+use crate::domain::identifiers::EntityKind;
+
+/// One identifier found in a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entity {
+    /// What it is.
+    pub kind: EntityKind,
+    /// Canonical value (`EAC2190012345`, `A012345678`, `123456789012`, `I-485`,
+    /// `+18003755283`, `name@example.org`). For SSNs this is the masked form.
+    pub value: String,
+    /// Byte offset of the first byte in the original text.
+    pub start: usize,
+    /// Byte offset one past the last byte in the original text.
+    pub end: usize,
+    /// For receipt numbers: the office the prefix stands for, `None` when not a known prefix.
+    pub office: Option<&'static str>,
+    /// True when the value was corrected from what was typed (O typed for 0, I for 1, ...).
+    pub corrected: bool,
+}
+
+/// Something that looks like an identifier but is not a valid one, so the reply can say
+/// what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NearMiss {
+    /// Byte offset of the first byte in the original text.
+    pub start: usize,
+    /// Byte offset one past the last byte in the original text.
+    pub end: usize,
+    /// A sentence for the user saying what is wrong, without echoing the raw value.
+    pub problem: String,
+}
+
+/// Everything extracted from one message.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Extraction {
+    /// Valid identifiers, in order of appearance.
+    pub entities: Vec<Entity>,
+    /// Receipt-number look-alikes that are not valid, in order of appearance.
+    pub near_misses: Vec<NearMiss>,
+}
+
+impl Extraction {
+    /// The first entity of `kind`, if any.
+    pub fn first(&self, kind: EntityKind) -> Option<&Entity> {
+        self.entities.iter().find(|e| e.kind == kind)
+    }
+}

@@ -1,0 +1,134 @@
+//! The state a running server shares between its connections: configuration, the live
+//! content, the case store, the session registry and the limits.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use arc_swap::ArcSwap;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use super::connections::ConnectionLimiter;
+use super::lookups::AddressLookups;
+use super::sessions::SessionRegistry;
+use crate::config::ServeConfig;
+use crate::dialog::DialogOptions;
+use crate::dialog::phrases;
+use crate::nlu::Nlu;
+use crate::store::SharedStore;
+
+/// Shared state of a running server. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+struct Inner {
+    config: ServeConfig,
+    nlu: ArcSwap<Nlu>,
+    store: SharedStore,
+    sessions: SessionRegistry,
+    dialog: DialogOptions,
+    shutdown: CancellationToken,
+    tracker: TaskTracker,
+    connections: ConnectionLimiter,
+    lookups: AddressLookups,
+    ready: AtomicBool,
+}
+
+impl AppState {
+    /// State for a server with this configuration, compiled content and open store.
+    pub fn new(config: ServeConfig, nlu: Nlu, store: SharedStore) -> Self {
+        let sessions =
+            SessionRegistry::new(config.limits.session_ttl(), config.limits.max_sessions);
+        let connections = ConnectionLimiter::new(
+            config.limits.max_connections,
+            config.limits.max_connections_per_ip,
+        );
+        let dialog = DialogOptions::from_limits(&config.limits);
+        let lookups = AddressLookups::new(
+            config.limits.lookups_per_address,
+            crate::dialog::LOOKUP_WINDOW,
+        );
+        AppState(Arc::new(Inner {
+            config,
+            nlu: ArcSwap::from_pointee(nlu),
+            store,
+            sessions,
+            dialog,
+            shutdown: CancellationToken::new(),
+            tracker: TaskTracker::new(),
+            connections,
+            lookups,
+            ready: AtomicBool::new(false),
+        }))
+    }
+
+    /// The configuration the server runs with.
+    pub fn config(&self) -> &ServeConfig {
+        &self.0.config
+    }
+
+    /// The current content snapshot; keep the `Arc` for a whole turn.
+    pub fn nlu(&self) -> Arc<Nlu> {
+        self.0.nlu.load_full()
+    }
+
+    /// Replaces the content for new messages.
+    pub fn swap_nlu(&self, nlu: Nlu) {
+        self.0.nlu.store(Arc::new(nlu));
+    }
+
+    /// The case store.
+    pub fn store(&self) -> &SharedStore {
+        &self.0.store
+    }
+
+    /// The session registry.
+    pub fn sessions(&self) -> &SessionRegistry {
+        &self.0.sessions
+    }
+
+    /// Dialog options derived from the configuration.
+    pub fn dialog_options(&self) -> &DialogOptions {
+        &self.0.dialog
+    }
+
+    /// The per-address look-up limit.
+    pub fn lookups(&self) -> &AddressLookups {
+        &self.0.lookups
+    }
+
+    /// Cancelled when the server shuts down.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.0.shutdown.clone()
+    }
+
+    /// The greeting sent to new sessions.
+    pub fn greeting(&self) -> String {
+        phrases::GREETING.to_string()
+    }
+
+    /// Suggested first questions for new sessions.
+    pub fn starter_questions(&self) -> Vec<String> {
+        phrases::STARTER_MENU.map(str::to_string).to_vec()
+    }
+
+    /// Marks the server as ready for `/healthz`.
+    pub(super) fn mark_ready(&self) {
+        self.0.ready.store(true, Ordering::Release);
+    }
+
+    /// True once serving and until shutdown starts.
+    pub fn is_ready(&self) -> bool {
+        self.0.ready.load(Ordering::Acquire) && !self.0.shutdown.is_cancelled()
+    }
+
+    /// The cap on open chats, in total and per address.
+    pub(super) fn connections(&self) -> &ConnectionLimiter {
+        &self.0.connections
+    }
+
+    /// Tracks the chat tasks, to wait for them at shutdown.
+    pub fn tracker(&self) -> &TaskTracker {
+        &self.0.tracker
+    }
+}

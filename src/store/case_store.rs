@@ -1,0 +1,88 @@
+//! The case-store interface every backend implements, its error type and the change feed.
+
+use std::sync::Arc;
+
+use futures_util::future::BoxFuture;
+use tokio::sync::broadcast;
+
+use crate::domain::case::{CaseRecord, UpsertOutcome};
+
+/// Capacity of the change feed; a bulk import publishes one change per changed case.
+pub const CHANGE_FEED_CAPACITY: usize = 8192;
+
+/// A change published after a write is durable.
+#[derive(Debug, Clone)]
+pub struct CaseChange {
+    /// The record as it is now; `None` when it was deleted.
+    pub record: Option<CaseRecord>,
+    /// Receipt number of the case.
+    pub receipt_number: String,
+}
+
+/// Errors from a case store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database is held by another process (usually a running server).
+    #[error(
+        "the case database at {0} is in use by another process (is `casebot serve` running on it?)"
+    )]
+    Locked(String),
+    /// The database failed or cannot be reached.
+    #[error("case database error: {0}")]
+    Db(String),
+    /// A stored value could not be decoded.
+    #[error("a stored case could not be read: {0}")]
+    Corrupt(String),
+    /// The store is shutting down or its writer stopped; nothing more can be written.
+    #[error("the case store is closed")]
+    Closed,
+}
+
+/// A store call's future.
+pub type StoreFuture<'a, T> = BoxFuture<'a, Result<T, StoreError>>;
+
+/// A case store shared by every part of a running server.
+pub type SharedStore = Arc<dyn CaseStore>;
+
+/// Where cases live. Implementations never block the async workers: a call that may wait
+/// on disk or network does so off them. Calls may run concurrently from many tasks.
+pub trait CaseStore: Send + Sync + 'static {
+    /// Reads one case by canonical receipt number.
+    fn get<'a>(&'a self, receipt_number: &'a str) -> StoreFuture<'a, Option<CaseRecord>>;
+
+    /// Inserts or replaces one case, merging its history (see [`crate::domain::case::merge`]); returns what it
+    /// did and the record as stored, once that is durable.
+    fn upsert(&self, record: CaseRecord) -> StoreFuture<'_, (UpsertOutcome, CaseRecord)>;
+
+    /// Upserts many cases as one atomic write (after a crash, all of them or none are
+    /// there); returns each record's outcome in order, once all are durable. A receipt
+    /// number that appears twice is merged in order.
+    fn upsert_batch(&self, records: Vec<CaseRecord>) -> StoreFuture<'_, Vec<UpsertOutcome>>;
+
+    /// Like [`upsert_batch`](Self::upsert_batch) for bulk imports, also atomic: may return
+    /// before the records are durable, and their changes are published only once they are.
+    /// Call [`sync`](Self::sync) before reporting them as imported.
+    fn upsert_batch_deferred(
+        &self,
+        records: Vec<CaseRecord>,
+    ) -> StoreFuture<'_, Vec<UpsertOutcome>> {
+        self.upsert_batch(records)
+    }
+
+    /// Makes every earlier write durable and publishes its changes.
+    fn sync(&self) -> StoreFuture<'_, ()>;
+
+    /// Deletes a case; returns whether it existed, once the delete is durable.
+    fn delete<'a>(&'a self, receipt_number: &'a str) -> StoreFuture<'a, bool>;
+
+    /// Up to `limit` cases in receipt-number order, starting after `after` (from the first
+    /// when `None`): a page of a consistent listing or export.
+    fn page<'a>(&'a self, after: Option<&'a str>, limit: usize)
+    -> StoreFuture<'a, Vec<CaseRecord>>;
+
+    /// Number of cases stored.
+    fn count(&self) -> StoreFuture<'_, u64>;
+
+    /// Subscribes to the change feed. Changes arrive after they are durable.
+    fn subscribe(&self) -> broadcast::Receiver<CaseChange>;
+}
