@@ -190,11 +190,15 @@ async fn racing_writes_of_the_same_new_case_are_both_durable_when_answered() {
     // Two clients PUT the same new record at once: one is told `inserted`, the other
     // `unchanged`. Either answer means the record is stored, so after a kill every case
     // any client was answered about must be there.
-    const KILLS: usize = 3;
+    // CASEBOT_CRASH_KILLS raises the count for a longer run by hand.
+    let kills: usize = std::env::var("CASEBOT_CRASH_KILLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db");
     let mut next = 0u64;
-    for _ in 0..KILLS {
+    for _ in 0..kills {
         let server = ChildServer::start(&db);
         let addr = server.addr;
         let acked: Arc<Mutex<Vec<String>>> = Arc::default();
