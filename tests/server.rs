@@ -5,6 +5,7 @@ mod common;
 
 use std::time::Duration;
 
+use casebot::cli::http::{self, Method};
 use common::{Client, TestServer, WAIT};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
@@ -283,8 +284,8 @@ async fn health_reports_ready() {
     let server = TestServer::start().await;
     let mut ready = false;
     for _ in 0..50 {
-        if let Ok(resp) = http_get(&server, "/healthz").await
-            && resp.starts_with("HTTP/1.1 200")
+        if let Ok(answer) = http::request(Method::GET, &server.http_url("/healthz"), None, "").await
+            && answer.status == 200
         {
             ready = true;
             break;
@@ -292,22 +293,4 @@ async fn health_reports_ready() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert!(ready, "healthz answers 200");
-}
-
-/// A minimal HTTP/1.1 GET, returning the raw response.
-async fn http_get(server: &TestServer, path: &str) -> std::io::Result<String> {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(server.addr).await?;
-    stream
-        .write_all(
-            format!(
-                "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
-                server.addr
-            )
-            .as_bytes(),
-        )
-        .await?;
-    let mut out = String::new();
-    stream.read_to_string(&mut out).await?;
-    Ok(out)
 }

@@ -13,7 +13,9 @@ use clap::Args;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::{self, Message};
+
+use crate::server::protocol::{ServerFrame, ServerFrameHead, ServerFrameKind};
 
 /// Arguments of `casebot chat`.
 #[derive(Debug, Args)]
@@ -29,22 +31,37 @@ pub struct ChatArgs {
     pub timeout: u64,
 }
 
+/// Why a chat ended with a failure.
+#[derive(Debug, thiserror::Error)]
+pub enum ChatError {
+    /// The WebSocket connection could not be opened.
+    #[error("cannot connect to {url}: {source}")]
+    Connect {
+        /// The URL given.
+        url: String,
+        /// What failed.
+        source: tungstenite::Error,
+    },
+    /// Reading the user's input failed.
+    #[error("{0}")]
+    Input(#[from] std::io::Error),
+    /// The connection failed while sending or receiving.
+    #[error("{0}")]
+    Connection(#[from] tungstenite::Error),
+    /// The server sent a text frame that is not a frame of the protocol.
+    #[error("bad frame from server: {0}")]
+    BadFrame(serde_json::Error),
+    /// No reply arrived within `--timeout`.
+    #[error("no reply in time")]
+    Timeout,
+    /// The server closed the connection before answering.
+    #[error("the server closed the connection")]
+    Closed,
+}
+
 /// Runs the client; returns the exit code.
 pub async fn run(args: ChatArgs) -> ExitCode {
-    let (ws, _) = match tokio_tungstenite::connect_async(args.url.as_str()).await {
-        Ok(ok) => ok,
-        Err(e) => {
-            eprintln!("casebot chat: cannot connect to {}: {e}", args.url);
-            return ExitCode::FAILURE;
-        }
-    };
-    let interactive = std::io::stdin().is_terminal() && !args.json;
-    let result = if interactive {
-        interactive_loop(ws).await
-    } else {
-        pipe_loop(ws, &args).await
-    };
-    match result {
+    match chat(&args).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("casebot chat: {e}");
@@ -53,41 +70,55 @@ pub async fn run(args: ChatArgs) -> ExitCode {
     }
 }
 
+async fn chat(args: &ChatArgs) -> Result<(), ChatError> {
+    let (ws, _) = tokio_tungstenite::connect_async(args.url.as_str())
+        .await
+        .map_err(|source| ChatError::Connect {
+            url: args.url.clone(),
+            source,
+        })?;
+    let interactive = std::io::stdin().is_terminal() && !args.json;
+    if interactive {
+        interactive_loop(ws).await
+    } else {
+        pipe_loop(ws, args).await
+    }
+}
+
 type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// Pipe mode: one message per input line; each reply printed before the next line is sent.
-async fn pipe_loop(mut ws: Ws, args: &ChatArgs) -> Result<(), String> {
+async fn pipe_loop(mut ws: Ws, args: &ChatArgs) -> Result<(), ChatError> {
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
     let wait = Duration::from_secs(args.timeout.max(1));
     let mut n = 0u64;
     // The welcome frame comes first.
-    if let Some(frame) = next_frame(&mut ws, wait).await?
+    if let Some((raw, _)) = next_frame(&mut ws, wait).await?
         && args.json
     {
-        println!("{frame}");
+        println!("{raw}");
     }
-    while let Some(line) = lines.next_line().await.map_err(|e| e.to_string())? {
+    while let Some(line) = lines.next_line().await? {
         if line.trim().is_empty() {
             continue;
         }
         n += 1;
         let id = format!("c{n}");
         let msg = serde_json::json!({"type": "message", "text": line, "id": id});
-        ws.send(Message::text(msg.to_string()))
-            .await
-            .map_err(|e| e.to_string())?;
+        ws.send(Message::text(msg.to_string())).await?;
         loop {
-            let Some(frame) = next_frame(&mut ws, wait).await? else {
-                return Err("the server closed the connection".into());
+            let Some((raw, frame)) = next_frame(&mut ws, wait).await? else {
+                return Err(ChatError::Closed);
             };
             if args.json {
-                println!("{frame}");
-            } else {
+                println!("{raw}");
+            }
+            let Some(frame) = frame else { continue };
+            if !args.json {
                 print_frame(&frame, false);
             }
-            let answers = frame.get("reply_to").and_then(Value::as_str) == Some(id.as_str());
-            if answers && matches!(frame["type"].as_str(), Some("reply" | "error")) {
+            if answers(&frame, &id) {
                 break;
             }
         }
@@ -96,8 +127,18 @@ async fn pipe_loop(mut ws: Ws, args: &ChatArgs) -> Result<(), String> {
     Ok(())
 }
 
+/// True for the reply or error that answers the message sent with `id`.
+fn answers(frame: &ServerFrame, id: &str) -> bool {
+    let reply_to = match frame {
+        ServerFrame::Reply(reply) => &reply.reply_to,
+        ServerFrame::Error { reply_to, .. } => reply_to,
+        _ => return false,
+    };
+    reply_to.as_ref().and_then(Value::as_str) == Some(id)
+}
+
 /// Interactive mode: prompt, send, show whatever arrives.
-async fn interactive_loop(ws: Ws) -> Result<(), String> {
+async fn interactive_loop(ws: Ws) -> Result<(), ChatError> {
     let (mut sink, mut stream) = ws.split();
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
     let mut quick: Vec<String> = Vec::new();
@@ -105,7 +146,7 @@ async fn interactive_loop(ws: Ws) -> Result<(), String> {
     loop {
         tokio::select! {
             line = lines.next_line() => {
-                let Some(line) = line.map_err(|e| e.to_string())? else { break };
+                let Some(line) = line? else { break };
                 let line = line.trim();
                 if line.is_empty() { continue; }
                 let text = line
@@ -114,13 +155,13 @@ async fn interactive_loop(ws: Ws) -> Result<(), String> {
                     .and_then(|i| quick.get(i.wrapping_sub(1)).cloned())
                     .unwrap_or_else(|| line.to_string());
                 let msg = serde_json::json!({"type": "message", "text": text});
-                sink.send(Message::text(msg.to_string())).await.map_err(|e| e.to_string())?;
+                sink.send(Message::text(msg.to_string())).await?;
             }
             frame = stream.next() => {
                 match frame {
                     Some(Ok(Message::Text(t))) => {
-                        if let Ok(v) = serde_json::from_str::<Value>(&t)
-                            && let Some(q) = print_frame(&v, true)
+                        if let Ok(frame) = ServerFrame::from_json(&t)
+                            && let Some(q) = print_frame(&frame, true)
                         {
                             quick = q;
                         }
@@ -130,7 +171,7 @@ async fn interactive_loop(ws: Ws) -> Result<(), String> {
                         break;
                     }
                     Some(Ok(_)) => {}
-                    Some(Err(e)) => return Err(e.to_string()),
+                    Some(Err(e)) => return Err(e.into()),
                     None => break,
                 }
             }
@@ -140,64 +181,67 @@ async fn interactive_loop(ws: Ws) -> Result<(), String> {
     Ok(())
 }
 
-async fn next_frame(ws: &mut Ws, wait: Duration) -> Result<Option<Value>, String> {
+/// The next text frame as sent, with the frame it holds; the frame is `None` for a type
+/// this version does not know (a newer server), which is shown raw with `--json` and
+/// otherwise skipped. `Ok(None)` when the connection closed.
+async fn next_frame(
+    ws: &mut Ws,
+    wait: Duration,
+) -> Result<Option<(String, Option<ServerFrame>)>, ChatError> {
     loop {
         let next = tokio::time::timeout(wait, ws.next())
             .await
-            .map_err(|_| "no reply in time".to_string())?;
+            .map_err(|_| ChatError::Timeout)?;
         match next {
             Some(Ok(Message::Text(t))) => {
-                return serde_json::from_str(&t)
-                    .map(Some)
-                    .map_err(|e| format!("bad frame from server: {e}"));
+                let frame = match ServerFrame::from_json(&t) {
+                    Ok(frame) => Some(frame),
+                    Err(_) if newer_kind(&t) => None,
+                    Err(e) => return Err(ChatError::BadFrame(e)),
+                };
+                return Ok(Some((t.as_str().to_owned(), frame)));
             }
             Some(Ok(Message::Close(_))) | None => return Ok(None),
             Some(Ok(_)) => continue,
-            Some(Err(e)) => return Err(e.to_string()),
+            Some(Err(e)) => return Err(e.into()),
         }
     }
 }
 
+/// True when `text` is a frame whose type this version does not know.
+fn newer_kind(text: &str) -> bool {
+    ServerFrameHead::from_json(text).is_ok_and(|h| h.kind == ServerFrameKind::Other)
+}
+
 /// Prints a frame for people; returns the quick replies of a reply or welcome.
-fn print_frame(frame: &Value, numbered: bool) -> Option<Vec<String>> {
-    let text = frame["text"].as_str().unwrap_or_default();
-    match frame["type"].as_str() {
-        Some("welcome" | "reply") => {
-            println!("casebot> {}", text.replace('\n', "\n         "));
-            for link in frame["links"].as_array().into_iter().flatten() {
-                println!(
-                    "         -> {}: {}",
-                    link["title"].as_str().unwrap_or(""),
-                    link["url"].as_str().unwrap_or("")
-                );
-            }
-            let quick: Vec<String> = frame["quick_replies"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|q| q.as_str().map(str::to_string))
-                .collect();
-            if numbered {
-                for (i, q) in quick.iter().enumerate() {
-                    println!("         [{}] {q}", i + 1);
-                }
-            } else if !quick.is_empty() {
-                println!("         suggestions: {}", quick.join(" | "));
-            }
-            Some(quick)
+fn print_frame(frame: &ServerFrame, numbered: bool) -> Option<Vec<String>> {
+    let (text, links, quick) = match frame {
+        ServerFrame::Welcome {
+            text,
+            quick_replies,
+            ..
+        } => (text, &[][..], quick_replies),
+        ServerFrame::Reply(reply) => (&reply.text, &reply.links[..], &reply.quick_replies),
+        ServerFrame::Notification(n) => {
+            println!("casebot (update)> {}", n.text);
+            return None;
         }
-        Some("notification") => {
-            println!("casebot (update)> {text}");
-            None
+        ServerFrame::Error { code, message, .. } => {
+            println!("casebot (error {})> {message}", code.as_str());
+            return None;
         }
-        Some("error") => {
-            println!(
-                "casebot (error {})> {}",
-                frame["code"].as_str().unwrap_or("?"),
-                frame["message"].as_str().unwrap_or("")
-            );
-            None
-        }
-        _ => None,
+        ServerFrame::Pong { .. } => return None,
+    };
+    println!("casebot> {}", text.replace('\n', "\n         "));
+    for link in links {
+        println!("         -> {}: {}", link.title, link.url);
     }
+    if numbered {
+        for (i, q) in quick.iter().enumerate() {
+            println!("         [{}] {q}", i + 1);
+        }
+    } else if !quick.is_empty() {
+        println!("         suggestions: {}", quick.join(" | "));
+    }
+    Some(quick.clone())
 }

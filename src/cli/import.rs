@@ -7,9 +7,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncBufReadExt;
 
-use crate::store::import::{ImportEvent, ImportReport};
+use super::http::{self, HttpError, Method, Request};
+use crate::store::import::{ImportError, ImportEvent, ImportReport};
 use crate::store::{SledStore, StoreError};
 
 /// Largest request body sent to the server's bulk endpoint.
@@ -29,6 +30,78 @@ pub struct ImportArgs {
     pub token: Option<String>,
     /// JSON Lines file of case records.
     pub file: PathBuf,
+}
+
+/// Why an import could not be carried out (rejected lines are reported, not errors).
+#[derive(Debug, thiserror::Error)]
+pub enum ImportCommandError {
+    /// The database is held by another process, most likely a running server.
+    #[error(
+        "the case database at {path} is in use, most likely by a running `casebot serve`.\n\
+         Import through that server instead (this also notifies people following the cases):\n  \
+         casebot import --url http://HOST:PORT --token \"$CASEBOT_ADMIN_TOKEN\" {}\n\
+         The server must have been started with CASEBOT_ADMIN_TOKEN set.",
+        file.display()
+    )]
+    InUse {
+        /// The database directory.
+        path: String,
+        /// The file to import, for the suggested command.
+        file: PathBuf,
+    },
+    /// The database could not be opened.
+    #[error("{0}")]
+    Store(StoreError),
+    /// The import into the database failed.
+    #[error("{0}")]
+    Import(#[from] ImportError),
+    /// `--url` is not an `http://` URL.
+    #[error(
+        "--url {0:?} must start with http:// (for TLS, import on the server host through its local address)"
+    )]
+    NotHttp(String),
+    /// `--url` names no host.
+    #[error("--url {0:?} has no host")]
+    NoHost(String),
+    /// `--url` without an admin token.
+    #[error("--url needs the server's admin token: pass --token or set CASEBOT_ADMIN_TOKEN")]
+    MissingToken,
+    /// The file could not be opened.
+    #[error("cannot open {}: {source}", file.display())]
+    Open {
+        /// The file.
+        file: PathBuf,
+        /// What failed.
+        source: std::io::Error,
+    },
+    /// The file could not be read to the end.
+    #[error("cannot read {}: {source}", file.display())]
+    Read {
+        /// The file.
+        file: PathBuf,
+        /// What failed.
+        source: std::io::Error,
+    },
+    /// The server could not be reached, or its answer was not HTTP.
+    #[error(transparent)]
+    Http(#[from] HttpError),
+    /// The server answered 200 with a body that is not an import report.
+    #[error("unexpected answer from the server: {0}")]
+    BadAnswer(serde_json::Error),
+    /// The server refused the admin token.
+    #[error("the server refused the admin token (401)")]
+    TokenRefused,
+    /// The server runs without an admin token, so its admin API is off.
+    #[error("the server's admin API is off: start it with CASEBOT_ADMIN_TOKEN set")]
+    AdminOff,
+    /// Any other refusal, with the server's `error` text (or its body).
+    #[error("the server answered {status}: {message}")]
+    Refused {
+        /// The HTTP status.
+        status: u16,
+        /// What the server said.
+        message: String,
+    },
 }
 
 /// Runs the import; returns the exit code.
@@ -63,19 +136,16 @@ pub async fn run(args: ImportArgs) -> ExitCode {
     }
 }
 
-async fn import_direct(args: &ImportArgs) -> Result<ImportReport, String> {
+async fn import_direct(args: &ImportArgs) -> Result<ImportReport, ImportCommandError> {
     let store = match SledStore::open(&args.db) {
         Ok(s) => s,
         Err(StoreError::Locked(path)) => {
-            return Err(format!(
-                "the case database at {path} is in use, most likely by a running `casebot serve`.\n\
-                 Import through that server instead (this also notifies people following the cases):\n  \
-                 casebot import --url http://HOST:PORT --token \"$CASEBOT_ADMIN_TOKEN\" {}\n\
-                 The server must have been started with CASEBOT_ADMIN_TOKEN set.",
-                args.file.display()
-            ));
+            return Err(ImportCommandError::InUse {
+                path,
+                file: args.file.clone(),
+            });
         }
-        Err(e) => return Err(e.to_string()),
+        Err(e) => return Err(ImportCommandError::Store(e)),
     };
     let file = args.file.display().to_string();
     let progress = std::io::stderr().is_terminal();
@@ -98,19 +168,27 @@ async fn import_direct(args: &ImportArgs) -> Result<ImportReport, String> {
     if progress {
         eprint!("\r\x1b[K");
     }
-    report.map_err(|e| e.to_string())
+    Ok(report?)
 }
 
 /// Sends the file in parts of whole lines to `POST /api/cases/import`.
-async fn import_via_server(args: &ImportArgs, url: &str) -> Result<ImportReport, String> {
+async fn import_via_server(
+    args: &ImportArgs,
+    url: &str,
+) -> Result<ImportReport, ImportCommandError> {
     let server = ServerUrl::parse(url)?;
-    let token =
-        args.token.as_deref().filter(|t| !t.is_empty()).ok_or(
-            "--url needs the server's admin token: pass --token or set CASEBOT_ADMIN_TOKEN",
-        )?;
-    let file = tokio::fs::File::open(&args.file)
-        .await
-        .map_err(|e| format!("cannot open {}: {e}", args.file.display()))?;
+    let token = args
+        .token
+        .as_deref()
+        .filter(|t| !t.is_empty())
+        .ok_or(ImportCommandError::MissingToken)?;
+    let file =
+        tokio::fs::File::open(&args.file)
+            .await
+            .map_err(|source| ImportCommandError::Open {
+                file: args.file.clone(),
+                source,
+            })?;
     let mut reader = tokio::io::BufReader::with_capacity(256 * 1024, file);
     let name = args.file.display().to_string();
     let progress = std::io::stderr().is_terminal();
@@ -121,7 +199,10 @@ async fn import_via_server(args: &ImportArgs, url: &str) -> Result<ImportReport,
         let n = reader
             .read_until(b'\n', &mut body)
             .await
-            .map_err(|e| format!("cannot read {}: {e}", args.file.display()))?;
+            .map_err(|source| ImportCommandError::Read {
+                file: args.file.clone(),
+                source,
+            })?;
         if n > 0 {
             body_lines += 1;
             if !body.ends_with(b"\n") {
@@ -164,21 +245,25 @@ async fn post_import(
     server: &ServerUrl,
     token: &str,
     body: Vec<u8>,
-) -> Result<ImportReport, String> {
-    let (status, text) = server
-        .request("POST", "/api/cases/import", token, &body)
-        .await?;
-    match status {
-        200 => serde_json::from_slice(&text)
-            .map_err(|e| format!("unexpected answer from the server: {e}")),
-        401 => Err("the server refused the admin token (401)".into()),
-        404 => Err("the server's admin API is off: start it with CASEBOT_ADMIN_TOKEN set".into()),
-        _ => {
-            let message = serde_json::from_slice::<serde_json::Value>(&text)
+) -> Result<ImportReport, ImportCommandError> {
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri(format!("http://{}/api/cases/import", server.authority))
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/x-ndjson")
+        .body(http::Body::from(body))
+        .map_err(HttpError::from)?;
+    let answer = http::send(request).await?;
+    match answer.status.as_u16() {
+        200 => serde_json::from_slice(&answer.body).map_err(ImportCommandError::BadAnswer),
+        401 => Err(ImportCommandError::TokenRefused),
+        404 => Err(ImportCommandError::AdminOff),
+        status => {
+            let message = serde_json::from_slice::<serde_json::Value>(&answer.body)
                 .ok()
                 .and_then(|v| v["error"].as_str().map(str::to_string))
-                .unwrap_or_else(|| String::from_utf8_lossy(&text).into_owned());
-            Err(format!("the server answered {status}: {message}"))
+                .unwrap_or_else(|| String::from_utf8_lossy(&answer.body).into_owned());
+            Err(ImportCommandError::Refused { status, message })
         }
     }
 }
@@ -190,13 +275,13 @@ struct ServerUrl {
 }
 
 impl ServerUrl {
-    fn parse(url: &str) -> Result<Self, String> {
-        let rest = url.strip_prefix("http://").ok_or_else(|| {
-            format!("--url {url:?} must start with http:// (for TLS, import on the server host through its local address)")
-        })?;
+    fn parse(url: &str) -> Result<Self, ImportCommandError> {
+        let rest = url
+            .strip_prefix("http://")
+            .ok_or_else(|| ImportCommandError::NotHttp(url.to_string()))?;
         let authority = rest.split('/').next().unwrap_or_default();
         if authority.is_empty() {
-            return Err(format!("--url {url:?} has no host"));
+            return Err(ImportCommandError::NoHost(url.to_string()));
         }
         let authority = if authority
             .rsplit_once(':')
@@ -207,75 +292,6 @@ impl ServerUrl {
             format!("{authority}:80")
         };
         Ok(ServerUrl { authority })
-    }
-
-    /// One HTTP/1.1 request on a fresh connection; returns the status and the body.
-    async fn request(
-        &self,
-        method: &str,
-        path: &str,
-        token: &str,
-        body: &[u8],
-    ) -> Result<(u16, Vec<u8>), String> {
-        let unreachable =
-            |e: std::io::Error| format!("cannot reach the server at {}: {e}", self.authority);
-        let mut stream = tokio::net::TcpStream::connect(&self.authority)
-            .await
-            .map_err(unreachable)?;
-        let head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {token}\r\n\
-             Content-Type: application/x-ndjson\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-            self.authority,
-            body.len()
-        );
-        stream
-            .write_all(head.as_bytes())
-            .await
-            .map_err(unreachable)?;
-        stream.write_all(body).await.map_err(unreachable)?;
-        let mut response = Vec::new();
-        stream
-            .read_to_end(&mut response)
-            .await
-            .map_err(unreachable)?;
-        parse_response(&response)
-            .ok_or_else(|| format!("the server at {} sent a malformed answer", self.authority))
-    }
-}
-
-fn parse_response(raw: &[u8]) -> Option<(u16, Vec<u8>)> {
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
-    let head = std::str::from_utf8(&raw[..split]).ok()?;
-    let body = &raw[split + 4..];
-    let mut lines = head.split("\r\n");
-    let status = lines.next()?.split(' ').nth(1)?.parse().ok()?;
-    let chunked = lines.any(|l| {
-        l.split_once(':').is_some_and(|(k, v)| {
-            k.eq_ignore_ascii_case("transfer-encoding") && v.trim().eq_ignore_ascii_case("chunked")
-        })
-    });
-    Some((
-        status,
-        if chunked {
-            dechunk(body)?
-        } else {
-            body.to_vec()
-        },
-    ))
-}
-
-fn dechunk(mut body: &[u8]) -> Option<Vec<u8>> {
-    let mut out = Vec::new();
-    loop {
-        let end = body.windows(2).position(|w| w == b"\r\n")?;
-        let size_text = std::str::from_utf8(&body[..end]).ok()?;
-        let size = usize::from_str_radix(size_text.split(';').next()?.trim(), 16).ok()?;
-        body = &body[end + 2..];
-        if size == 0 {
-            return Some(out);
-        }
-        out.extend_from_slice(body.get(..size)?);
-        body = body.get(size + 2..)?;
     }
 }
 
@@ -298,17 +314,9 @@ mod tests {
         assert!(
             ServerUrl::parse("https://x")
                 .unwrap_err()
+                .to_string()
                 .contains("http://")
         );
         assert!(ServerUrl::parse("127.0.0.1:8080").is_err());
-    }
-
-    #[test]
-    fn responses_are_read_plain_or_chunked() {
-        let plain = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}";
-        assert_eq!(parse_response(plain), Some((200, b"{}".to_vec())));
-        let chunked = b"HTTP/1.1 401 Unauthorized\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n";
-        assert_eq!(parse_response(chunked), Some((401, b"abcde".to_vec())));
-        assert_eq!(parse_response(b"garbage"), None);
     }
 }

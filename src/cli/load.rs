@@ -6,7 +6,6 @@
 mod histogram;
 mod messages;
 
-use std::borrow::Cow;
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -15,15 +14,18 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 use futures_util::{SinkExt, StreamExt};
-use serde::Deserialize;
 use serde_json::json;
 use tokio::sync::{Barrier, Semaphore};
+use tokio::task::JoinError;
 use tokio_tungstenite::tungstenite::http::Uri;
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
+use tokio_tungstenite::tungstenite::http::uri::InvalidUri;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
+use tokio_tungstenite::tungstenite::{self, Message, Utf8Bytes};
 use tokio_util::sync::CancellationToken;
 
+use crate::server::protocol::{ServerFrameHead, ServerFrameKind};
 use histogram::Histogram;
+pub use messages::{ContentError, MessagesError};
 
 /// Most chatting connections.
 const MAX_CONNECTIONS: u32 = 10_000;
@@ -64,6 +66,90 @@ pub struct LoadArgs {
 type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
+/// Why a load run could not be made or ended without any connection.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// `--connections` is over the most the client opens.
+    #[error("--connections is at most {}", MAX_CONNECTIONS)]
+    TooManyConnections,
+    /// `--idle` is over the most the client holds.
+    #[error("--idle is at most {}", MAX_IDLE)]
+    TooManyIdle,
+    /// `--duration` is 0 or over the longest run.
+    #[error("--duration is 1 to {} seconds", MAX_DURATION)]
+    Duration,
+    /// Neither chatting nor idle connections were asked for.
+    #[error("nothing to do: --connections and --idle are both 0")]
+    NothingToDo,
+    /// `--url` does not parse.
+    #[error("--url {url:?} is not a URL: {source}")]
+    NotAUrl {
+        /// The URL given.
+        url: String,
+        /// Why it does not parse.
+        source: InvalidUri,
+    },
+    /// `--url` is not a `ws://` URL.
+    #[error("--url {0:?}: only ws:// URLs are supported")]
+    NotWs(String),
+    /// `--url` names no host.
+    #[error("--url {0:?} has no host")]
+    NoHost(String),
+    /// `--url` names a host that is not this machine.
+    #[error(
+        "--url {0:?}: load is only generated against this machine \
+         (127.0.0.0/8, ::1 or localhost)"
+    )]
+    NotLoopback(String),
+    /// The messages file could not be used.
+    #[error(transparent)]
+    Messages(#[from] MessagesError),
+    /// A chatting connection's task panicked.
+    #[error("a connection task failed: {0}")]
+    ConnectionTask(JoinError),
+    /// An idle connection's task panicked.
+    #[error("an idle task failed: {0}")]
+    IdleTask(JoinError),
+    /// Not one connection could be opened.
+    #[error("no connection to {0} could be opened")]
+    NoConnection(String),
+}
+
+/// Why one exchange or connection failed; counted as an error and the first one reported.
+#[derive(Debug, thiserror::Error)]
+enum Failure {
+    #[error("cannot connect to {url}: {source}")]
+    Connect {
+        url: String,
+        source: tungstenite::Error,
+    },
+    #[error("cannot reconnect to {url}: {source}")]
+    Reconnect {
+        url: String,
+        source: tungstenite::Error,
+    },
+    #[error("sending failed: {0}")]
+    Send(tungstenite::Error),
+    #[error("no reply within {0} s")]
+    Timeout(u64),
+    /// The server answered with something other than a reply (the start of the frame).
+    #[error("the server answered with {0}")]
+    Answered(String),
+    #[error("the server closed the connection: {0:?}")]
+    Closed(Option<CloseFrame>),
+    #[error("the connection failed: {0}")]
+    Failed(tungstenite::Error),
+    #[error("the connection ended")]
+    Ended,
+}
+
+impl Failure {
+    /// Whether the connection is still usable after this failure.
+    fn keeps_connection(&self) -> bool {
+        matches!(self, Failure::Answered(_))
+    }
+}
+
 /// What one chatting connection saw.
 #[derive(Default)]
 struct Tally {
@@ -71,11 +157,11 @@ struct Tally {
     errors: u64,
     established: u64,
     /// The first failure, to tell the user why.
-    first_error: Option<String>,
+    first_error: Option<Failure>,
 }
 
 impl Tally {
-    fn fail(&mut self, why: impl FnOnce() -> String) {
+    fn fail(&mut self, why: impl FnOnce() -> Failure) {
         self.errors += 1;
         self.first_error.get_or_insert_with(why);
     }
@@ -92,7 +178,7 @@ pub async fn run(args: LoadArgs) -> ExitCode {
     }
 }
 
-async fn run_checked(args: LoadArgs) -> Result<(), String> {
+async fn run_checked(args: LoadArgs) -> Result<(), LoadError> {
     check_args(&args)?;
     let messages = match &args.messages {
         Some(path) => messages::read_messages(path)?,
@@ -133,8 +219,11 @@ async fn run_checked(args: LoadArgs) -> Result<(), String> {
                     tally.established += 1;
                     Some(ws)
                 }
-                Err(e) => {
-                    tally.fail(|| format!("cannot connect to {url}: {e}"));
+                Err(source) => {
+                    tally.fail(|| Failure::Connect {
+                        url: url.clone(),
+                        source,
+                    });
                     None
                 }
             };
@@ -156,9 +245,7 @@ async fn run_checked(args: LoadArgs) -> Result<(), String> {
 
     let mut total = Tally::default();
     for worker in workers {
-        let tally = worker
-            .await
-            .map_err(|e| format!("a connection task failed: {e}"))?;
+        let tally = worker.await.map_err(LoadError::ConnectionTask)?;
         total.latency.merge(&tally.latency);
         total.errors += tally.errors;
         total.established += tally.established;
@@ -170,56 +257,52 @@ async fn run_checked(args: LoadArgs) -> Result<(), String> {
     stop_idle.cancel();
     let mut idle_errors = 0;
     for task in idle_tasks {
-        idle_errors += task
-            .await
-            .map_err(|e| format!("an idle task failed: {e}"))?;
+        idle_errors += task.await.map_err(LoadError::IdleTask)?;
     }
     report(&args, &total, elapsed, idle_open, idle_errors);
     if let Some(why) = &total.first_error {
         eprintln!("casebot load: first error: {why}");
     }
     if total.established == 0 && idle_open == 0 {
-        return Err(format!("no connection to {} could be opened", args.url));
+        return Err(LoadError::NoConnection(args.url.clone()));
     }
     Ok(())
 }
 
 /// Refuses settings outside the bounds and any non-loopback target.
-fn check_args(args: &LoadArgs) -> Result<(), String> {
+fn check_args(args: &LoadArgs) -> Result<(), LoadError> {
     if args.connections > MAX_CONNECTIONS {
-        return Err(format!("--connections is at most {MAX_CONNECTIONS}"));
+        return Err(LoadError::TooManyConnections);
     }
     if args.idle > MAX_IDLE {
-        return Err(format!("--idle is at most {MAX_IDLE}"));
+        return Err(LoadError::TooManyIdle);
     }
     if args.duration == 0 || args.duration > MAX_DURATION {
-        return Err(format!("--duration is 1 to {MAX_DURATION} seconds"));
+        return Err(LoadError::Duration);
     }
     if args.connections == 0 && args.idle == 0 {
-        return Err("nothing to do: --connections and --idle are both 0".into());
+        return Err(LoadError::NothingToDo);
     }
     check_url(&args.url)
 }
 
 /// Accepts only `ws://` URLs on loopback addresses.
-fn check_url(url: &str) -> Result<(), String> {
-    let uri: Uri = url
-        .parse()
-        .map_err(|e| format!("--url {url:?} is not a URL: {e}"))?;
+fn check_url(url: &str) -> Result<(), LoadError> {
+    let uri: Uri = url.parse().map_err(|source| LoadError::NotAUrl {
+        url: url.to_string(),
+        source,
+    })?;
     if uri.scheme_str() != Some("ws") {
-        return Err(format!("--url {url:?}: only ws:// URLs are supported"));
+        return Err(LoadError::NotWs(url.to_string()));
     }
     let host = uri
         .host()
-        .ok_or_else(|| format!("--url {url:?} has no host"))?;
+        .ok_or_else(|| LoadError::NoHost(url.to_string()))?;
     let host = host.trim_start_matches('[').trim_end_matches(']');
     let loopback = host.eq_ignore_ascii_case("localhost")
         || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
     if !loopback {
-        return Err(format!(
-            "--url {url:?}: load is only generated against this machine \
-             (127.0.0.0/8, ::1 or localhost)"
-        ));
+        return Err(LoadError::NotLoopback(url.to_string()));
     }
     Ok(())
 }
@@ -277,15 +360,6 @@ async fn open_idle(
     (open, holders)
 }
 
-/// The part of a server frame the client looks at.
-#[derive(Deserialize)]
-struct Head<'a> {
-    #[serde(rename = "type", borrow)]
-    kind: Cow<'a, str>,
-    #[serde(default, borrow)]
-    reply_to: Option<Cow<'a, str>>,
-}
-
 /// Chats on `ws` until `deadline`, reopening the connection after a failure.
 async fn chat(
     mut ws: Option<Ws>,
@@ -305,7 +379,10 @@ async fn chat(
                     tally.established += 1;
                     ws = Some(socket);
                 }
-                Err(e) => tally.fail(|| format!("cannot reconnect to {url}: {e}")),
+                Err(source) => tally.fail(|| Failure::Reconnect {
+                    url: url.to_string(),
+                    source,
+                }),
             }
             continue;
         };
@@ -317,15 +394,16 @@ async fn chat(
         let outcome = match socket.send(Message::Text(Utf8Bytes::from(frame))).await {
             Ok(()) => tokio::time::timeout(timeout, await_reply(socket, &id))
                 .await
-                .unwrap_or_else(|_| Err(format!("no reply within {} s", timeout.as_secs()))),
-            Err(e) => Err(format!("sending failed: {e}")),
+                .unwrap_or(Err(Failure::Timeout(timeout.as_secs()))),
+            Err(e) => Err(Failure::Send(e)),
         };
         match outcome {
-            Ok(Ok(())) => tally.latency.record(began.elapsed().as_micros() as u64),
-            Ok(Err(frame)) => tally.fail(|| format!("the server answered with {frame}")),
+            Ok(()) => tally.latency.record(began.elapsed().as_micros() as u64),
             Err(why) => {
+                if !why.keeps_connection() {
+                    ws = None;
+                }
                 tally.fail(|| why);
-                ws = None;
             }
         }
     }
@@ -334,29 +412,29 @@ async fn chat(
     }
 }
 
-/// Reads until the frame answering `id`: `Ok(Ok)` for a reply, `Ok(Err(frame))` for any
-/// other answer (an error frame, or text that is not JSON), `Err` when the connection
-/// failed or closed. Other frames are skipped.
-async fn await_reply(ws: &mut Ws, id: &str) -> Result<Result<(), String>, String> {
+/// Reads until the frame answering `id`: `Ok` for a reply, [`Failure::Answered`] for any
+/// other answer (an error frame, or text that is not a server frame), another failure when
+/// the connection failed or closed. Other frames are skipped.
+///
+/// Only the head of each frame is read, borrowed from the text, so the client spends less
+/// per reply than the server spent writing it.
+async fn await_reply(ws: &mut Ws, id: &str) -> Result<(), Failure> {
     loop {
         let text = match ws.next().await {
             Some(Ok(Message::Text(text))) => text,
-            Some(Ok(Message::Close(close))) => {
-                return Err(format!("the server closed the connection: {close:?}"));
-            }
+            Some(Ok(Message::Close(close))) => return Err(Failure::Closed(close)),
             Some(Ok(_)) => continue,
-            Some(Err(e)) => return Err(format!("the connection failed: {e}")),
-            None => return Err("the connection ended".into()),
+            Some(Err(e)) => return Err(Failure::Failed(e)),
+            None => return Err(Failure::Ended),
         };
-        let Ok(head) = serde_json::from_str::<Head>(&text) else {
-            return Ok(Err(truncate(&text)));
+        let Ok(head) = ServerFrameHead::from_json(&text) else {
+            return Err(Failure::Answered(truncate(&text)));
         };
         if head.reply_to.as_deref() == Some(id) {
-            return Ok(if head.kind == "reply" {
-                Ok(())
-            } else {
-                Err(truncate(&text))
-            });
+            return match head.kind {
+                ServerFrameKind::Reply => Ok(()),
+                _ => Err(Failure::Answered(truncate(&text))),
+            };
         }
     }
 }
@@ -424,5 +502,26 @@ mod tests {
         ] {
             assert!(check_url(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn refusals_read_as_before() {
+        assert_eq!(
+            check_url("ws://10.0.0.1:8080/ws").unwrap_err().to_string(),
+            "--url \"ws://10.0.0.1:8080/ws\": load is only generated against this machine \
+             (127.0.0.0/8, ::1 or localhost)"
+        );
+        assert_eq!(
+            check_url("wss://127.0.0.1/ws").unwrap_err().to_string(),
+            "--url \"wss://127.0.0.1/ws\": only ws:// URLs are supported"
+        );
+        assert_eq!(
+            LoadError::TooManyConnections.to_string(),
+            "--connections is at most 10000"
+        );
+        assert_eq!(
+            LoadError::Duration.to_string(),
+            "--duration is 1 to 3600 seconds"
+        );
     }
 }

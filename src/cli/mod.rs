@@ -1,7 +1,9 @@
-//! The subcommands of the `casebot` binary, one module each.
+//! The subcommands of the `casebot` binary, one module each, and the HTTP client they
+//! share with the tests.
 
 pub mod chat;
 pub mod content;
+pub mod http;
 pub mod import;
 pub mod load;
 pub mod serve;

@@ -29,7 +29,7 @@ pub enum ClientFrame<'a> {
 }
 
 /// Why a client frame was refused. Each variant has a stable machine-readable code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// The frame is not valid JSON.
@@ -63,6 +63,26 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// The code as it appears on the wire, e.g. `empty_text`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidJson => "invalid_json",
+            ErrorCode::InvalidFrame => "invalid_frame",
+            ErrorCode::MissingType => "missing_type",
+            ErrorCode::UnknownType => "unknown_type",
+            ErrorCode::MissingText => "missing_text",
+            ErrorCode::InvalidText => "invalid_text",
+            ErrorCode::EmptyText => "empty_text",
+            ErrorCode::TextTooLong => "text_too_long",
+            ErrorCode::InvalidId => "invalid_id",
+            ErrorCode::InvalidDebug => "invalid_debug",
+            ErrorCode::DuplicateField => "duplicate_field",
+            ErrorCode::BinaryNotSupported => "binary_not_supported",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::Internal => "internal",
+        }
+    }
+
     /// The human-readable sentence sent with this code.
     pub fn message(self) -> &'static str {
         match self {
@@ -307,8 +327,9 @@ pub struct Notification {
     pub text: String,
 }
 
-/// Every frame the server sends.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// Every frame the server sends. Clients read them back with [`ServerFrame::from_json`];
+/// a client that only matches answers to its ids can read a [`ServerFrameHead`] instead.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerFrame {
     /// First frame on every connection.
@@ -318,7 +339,7 @@ pub enum ServerFrame {
         /// True when an earlier session was resumed.
         resumed: bool,
         /// True when the client asked to resume a session that is unknown or expired.
-        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        #[serde(skip_serializing_if = "std::ops::Not::not", default)]
         resume_failed: bool,
         /// Protocol version.
         protocol: u32,
@@ -338,7 +359,7 @@ pub enum ServerFrame {
         /// Human-readable sentence.
         message: String,
         /// The offending frame's `id`, when readable.
-        #[serde(skip_serializing_if = "Option::is_none")]
+        #[serde(skip_serializing_if = "Option::is_none", default)]
         reply_to: Option<Value>,
     },
     /// Answer to a client `ping`.
@@ -362,11 +383,69 @@ impl ServerFrame {
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("server frames always serialize")
     }
+
+    /// Reads a frame the server sent. A frame of a type this version does not know is an
+    /// error; [`ServerFrameHead`] tells it apart from a malformed one.
+    pub fn from_json(text: &str) -> Result<Self, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+}
+
+/// The `type` of a server frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ServerFrameKind {
+    /// [`ServerFrame::Welcome`].
+    Welcome,
+    /// [`ServerFrame::Reply`].
+    Reply,
+    /// [`ServerFrame::Notification`].
+    Notification,
+    /// [`ServerFrame::Error`].
+    Error,
+    /// [`ServerFrame::Pong`].
+    Pong,
+    /// A type this version does not know (sent by a newer server).
+    #[serde(other)]
+    Other,
+}
+
+/// The type and `reply_to` of a server frame, borrowed from its text without reading the
+/// rest: what a client needs to match answers to the string ids it sent, at a fraction of
+/// the cost of a whole [`ServerFrame`] (the load client reads every reply this way).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ServerFrameHead<'a> {
+    /// The frame's `type`.
+    #[serde(rename = "type")]
+    pub kind: ServerFrameKind,
+    /// `reply_to` when the frame answers a frame with a string `id`. A numeric `reply_to`
+    /// does not fit this view: clients that send numeric ids read a whole [`ServerFrame`].
+    #[serde(default, borrow, deserialize_with = "borrowed_option")]
+    pub reply_to: Option<Cow<'a, str>>,
+}
+
+/// Reads an optional string without copying it when it has no escapes; serde's `borrow`
+/// alone copies a `Cow` that is wrapped in an `Option`.
+fn borrowed_option<'de: 'a, 'a, D>(deserializer: D) -> Result<Option<Cow<'a, str>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    #[derive(Deserialize)]
+    struct Borrowed<'a>(#[serde(borrow)] Cow<'a, str>);
+    Ok(Option::<Borrowed<'a>>::deserialize(deserializer)?.map(|b| b.0))
+}
+
+impl<'a> ServerFrameHead<'a> {
+    /// Reads the head of a frame the server sent.
+    pub fn from_json(text: &'a str) -> Result<Self, serde_json::Error> {
+        serde_json::from_str(text)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn code(raw: &str) -> ErrorCode {
         parse_client_frame(raw, 100).unwrap_err().code
@@ -480,5 +559,195 @@ mod tests {
         assert_eq!(err.id, Some(Value::from(7)));
         let err = parse_client_frame(r#"{"type":"message","text":[],"id":"x"}"#, 100).unwrap_err();
         assert_eq!(err.id, Some(Value::from("x")));
+    }
+
+    #[test]
+    fn every_code_reads_back_and_names_itself_as_on_the_wire() {
+        for code in every_code() {
+            let wire = serde_json::to_value(code).unwrap();
+            assert_eq!(wire.as_str(), Some(code.as_str()));
+            assert_eq!(serde_json::from_value::<ErrorCode>(wire).unwrap(), code);
+        }
+    }
+
+    /// One frame of every kind with the JSON it must be sent as, listed through a match so a
+    /// new variant cannot be forgotten here.
+    fn every_frame() -> Vec<(ServerFrame, Value)> {
+        let reply = Reply {
+            reply_to: Some(Value::from("m1")),
+            text: "Your I-130 is at **Case Was Received**.".into(),
+            intent: Some("case_status".into()),
+            confidence: 0.97,
+            entities: vec![WireEntity {
+                kind: "receipt_number".into(),
+                value: "EAC2190012345".into(),
+                start: 27,
+                end: 40,
+                office: Some("Vermont Service Center".into()),
+                known_prefix: Some(true),
+                corrected: false,
+            }],
+            quick_replies: vec!["Show the history".into()],
+            links: vec![Link {
+                title: "Case status online".into(),
+                url: "https://egov.uscis.gov/".into(),
+            }],
+            candidates: None,
+        };
+        let all = vec![
+            (
+                ServerFrame::Welcome {
+                    session: "9f0c2b7de4a14c6b8d3e0f1a2b3c4d5e".into(),
+                    resumed: false,
+                    resume_failed: false,
+                    protocol: PROTOCOL_VERSION,
+                    text: "Hi!".into(),
+                    quick_replies: vec!["Check my case status".into()],
+                },
+                json!({"type": "welcome", "session": "9f0c2b7de4a14c6b8d3e0f1a2b3c4d5e",
+                       "resumed": false, "protocol": 1, "text": "Hi!",
+                       "quick_replies": ["Check my case status"]}),
+            ),
+            (
+                ServerFrame::Welcome {
+                    session: "0123456789abcdef0123456789abcdef".into(),
+                    resumed: false,
+                    resume_failed: true,
+                    protocol: PROTOCOL_VERSION,
+                    text: "Hi!".into(),
+                    quick_replies: vec![],
+                },
+                json!({"type": "welcome", "session": "0123456789abcdef0123456789abcdef",
+                       "resumed": false, "resume_failed": true, "protocol": 1, "text": "Hi!",
+                       "quick_replies": []}),
+            ),
+            (
+                ServerFrame::Reply(reply.clone()),
+                json!({"type": "reply", "reply_to": "m1",
+                       "text": "Your I-130 is at **Case Was Received**.",
+                       "intent": "case_status", "confidence": 0.97,
+                       "entities": [{"kind": "receipt_number", "value": "EAC2190012345",
+                                     "start": 27, "end": 40,
+                                     "office": "Vermont Service Center", "known_prefix": true}],
+                       "quick_replies": ["Show the history"],
+                       "links": [{"title": "Case status online",
+                                  "url": "https://egov.uscis.gov/"}]}),
+            ),
+            (
+                ServerFrame::Reply(Reply {
+                    reply_to: None,
+                    intent: None,
+                    confidence: 0.25,
+                    candidates: Some(vec![Candidate {
+                        id: "greeting".into(),
+                        score: 0.25,
+                    }]),
+                    ..Reply::default()
+                }),
+                json!({"type": "reply", "reply_to": null, "text": "", "intent": null,
+                       "confidence": 0.25, "entities": [], "quick_replies": [], "links": [],
+                       "candidates": [{"id": "greeting", "score": 0.25}]}),
+            ),
+            (
+                ServerFrame::Notification(Notification {
+                    receipt_number: "EAC2190012345".into(),
+                    status: "Case Was Approved".into(),
+                    form: "I-130".into(),
+                    updated: "2026-11-20".into(),
+                    text: "Update on your I-130 (EAC2190012345).".into(),
+                }),
+                json!({"type": "notification", "receipt_number": "EAC2190012345",
+                       "status": "Case Was Approved", "form": "I-130", "updated": "2026-11-20",
+                       "text": "Update on your I-130 (EAC2190012345)."}),
+            ),
+            (
+                ServerFrame::error(ErrorCode::EmptyText, Some(Value::from("m2"))),
+                json!({"type": "error", "code": "empty_text",
+                       "message": "The message is empty; type a question.", "reply_to": "m2"}),
+            ),
+            (
+                ServerFrame::error(ErrorCode::InvalidJson, None),
+                json!({"type": "error", "code": "invalid_json",
+                       "message": "That frame is not valid JSON."}),
+            ),
+            (
+                ServerFrame::Pong {
+                    reply_to: Some(Value::from(7)),
+                },
+                json!({"type": "pong", "reply_to": 7}),
+            ),
+            (
+                ServerFrame::Pong { reply_to: None },
+                json!({"type": "pong", "reply_to": null}),
+            ),
+        ];
+        for (frame, _) in &all {
+            match frame {
+                ServerFrame::Welcome { .. }
+                | ServerFrame::Reply(_)
+                | ServerFrame::Notification(_)
+                | ServerFrame::Error { .. }
+                | ServerFrame::Pong { .. } => {}
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn every_server_frame_is_sent_as_documented_and_reads_back() {
+        for (frame, wire) in every_frame() {
+            let text = frame.to_json();
+            let sent: Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(sent, wire, "{frame:?}");
+            assert_eq!(ServerFrame::from_json(&text).unwrap(), frame, "{text}");
+            let head = ServerFrameHead::from_json(&text);
+            let reply_to = match &frame {
+                ServerFrame::Reply(r) => r.reply_to.clone(),
+                ServerFrame::Error { reply_to, .. } | ServerFrame::Pong { reply_to } => {
+                    reply_to.clone()
+                }
+                _ => None,
+            };
+            match reply_to {
+                Some(Value::Number(_)) => assert!(head.is_err(), "{text}"),
+                other => assert_eq!(
+                    head.unwrap().reply_to.as_deref(),
+                    other.as_ref().and_then(Value::as_str)
+                ),
+            }
+        }
+    }
+
+    #[test]
+    fn the_documented_server_frames_read_back_unchanged() {
+        let doc = include_str!("../../docs/protocol.md");
+        let section = doc
+            .split("## Server → client")
+            .nth(1)
+            .and_then(|s| s.split("\n## ").next())
+            .expect("a server section");
+        let mut kinds = Vec::new();
+        for block in section.split("```json").skip(1) {
+            let example = block.split("```").next().unwrap();
+            let frame =
+                ServerFrame::from_json(example).unwrap_or_else(|e| panic!("{e}: {example}"));
+            let again: Value = serde_json::from_str(&frame.to_json()).unwrap();
+            assert_eq!(again, serde_json::from_str::<Value>(example).unwrap());
+            kinds.push(ServerFrameHead::from_json(example).unwrap().kind);
+        }
+        use ServerFrameKind::*;
+        assert_eq!(kinds, [Welcome, Reply, Notification, Error]);
+    }
+
+    #[test]
+    fn a_head_is_borrowed_and_tolerates_unknown_types() {
+        let text = r#"{"type":"reply","reply_to":"c1-2","text":"hi","entities":[]}"#;
+        let head = ServerFrameHead::from_json(text).unwrap();
+        assert_eq!(head.kind, ServerFrameKind::Reply);
+        assert!(matches!(head.reply_to, Some(Cow::Borrowed("c1-2"))));
+        let newer = ServerFrameHead::from_json(r#"{"type":"typing","reply_to":"x"}"#).unwrap();
+        assert_eq!(newer.kind, ServerFrameKind::Other);
+        assert!(ServerFrame::from_json(r#"{"type":"typing","reply_to":"x"}"#).is_err());
+        assert!(ServerFrameHead::from_json(r#"{"reply_to":"x"}"#).is_err());
     }
 }

@@ -1,5 +1,5 @@
-//! Helpers for the case-store tests: a plain HTTP/1.1 client for the admin API, content
-//! folders for servers, and a `casebot serve` child process that can be killed.
+//! Helpers for the case-store tests: admin API calls through the crate's HTTP client,
+//! content folders for servers, and a `casebot serve` child process that can be killed.
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use casebot::cli::http::{self, HeaderMap, HttpError, Method};
 use serde_json::Value;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// The admin token used by the tests.
 pub const TOKEN: &str = "test-admin-token-7f3a";
@@ -19,8 +19,8 @@ pub const TOKEN: &str = "test-admin-token-7f3a";
 pub struct Answer {
     /// Status code.
     pub status: u16,
-    /// Header block, lower-cased.
-    pub headers: String,
+    /// Response headers.
+    pub headers: HeaderMap,
     /// Body bytes.
     pub body: Vec<u8>,
 }
@@ -37,60 +37,23 @@ impl Answer {
     }
 }
 
-/// Sends one request on a fresh connection and reads the whole answer.
+/// Sends one request to the server at `addr` on a fresh connection and reads the whole
+/// answer.
 pub async fn http(
     addr: SocketAddr,
     method: &str,
     path: &str,
     token: Option<&str>,
     body: &[u8],
-) -> std::io::Result<Answer> {
-    let mut stream = tokio::net::TcpStream::connect(addr).await?;
-    let auth = token
-        .map(|t| format!("Authorization: Bearer {t}\r\n"))
-        .unwrap_or_default();
-    let head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).await?;
-    stream.write_all(body).await?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).await?;
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .ok_or_else(|| std::io::Error::other("no header end"))?;
-    let headers = String::from_utf8_lossy(&raw[..split]).to_lowercase();
-    let status = headers
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| std::io::Error::other("status"))?;
-    let mut body = raw[split + 4..].to_vec();
-    if headers.contains("transfer-encoding: chunked") {
-        body = dechunk(&body);
-    }
+) -> Result<Answer, HttpError> {
+    let method = Method::from_bytes(method.as_bytes()).expect("an HTTP method");
+    let url = format!("http://{addr}{path}");
+    let answer = http::request(method, &url, token, body.to_vec()).await?;
     Ok(Answer {
-        status,
-        headers,
-        body,
+        status: answer.status.as_u16(),
+        headers: answer.headers,
+        body: answer.body.to_vec(),
     })
-}
-
-fn dechunk(mut body: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    while let Some(end) = body.windows(2).position(|w| w == b"\r\n") {
-        let size =
-            usize::from_str_radix(std::str::from_utf8(&body[..end]).unwrap().trim(), 16).unwrap();
-        body = &body[end + 2..];
-        if size == 0 {
-            break;
-        }
-        out.extend_from_slice(&body[..size]);
-        body = &body[size + 2..];
-    }
-    out
 }
 
 /// A JSON case record line.

@@ -1,7 +1,7 @@
 //! The messages a load run sends: a built-in set of realistic questions, or one message per
 //! line of a file.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Longest message taken from a file, in characters (the server's default limit).
 const MAX_CHARS: usize = 1000;
@@ -31,6 +31,41 @@ const DEFAULT: &[&str] = &[
     "what are your hours",
 ];
 
+/// Why a messages file cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum MessagesError {
+    /// The file could not be read.
+    #[error("cannot read messages from {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// What failed.
+        source: std::io::Error,
+    },
+    /// The file was read but its content is refused.
+    #[error("{}: {problem}", path.display())]
+    Content {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: ContentError,
+    },
+}
+
+/// What is wrong with the content of a messages file.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ContentError {
+    /// A line is longer than the server takes.
+    #[error("line {line}: message longer than {} characters", MAX_CHARS)]
+    TooLong {
+        /// Its number, from 1.
+        line: usize,
+    },
+    /// Not one message in the file.
+    #[error("no messages (one per line; blank lines and # comments are skipped)")]
+    Empty,
+}
+
 /// The built-in messages.
 pub fn default_messages() -> Vec<String> {
     DEFAULT.iter().map(|m| m.to_string()).collect()
@@ -38,13 +73,18 @@ pub fn default_messages() -> Vec<String> {
 
 /// Reads one message per line from `path`, skipping blank lines and lines starting with
 /// `#`. Errors name the file and, for a bad line, its number.
-pub fn read_messages(path: &Path) -> Result<Vec<String>, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read messages from {}: {e}", path.display()))?;
-    parse_messages(&text).map_err(|e| format!("{}: {e}", path.display()))
+pub fn read_messages(path: &Path) -> Result<Vec<String>, MessagesError> {
+    let text = std::fs::read_to_string(path).map_err(|source| MessagesError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse_messages(&text).map_err(|problem| MessagesError::Content {
+        path: path.to_path_buf(),
+        problem,
+    })
 }
 
-fn parse_messages(text: &str) -> Result<Vec<String>, String> {
+fn parse_messages(text: &str) -> Result<Vec<String>, ContentError> {
     let mut messages = Vec::new();
     for (n, line) in text.lines().enumerate() {
         let line = line.trim();
@@ -52,15 +92,12 @@ fn parse_messages(text: &str) -> Result<Vec<String>, String> {
             continue;
         }
         if line.chars().count() > MAX_CHARS {
-            return Err(format!(
-                "line {}: message longer than {MAX_CHARS} characters",
-                n + 1
-            ));
+            return Err(ContentError::TooLong { line: n + 1 });
         }
         messages.push(line.to_string());
     }
     if messages.is_empty() {
-        return Err("no messages (one per line; blank lines and # comments are skipped)".into());
+        return Err(ContentError::Empty);
     }
     Ok(messages)
 }
@@ -77,8 +114,16 @@ mod tests {
 
     #[test]
     fn refuses_empty_files_and_overlong_lines() {
-        assert!(parse_messages("# only a comment\n\n").is_err());
+        assert_eq!(
+            parse_messages("# only a comment\n\n"),
+            Err(ContentError::Empty)
+        );
         let long = format!("ok\n{}\n", "x".repeat(MAX_CHARS + 1));
-        assert!(parse_messages(&long).unwrap_err().starts_with("line 2:"));
+        let err = parse_messages(&long).unwrap_err();
+        assert_eq!(err, ContentError::TooLong { line: 2 });
+        assert_eq!(
+            err.to_string(),
+            format!("line 2: message longer than {MAX_CHARS} characters")
+        );
     }
 }
