@@ -153,6 +153,7 @@ async fn identifiers_never_reach_logs_error_frames_or_panic_output() {
     server.store.upsert(record).await.expect("store the case");
 
     let mut client = server.client().await;
+    let token = client.token();
     for text in TYPED {
         let reply = client.ask(text).await;
         assert_eq!(reply["type"], "reply");
@@ -213,6 +214,12 @@ async fn identifiers_never_reach_logs_error_frames_or_panic_output() {
         "trace-level logging captured the turns:\n{logs}"
     );
     assert!(logs.contains("panicked"), "the panic was logged:\n{logs}");
+    assert!(
+        logs.lines()
+            .any(|l| l.contains("chat{session=") && l.contains("answered")),
+        "each chat's lines carry its span with a short session id:\n{logs}"
+    );
+    assert!(!logs.contains(&token), "a session token reached the logs");
     assert_no_secret(&logs, "the logs");
     for secret in ["EAC2290112233", "Case Was Received", "Case Was Approved"] {
         let bytes = as_byte_list(secret);

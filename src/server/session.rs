@@ -7,6 +7,7 @@ use std::time::Duration;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until, timeout};
+use tracing::Instrument;
 
 use super::lookups::GatedCases;
 use super::protocol::{ClientFrame, ErrorCode, ServerFrame, parse_client_frame};
@@ -33,7 +34,7 @@ enum End {
 
 /// Runs one connection until it closes. `resume` is the token from `/ws?session=`.
 pub async fn run(
-    mut socket: WebSocket,
+    socket: WebSocket,
     state: AppState,
     resume: Option<String>,
     client: std::net::IpAddr,
@@ -44,10 +45,29 @@ pub async fn run(
         state
             .sessions()
             .attach(resume.as_deref(), tx, client, limits.max_sessions_per_ip);
+    let span =
+        tracing::info_span!("chat", session = %short_id(&attached.token), conn = attached.conn);
+    let resuming = resume.is_some();
+    serve(socket, state, attached, &mut rx, resuming, client)
+        .instrument(span)
+        .await;
+}
+
+/// The connection's life once its session is attached; every log line inside carries the
+/// `chat` span with the session's short id.
+async fn serve(
+    mut socket: WebSocket,
+    state: AppState,
+    attached: super::sessions::Attached,
+    rx: &mut mpsc::Receiver<Outbound>,
+    resuming: bool,
+    client: std::net::IpAddr,
+) {
+    let limits = &state.config().limits;
     let welcome = ServerFrame::Welcome {
         session: attached.token.clone(),
         resumed: attached.resumed,
-        resume_failed: resume.is_some() && !attached.resumed,
+        resume_failed: resuming && !attached.resumed,
         protocol: super::protocol::PROTOCOL_VERSION,
         text: if attached.resumed {
             crate::dialog::phrases::WELCOME_BACK.into()
@@ -167,6 +187,17 @@ pub async fn run(
         .await;
     }
     state.sessions().detach(&attached.token, attached.conn);
+}
+
+/// A short, stable name for a session in logs: a hash of its token, never the token
+/// itself, so log lines of one chat can be told apart without giving anyone a way in.
+fn short_id(token: &str) -> String {
+    use std::hash::{BuildHasher, Hasher};
+    static KEYS: std::sync::LazyLock<std::collections::hash_map::RandomState> =
+        std::sync::LazyLock::new(Default::default);
+    let mut hasher = KEYS.build_hasher();
+    hasher.write(token.as_bytes());
+    format!("{:08x}", hasher.finish() as u32)
 }
 
 /// Sends our Close and waits for the client's, discarding what it still sends. Dropping a
