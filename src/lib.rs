@@ -36,6 +36,7 @@ pub mod cli;
 pub mod config;
 pub mod dialog;
 pub mod domain;
+pub mod limit;
 pub mod logging;
 pub mod nlu;
 pub mod reload;

@@ -191,9 +191,10 @@ fn dependencies_point_one_way() {
     let allowed: BTreeMap<&str, &[&str]> = BTreeMap::from([
         ("domain", &[][..]),
         ("config", &[][..]),
+        ("limit", &[][..]),
         ("nlu", &["domain"][..]),
         ("store", &["domain"][..]),
-        ("dialog", &["nlu", "domain", "store", "config"][..]),
+        ("dialog", &["nlu", "domain", "store", "config", "limit"][..]),
         ("reload", &["dialog", "nlu"][..]),
         ("logging", &["nlu"][..]),
     ]);

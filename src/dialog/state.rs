@@ -1,9 +1,9 @@
 //! What the assistant remembers about one chat: identifiers given earlier, the question it
 //! is waiting to have answered, the cases the chat follows, and its look-up limit.
 
-use std::collections::{BTreeSet, VecDeque};
-use std::time::Instant;
+use std::collections::BTreeSet;
 
+use crate::limit::DistinctWindow;
 use crate::nlu::extract::{EntityKind, Extraction};
 
 /// Identifiers the person gave earlier in the chat.
@@ -65,7 +65,7 @@ pub struct DialogState {
     /// Receipt numbers the session follows.
     pub subscriptions: BTreeSet<String>,
     /// Recent case look-ups (when, which), for the scraping limit.
-    pub(super) lookups: VecDeque<(Instant, String)>,
+    pub(super) lookups: DistinctWindow<String>,
     /// Messages answered so far (also picks response variants).
     pub(super) turns: u64,
 }

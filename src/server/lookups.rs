@@ -8,30 +8,24 @@
 //! session is answered does not depend on which numbers other sessions looked up, so it
 //! cannot learn them.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::dialog::CaseLookup;
+use crate::limit::DistinctWindow;
 use crate::store::{CaseRecord, CaseStore, StoreFuture};
 
-/// One counted look-up: when, by which session, of which receipt number.
-struct Lookup {
-    at: Instant,
-    session: String,
-    receipt_number: String,
-}
-
-/// Recent look-ups per client address.
+/// Recent look-ups per client address: (session, receipt number) pairs.
 pub struct AddressLookups {
-    recent: Mutex<HashMap<IpAddr, VecDeque<Lookup>>>,
+    recent: Mutex<HashMap<IpAddr, DistinctWindow<(String, String)>>>,
     limit: usize,
     window: Duration,
 }
 
 impl AddressLookups {
-    /// A limiter allowing `limit` different receipt numbers per address per `window`.
+    /// A limiter allowing `limit` different look-ups per address per `window`.
     pub fn new(limit: usize, window: Duration) -> Self {
         AddressLookups {
             recent: Mutex::default(),
@@ -44,39 +38,18 @@ impl AddressLookups {
     /// limit. A number this session already looked up in the window is always allowed.
     pub fn allow(&self, ip: IpAddr, session: &str, receipt_number: &str) -> bool {
         let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
-        let now = Instant::now();
-        let list = recent.entry(ip).or_default();
-        while list
-            .front()
-            .is_some_and(|l| now.duration_since(l.at) > self.window)
-        {
-            list.pop_front();
-        }
-        if list
-            .iter()
-            .any(|l| l.session == session && l.receipt_number == receipt_number)
-        {
-            return true;
-        }
-        if list.len() >= self.limit {
-            return false;
-        }
-        list.push_back(Lookup {
-            at: now,
-            session: session.to_string(),
-            receipt_number: receipt_number.to_string(),
-        });
-        true
+        let key = (session.to_string(), receipt_number.to_string());
+        recent
+            .entry(ip)
+            .or_default()
+            .allow(key, self.limit, self.window, Instant::now())
     }
 
     /// Forgets addresses with no look-up in the window.
     pub fn sweep(&self) {
         let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
-        recent.retain(|_, list| {
-            list.back()
-                .is_some_and(|l| now.duration_since(l.at) <= self.window)
-        });
+        recent.retain(|_, counted| !counted.is_idle(self.window, now));
     }
 }
 

@@ -101,31 +101,12 @@ pub(super) fn receipts(state: &DialogState, extraction: &Extraction) -> Vec<Stri
     }
 }
 
-/// Counts a look-up of `rn` against the session's limit of distinct receipt numbers per
+/// Counts a look-up of `rn` against the session's limit of different receipt numbers per
 /// window; false when over it.
 fn allow_lookup(state: &mut DialogState, rn: &str, limit: usize) -> bool {
-    let now = Instant::now();
-    while state
+    state
         .lookups
-        .front()
-        .is_some_and(|(at, _)| now.duration_since(*at) > LOOKUP_WINDOW)
-    {
-        state.lookups.pop_front();
-    }
-    if state.lookups.iter().any(|(_, r)| r == rn) {
-        return true;
-    }
-    let distinct = {
-        let mut seen: Vec<&str> = state.lookups.iter().map(|(_, r)| r.as_str()).collect();
-        seen.sort_unstable();
-        seen.dedup();
-        seen.len()
-    };
-    if distinct >= limit {
-        return false;
-    }
-    state.lookups.push_back((now, rn.to_string()));
-    true
+        .allow(rn.to_string(), limit, LOOKUP_WINDOW, Instant::now())
 }
 
 /// The placeholders a case fills in a case action's response.
