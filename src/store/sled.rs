@@ -6,14 +6,16 @@
 //! (group commit), applies them in order, flushes once, and only then answers them and
 //! publishes their changes. Flushes never overlap, a write is acknowledged only when the
 //! state it reports is on disk (an `unchanged` answer included: the earlier write it
-//! matches was in the same or an earlier flush), and reads run on tokio's blocking pool,
-//! never on the async workers.
+//! matches was in the same or an earlier flush). A read runs on the async worker while the
+//! writer is idle (a cached read takes a microsecond) and on tokio's blocking pool while a
+//! round is being applied or flushed, when it may have to wait.
 
 use std::collections::HashMap;
 use std::fs::File;
 use std::ops::Bound;
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 
 use tokio::sync::{broadcast, mpsc, oneshot};
@@ -36,6 +38,8 @@ pub struct SledStore {
 
 struct Shared {
     cases: sled::Tree,
+    /// True while the writer applies or flushes a round: a read may then wait on it.
+    writing: Arc<AtomicBool>,
     changes: broadcast::Sender<CaseChange>,
     /// `None` only while dropping, to close the queue before joining the writer.
     commands: Option<mpsc::Sender<Command>>,
@@ -95,8 +99,10 @@ impl SledStore {
         let cases = db.open_tree("cases").map_err(db_err)?;
         let (changes, _) = broadcast::channel(CHANGE_FEED_CAPACITY);
         let (commands, queue) = mpsc::channel(QUEUE_CAPACITY);
+        let writing = Arc::new(AtomicBool::new(false));
         let writer = Writer {
             db,
+            writing: writing.clone(),
             cases: cases.clone(),
             changes: changes.clone(),
             dirty: false,
@@ -109,6 +115,7 @@ impl SledStore {
         Ok(SledStore {
             shared: Arc::new(Shared {
                 cases,
+                writing,
                 changes,
                 commands: Some(commands),
                 writer: Some(writer),
@@ -166,13 +173,16 @@ impl SledStore {
 
 impl CaseStore for SledStore {
     fn get<'a>(&'a self, receipt_number: &'a str) -> StoreFuture<'a, Option<CaseRecord>> {
+        // A read of a cached case takes a microsecond; one that overlaps the writer's round
+        // may wait on it, so only then does it leave the async worker.
+        if !self.shared.writing.load(Ordering::Acquire) {
+            return Box::pin(std::future::ready(read_case(
+                &self.shared.cases,
+                receipt_number,
+            )));
+        }
         let key = receipt_number.to_string();
-        Box::pin(self.read(
-            move |tree| match tree.get(key.as_bytes()).map_err(db_err)? {
-                None => Ok(None),
-                Some(bytes) => decode(&bytes).map(Some),
-            },
-        ))
+        Box::pin(self.read(move |tree| read_case(tree, &key)))
     }
 
     fn upsert(&self, record: CaseRecord) -> StoreFuture<'_, (UpsertOutcome, CaseRecord)> {
@@ -231,6 +241,13 @@ impl CaseStore for SledStore {
 
     fn subscribe(&self) -> broadcast::Receiver<CaseChange> {
         self.shared.changes.subscribe()
+    }
+}
+
+fn read_case(tree: &sled::Tree, receipt_number: &str) -> Result<Option<CaseRecord>, StoreError> {
+    match tree.get(receipt_number.as_bytes()).map_err(db_err)? {
+        None => Ok(None),
+        Some(bytes) => decode(&bytes).map(Some),
     }
 }
 
@@ -301,6 +318,7 @@ impl Held {
 /// The thread that owns every write and flush.
 struct Writer {
     db: sled::Db,
+    writing: Arc<AtomicBool>,
     cases: sled::Tree,
     changes: broadcast::Sender<CaseChange>,
     /// Written since the last flush.
@@ -323,7 +341,9 @@ impl Writer {
                     Err(_) => break,
                 }
             }
+            self.writing.store(true, Ordering::Release);
             self.run_round(round);
+            self.writing.store(false, Ordering::Release);
         }
         // The queue closed: the store was dropped. Leave nothing unflushed behind.
         if self.dirty {
