@@ -685,7 +685,7 @@ impl Matcher {
             }
         }
         if !self.pattern_targets.is_empty() {
-            for hit in self.patterns.matches(text).iter() {
+            for hit in self.patterns.matches(&pattern_text(text)).iter() {
                 let t = self.pattern_targets[hit] as usize;
                 s.candidate(t);
                 s.best[t] = s.best[t].max(PATTERN_FLOOR);
@@ -739,4 +739,36 @@ fn contains_sequence(sequence: &[Option<u32>], phrase: &[u32]) -> bool {
     sequence
         .windows(phrase.len())
         .any(|w| w.iter().zip(phrase).all(|(a, b)| *a == Some(*b)))
+}
+
+/// The text content patterns run on: the message as typed when it is ASCII, otherwise with
+/// accents taken off and any other non-ASCII character read as a space. The regex engine's
+/// fast path stops at the first non-ASCII byte when a pattern has a Unicode `\b`, and the
+/// slow one costs a millisecond on a long message; patterns are written in ASCII words.
+fn pattern_text(text: &str) -> std::borrow::Cow<'_, str> {
+    use unicode_normalization::UnicodeNormalization;
+    use unicode_normalization::char::is_combining_mark;
+    if text.is_ascii() {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    text.nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .map(|c| if c.is_ascii() { c } else { ' ' })
+        .collect::<String>()
+        .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_read_non_ascii_text_folded_to_ascii() {
+        assert!(matches!(
+            pattern_text("what does EAC mean"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert_eq!(pattern_text("qué significa EAC"), "que significa EAC");
+        assert_eq!(pattern_text("EAC 是什么 mean"), "EAC     mean");
+    }
 }
