@@ -5,27 +5,49 @@
 //! is a located `check` error), and the dialog matches on the enum, so a new variant is a
 //! compile error everywhere it must be handled.
 
-/// A built-in action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Action {
+/// Declares [`Action`] with its variants, their names in content files, and
+/// [`Action::ALL`] from one list, so no variant can be missing from `ALL`.
+macro_rules! actions {
+    ($($(#[doc = $doc:literal])* $variant:ident => $name:literal,)*) => {
+        /// A built-in action.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Action {
+            $($(#[doc = $doc])* $variant,)*
+        }
+
+        impl Action {
+            /// Every action, in the order the docs list them.
+            pub const ALL: &[Action] = &[$(Action::$variant,)*];
+
+            /// The name content files use.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Action::$variant => $name,)*
+                }
+            }
+        }
+    };
+}
+
+actions! {
     /// The case's current status.
-    CaseStatus,
+    CaseStatus => "case_status",
     /// The case's status history.
-    CaseHistory,
+    CaseHistory => "case_history",
     /// When the case was last updated.
-    CaseUpdated,
+    CaseUpdated => "case_updated",
     /// What the case's status means and what to do next.
-    CaseMeaning,
+    CaseMeaning => "case_meaning",
     /// Which office a receipt number's prefix stands for.
-    CaseOffice,
+    CaseOffice => "case_office",
     /// Follow a case: notify the chat when it changes.
-    Subscribe,
+    Subscribe => "subscribe",
     /// Stop following one case or all.
-    Unsubscribe,
+    Unsubscribe => "unsubscribe",
     /// List the cases the chat follows.
-    Subscriptions,
+    Subscriptions => "subscriptions",
     /// What a form is for.
-    FormInfo,
+    FormInfo => "form_info",
 }
 
 /// Placeholders every action that reads a case fills.
@@ -41,37 +63,9 @@ const CASE_VARS: &[&str] = &[
 ];
 
 impl Action {
-    /// Every action, in the order the docs list them.
-    pub const ALL: [Action; 9] = [
-        Action::CaseStatus,
-        Action::CaseHistory,
-        Action::CaseUpdated,
-        Action::CaseMeaning,
-        Action::CaseOffice,
-        Action::Subscribe,
-        Action::Unsubscribe,
-        Action::Subscriptions,
-        Action::FormInfo,
-    ];
-
-    /// The name content files use.
-    pub fn name(self) -> &'static str {
-        match self {
-            Action::CaseStatus => "case_status",
-            Action::CaseHistory => "case_history",
-            Action::CaseUpdated => "case_updated",
-            Action::CaseMeaning => "case_meaning",
-            Action::CaseOffice => "case_office",
-            Action::Subscribe => "subscribe",
-            Action::Unsubscribe => "unsubscribe",
-            Action::Subscriptions => "subscriptions",
-            Action::FormInfo => "form_info",
-        }
-    }
-
     /// The action named `name` in a content file.
     pub fn from_name(name: &str) -> Option<Action> {
-        Action::ALL.into_iter().find(|a| a.name() == name)
+        Action::ALL.iter().copied().find(|a| a.name() == name)
     }
 
     /// The placeholders this action fills in an intent's responses.
@@ -110,7 +104,7 @@ mod tests {
 
     #[test]
     fn names_round_trip_and_are_distinct() {
-        for action in Action::ALL {
+        for &action in Action::ALL {
             assert_eq!(Action::from_name(action.name()), Some(action));
         }
         assert_eq!(Action::from_name("launch_rocket"), None);
