@@ -213,3 +213,135 @@ fn suggestion_label(turn: &Turn<'_>, target: Target) -> Option<String> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Every action on the shipped content, without a runtime or a socket: the case source
+    //! answers at once, so `respond_now` runs each turn.
+
+    use std::path::Path;
+    use std::sync::OnceLock;
+
+    use crate::dialog::answer::{Effect, Outcome};
+    use crate::dialog::respond_now;
+    use crate::dialog::state::DialogState;
+    use crate::dialog::turn::{CaseLookup, DialogOptions};
+    use crate::domain::case::{CaseRecord, parse_record};
+    use crate::nlu::Nlu;
+    use crate::store::StoreFuture;
+
+    fn nlu() -> &'static Nlu {
+        static NLU: OnceLock<Nlu> = OnceLock::new();
+        NLU.get_or_init(|| {
+            let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+            Nlu::load(&root.join("intents"), &root.join("knowledge"))
+                .expect("the shipped content loads")
+                .0
+        })
+    }
+
+    /// One stored case, EAC2690000001, with two history entries.
+    struct OneCase;
+
+    impl CaseLookup for OneCase {
+        fn lookup<'a>(&'a self, receipt_number: &'a str) -> StoreFuture<'a, Option<CaseRecord>> {
+            let record = (receipt_number == "EAC2690000001").then(|| {
+                parse_record(br#"{"receipt_number":"EAC2690000001","form":"I-130","status":"Case Was Approved","updated":"2026-05-01","history":[{"date":"2026-01-02","status":"Case Was Received"},{"date":"2026-05-01","status":"Case Was Approved"}]}"#)
+                    .expect("a valid record")
+            });
+            Box::pin(std::future::ready(Ok(record)))
+        }
+    }
+
+    fn say(state: &mut DialogState, text: &str) -> Outcome {
+        respond_now(state, text, nlu(), &OneCase, &DialogOptions::default())
+    }
+
+    fn intent(outcome: &Outcome) -> &str {
+        outcome.answer.intent.as_deref().unwrap_or("-")
+    }
+
+    #[test]
+    fn status_history_update_and_meaning_read_the_case() {
+        let mut state = DialogState::default();
+        let status = say(&mut state, "what is the status of EAC2690000001");
+        assert_eq!(intent(&status), "case_status");
+        assert!(
+            status.answer.text.contains("Case Was Approved"),
+            "{}",
+            status.answer.text
+        );
+        let history = say(&mut state, "show me the history of my case");
+        assert_eq!(intent(&history), "case_history");
+        assert!(
+            history
+                .answer
+                .text
+                .contains("2026-01-02: Case Was Received"),
+            "{}",
+            history.answer.text
+        );
+        let updated = say(&mut state, "when was my case last updated?");
+        assert_eq!(intent(&updated), "case_updated");
+        assert!(
+            updated.answer.text.contains("2026-05-01"),
+            "{}",
+            updated.answer.text
+        );
+    }
+
+    #[test]
+    fn a_case_question_without_a_number_asks_for_it_and_an_unknown_one_is_explained() {
+        let mut state = DialogState::default();
+        let asked = say(&mut state, "what is the status of my case?");
+        assert_eq!(intent(&asked), "case_status");
+        assert!(state.pending.is_some(), "the question is left pending");
+        let unknown = say(&mut state, "EAC2690000099");
+        assert!(
+            unknown.answer.text.contains("couldn't find"),
+            "{}",
+            unknown.answer.text
+        );
+        assert!(state.pending.is_none());
+    }
+
+    #[test]
+    fn following_listing_and_stopping_are_effects_applied_to_the_session() {
+        let mut state = DialogState::default();
+        let follow = say(&mut state, "notify me about changes to EAC2690000001");
+        assert_eq!(intent(&follow), "subscribe");
+        assert_eq!(follow.effects, [Effect::Subscribe("EAC2690000001".into())]);
+        assert!(state.subscriptions.contains("EAC2690000001"));
+        let listed = say(&mut state, "which cases am I following?");
+        assert_eq!(intent(&listed), "subscriptions");
+        assert!(
+            listed.answer.text.contains("EAC2690000001"),
+            "{}",
+            listed.answer.text
+        );
+        let stop = say(&mut state, "stop notifications");
+        assert_eq!(intent(&stop), "unsubscribe");
+        assert_eq!(stop.effects, [Effect::Unsubscribe("EAC2690000001".into())]);
+        assert!(state.subscriptions.is_empty());
+    }
+
+    #[test]
+    fn offices_and_forms_come_from_the_domain_tables() {
+        let mut state = DialogState::default();
+        let office = say(&mut state, "which office has IOE2690000005");
+        assert_eq!(intent(&office), "case_office");
+        assert!(
+            office.answer.text.contains("ELIS"),
+            "{}",
+            office.answer.text
+        );
+        let form = say(&mut state, "what is form I-130?");
+        assert_eq!(intent(&form), "form_info");
+        assert!(
+            form.answer.text.contains("Petition for Alien Relative"),
+            "{}",
+            form.answer.text
+        );
+        assert_eq!(form.answer.links.len(), 1);
+    }
+}
