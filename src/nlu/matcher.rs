@@ -363,69 +363,10 @@ impl Matcher {
             .map(|set| (1.0 + n_targets / set.len().max(1) as f32).ln())
             .collect();
         let unknown_weight = UNKNOWN_SCALE * (1.0 + n_targets).ln();
-        let mut postings = vec![Vec::new(); weights.len()];
-        let mut docs = Vec::with_capacity(docs_terms.len());
-        for (doc, (target, ids)) in docs_terms.iter().enumerate() {
-            for id in ids {
-                postings[*id as usize].push(doc as u32);
-            }
-            let mass: f32 = ids.iter().map(|i| weights[*i as usize]).sum();
-            docs.push(Doc {
-                target: *target,
-                inv_mass: 1.0 / mass.max(MIN_DOC_MASS),
-            });
-        }
-        // Term → (target, share): 1 where the target's questions or examples use the term,
-        // BODY_SHARE where only its answer text does.
-        let mut target_postings: Vec<Vec<(u32, f32)>> = vec![Vec::new(); weights.len()];
-        for (target, ids) in &docs_terms {
-            for id in ids {
-                let list = &mut target_postings[*id as usize];
-                if !list.iter().any(|(t, _)| t == target) {
-                    list.push((*target, 1.0));
-                }
-            }
-        }
-        for (target, ids) in &body_terms {
-            for id in ids {
-                let list = &mut target_postings[*id as usize];
-                if !list.iter().any(|(t, _)| t == target) {
-                    list.push((*target, BODY_SHARE));
-                }
-            }
-        }
+        let (postings, docs, target_postings) = postings(&weights, &docs_terms, &body_terms);
 
-        let mut keywords: HashMap<u32, Vec<Keyword>> = HashMap::new();
-        let mut patterns = Vec::new();
-        let mut pattern_targets = Vec::new();
-        let keyword_sources = content
-            .intents
-            .iter()
-            .map(|i| (&i.def.keywords, &i.def.patterns[..]))
-            .chain(content.articles.iter().map(|a| (&a.meta.keywords, &[][..])));
-        for (t, (kw, pats)) in keyword_sources.enumerate() {
-            for (phrase, weight) in kw {
-                let ids: Option<Vec<u32>> = normalizer
-                    .terms(phrase, &Extraction::default())
-                    .iter()
-                    .map(|s| terms.ids.get(s).copied())
-                    .collect();
-                if let Some(ids) = ids.filter(|ids| !ids.is_empty()) {
-                    keywords.entry(ids[0]).or_default().push(Keyword {
-                        terms: ids,
-                        target: t as u32,
-                        weight: *weight,
-                    });
-                }
-            }
-            for p in pats {
-                if regex::Regex::new(p.get_ref()).is_ok() {
-                    patterns.push(format!("(?i){}", p.get_ref()));
-                    pattern_targets.push(t as u32);
-                }
-            }
-        }
-        let patterns = RegexSet::new(&patterns).unwrap_or_else(|_| RegexSet::empty());
+        let (keywords, patterns, pattern_targets) =
+            keywords_and_patterns(content, &normalizer, &terms);
         let word_terms = normalizer
             .vocabulary_stems()
             .filter_map(|(word, stem)| Some((word.to_string(), *terms.ids.get(stem?)?)))
@@ -739,6 +680,85 @@ fn contains_sequence(sequence: &[Option<u32>], phrase: &[u32]) -> bool {
     sequence
         .windows(phrase.len())
         .any(|w| w.iter().zip(phrase).all(|(a, b)| *a == Some(*b)))
+}
+
+/// Term → (target, share of the term's weight it gets).
+type TargetPostings = Vec<Vec<(u32, f32)>>;
+
+/// Term → documents, each document's inverse mass, and term → (target, share): 1 where the
+/// target's questions or examples use the term, [`BODY_SHARE`] where only its answer text
+/// does.
+fn postings(
+    weights: &[f32],
+    docs_terms: &[(u32, Vec<u32>)],
+    body_terms: &[(u32, Vec<u32>)],
+) -> (Vec<Vec<u32>>, Vec<Doc>, TargetPostings) {
+    let mut postings = vec![Vec::new(); weights.len()];
+    let mut docs = Vec::with_capacity(docs_terms.len());
+    for (doc, (target, ids)) in docs_terms.iter().enumerate() {
+        for id in ids {
+            postings[*id as usize].push(doc as u32);
+        }
+        let mass: f32 = ids.iter().map(|i| weights[*i as usize]).sum();
+        docs.push(Doc {
+            target: *target,
+            inv_mass: 1.0 / mass.max(MIN_DOC_MASS),
+        });
+    }
+    let mut target_postings: TargetPostings = vec![Vec::new(); weights.len()];
+    for (sources, share) in [(docs_terms, 1.0), (body_terms, BODY_SHARE)] {
+        for (target, ids) in sources {
+            for id in ids {
+                let list = &mut target_postings[*id as usize];
+                if !list.iter().any(|(t, _)| t == target) {
+                    list.push((*target, share));
+                }
+            }
+        }
+    }
+    (postings, docs, target_postings)
+}
+
+/// Keyword phrases by their first term, and the content's regex patterns with the target
+/// each belongs to. A keyword with a word the content never uses can never match and is
+/// left out; an invalid pattern is left out (`check` reports it).
+fn keywords_and_patterns(
+    content: &Content,
+    normalizer: &Normalizer,
+    terms: &Terms,
+) -> (HashMap<u32, Vec<Keyword>>, RegexSet, Vec<u32>) {
+    let mut keywords: HashMap<u32, Vec<Keyword>> = HashMap::new();
+    let mut patterns = Vec::new();
+    let mut pattern_targets = Vec::new();
+    let keyword_sources = content
+        .intents
+        .iter()
+        .map(|i| (&i.def.keywords, &i.def.patterns[..]))
+        .chain(content.articles.iter().map(|a| (&a.meta.keywords, &[][..])));
+    for (t, (kw, pats)) in keyword_sources.enumerate() {
+        for (phrase, weight) in kw {
+            let ids: Option<Vec<u32>> = normalizer
+                .terms(phrase, &Extraction::default())
+                .iter()
+                .map(|s| terms.ids.get(s).copied())
+                .collect();
+            if let Some(ids) = ids.filter(|ids| !ids.is_empty()) {
+                keywords.entry(ids[0]).or_default().push(Keyword {
+                    terms: ids,
+                    target: t as u32,
+                    weight: *weight,
+                });
+            }
+        }
+        for p in pats {
+            if regex::Regex::new(p.get_ref()).is_ok() {
+                patterns.push(format!("(?i){}", p.get_ref()));
+                pattern_targets.push(t as u32);
+            }
+        }
+    }
+    let patterns = RegexSet::new(&patterns).unwrap_or_else(|_| RegexSet::empty());
+    (keywords, patterns, pattern_targets)
 }
 
 /// The text content patterns run on: the message as typed when it is ASCII, otherwise with
