@@ -153,17 +153,9 @@ fn action_of(nlu: &Nlu, target: Target) -> Option<Action> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::Path;
-    use std::sync::OnceLock;
 
     fn nlu() -> &'static Nlu {
-        static NLU: OnceLock<Nlu> = OnceLock::new();
-        NLU.get_or_init(|| {
-            let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-            Nlu::load(&root.join("intents"), &root.join("knowledge"))
-                .expect("the shipped content loads")
-                .0
-        })
+        Nlu::shipped()
     }
 
     fn decide_text(pending: Option<&Pending>, text: &str) -> Decision {

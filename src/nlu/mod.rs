@@ -48,6 +48,18 @@ pub struct Parse {
 }
 
 impl Nlu {
+    /// The content shipped in the repository, loaded once: for unit tests.
+    #[cfg(test)]
+    pub(crate) fn shipped() -> &'static Nlu {
+        static NLU: std::sync::OnceLock<Nlu> = std::sync::OnceLock::new();
+        NLU.get_or_init(|| {
+            let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+            Nlu::load(&root.join("intents"), &root.join("knowledge"))
+                .expect("the shipped content loads")
+                .0
+        })
+    }
+
     /// Loads and compiles the content folders. Errors are returned as diagnostics with
     /// `path:line:col`; warnings do not stop loading.
     pub fn load(

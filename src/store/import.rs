@@ -247,14 +247,10 @@ impl Run<'_> {
         for (line, result) in parsed {
             match result {
                 Ok(record) => records.push(record),
-                Err(invalid) => self.reject(line, invalid.reason, on_event),
+                Err(invalid) => reject(&mut self.report, line, invalid.reason, on_event),
             }
         }
         records
-    }
-
-    fn reject(&mut self, line: usize, reason: String, on_event: &mut impl FnMut(ImportEvent<'_>)) {
-        reject(&mut self.report, line, reason, on_event);
     }
 
     /// Makes what was written durable and announced, and reports progress.

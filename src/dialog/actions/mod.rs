@@ -219,9 +219,6 @@ mod tests {
     //! Every action on the shipped content, without a runtime or a socket: the case source
     //! answers at once, so `respond_now` runs each turn.
 
-    use std::path::Path;
-    use std::sync::OnceLock;
-
     use crate::dialog::answer::{Effect, Outcome};
     use crate::dialog::respond_now;
     use crate::dialog::state::DialogState;
@@ -231,13 +228,7 @@ mod tests {
     use crate::store::StoreFuture;
 
     fn nlu() -> &'static Nlu {
-        static NLU: OnceLock<Nlu> = OnceLock::new();
-        NLU.get_or_init(|| {
-            let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-            Nlu::load(&root.join("intents"), &root.join("knowledge"))
-                .expect("the shipped content loads")
-                .0
-        })
+        Nlu::shipped()
     }
 
     /// One stored case, EAC2690000001, with two history entries.
