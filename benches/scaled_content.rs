@@ -53,8 +53,12 @@ fn rewrite_keywords(keywords: &BTreeMap<String, f32>, n: usize) -> BTreeMap<Stri
 /// The shipped content with every intent and article copied `times` times under new ids.
 pub fn multiplied(times: usize, copies: Copies) -> Nlu {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let (base, _) =
-        casebot::nlu::Content::load(&root.join("intents"), &root.join("knowledge")).expect("loads");
+    let (base, _) = casebot::nlu::Content::load(
+        &root.join("intents"),
+        &root.join("knowledge"),
+        casebot::nlu::Lang::En,
+    )
+    .expect("loads");
     let mut content = base.clone();
     for n in 1..times {
         let tag = format!("copy{n}");
@@ -97,5 +101,5 @@ pub fn multiplied(times: usize, copies: Copies) -> Nlu {
             content.articles.push(copy);
         }
     }
-    Nlu::compile(content)
+    Nlu::compile(vec![content])
 }

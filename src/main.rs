@@ -34,6 +34,8 @@ enum Command {
     Check(cli::content::ContentArgs),
     /// Run every test utterance in the content files through the real matcher.
     Test(cli::content::TestArgs),
+    /// Measure the content on labelled questions (JSON Lines), per language.
+    Eval(cli::eval::EvalArgs),
     /// Load case records from a JSON Lines file into the store.
     Import(cli::import::ImportArgs),
     /// Generate chat load against a server and report throughput and latency.
@@ -64,6 +66,7 @@ fn main() -> ExitCode {
             Command::Chat(args) => cli::chat::run(args).await,
             Command::Check(args) => cli::content::check(args),
             Command::Test(args) => cli::content::test(args),
+            Command::Eval(args) => cli::eval::run(args),
             Command::Import(args) => cli::import::run(args).await,
             Command::Load(args) => cli::load::run(args).await,
         }

@@ -36,8 +36,9 @@ pub fn watch(
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "content watcher error"),
         })?;
-    watcher.watch(&intents, RecursiveMode::NonRecursive)?;
-    watcher.watch(&knowledge, RecursiveMode::NonRecursive)?;
+    // Recursive: each language's content is a subfolder (`es/`).
+    watcher.watch(&intents, RecursiveMode::Recursive)?;
+    watcher.watch(&knowledge, RecursiveMode::Recursive)?;
     tokio::spawn(reload_loop(rx, intents, knowledge, stop, apply));
     Ok(ReloadHandle { _watcher: watcher })
 }

@@ -64,6 +64,26 @@ async fn json_mode_prints_raw_frames() {
     assert_eq!(frames[1]["intent"], "greeting");
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn lang_starts_the_chat_in_spanish() {
+    let server = TestServer::start().await;
+    let (ok, out) = chat_async(
+        server.ws_url(),
+        &["--json", "--lang", "es"],
+        "EAC2190012345\n",
+    )
+    .await;
+    assert!(ok, "{out}");
+    let frames: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert_eq!(frames[0]["lang"], "es", "{out}");
+    assert_eq!(frames[1]["lang"], "es", "{out}");
+    let (ok, out) = chat_async(server.ws_url(), &["--lang", "fr"], "hi\n").await;
+    assert!(!ok, "an unknown language is refused: {out}");
+}
+
 #[test]
 fn a_server_that_is_not_there_is_a_clear_error() {
     let out = Command::new(env!("CARGO_BIN_EXE_casebot"))

@@ -45,6 +45,11 @@ fn leave_one_out_names_examples_that_only_land_because_they_are_listed() {
     let (intents, knowledge) = (dir.path().join("intents"), dir.path().join("knowledge"));
     std::fs::create_dir_all(&intents).unwrap();
     std::fs::create_dir_all(&knowledge).unwrap();
+    std::fs::copy(
+        common::repo().join("intents/replies.toml"),
+        intents.join("replies.toml"),
+    )
+    .unwrap();
     write(
         &intents,
         "small.toml",
@@ -358,4 +363,65 @@ async fn edits_go_live_without_a_restart_and_broken_edits_are_refused() {
     tokio::time::sleep(Duration::from_millis(800)).await;
     assert_eq!(client.ask(question).await["intent"], "llamas");
     assert_eq!(client.ask("hello").await["intent"], "greeting");
+}
+
+#[test]
+fn eval_reports_labelled_questions_per_language_and_names_bad_lines() {
+    let repo = common::repo();
+    let dir = tempfile::tempdir().unwrap();
+    let labelled = dir.path().join("log.jsonl");
+    std::fs::write(
+        &labelled,
+        [
+            r#"{"text": "i forgot my password, what now", "expect": "forgot-password", "lang": "en"}"#,
+            r#"{"text": "olvidé mi contraseña, qué hago", "expect": "forgot-password", "lang": "es"}"#,
+            r#"{"text": "olvidé mi contraseña, qué hago", "expect": "forgot-password", "lang": "en"}"#,
+            r#"{"text": "best pizza near me", "expect": null}"#,
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let path = labelled.to_str().unwrap();
+    let (ok, out) = casebot(
+        &["eval", "--labelled", path],
+        &repo.join("intents"),
+        &repo.join("knowledge"),
+    );
+    assert!(ok, "{out}");
+    assert!(out.contains("all        in scope 2/3 right"), "{out}");
+    assert!(out.contains("Spanish    in scope 1/1 right"), "{out}");
+    assert!(out.contains("English    in scope 1/2 right"), "{out}");
+    assert!(
+        out.contains("forgot-password -> forgot-password (in Spanish): 1"),
+        "an answer in the wrong language is a miss: {out}"
+    );
+    assert!(out.contains("(in use)"), "{out}");
+    let (ok, json) = casebot(
+        &["eval", "--json", "--labelled", path],
+        &repo.join("intents"),
+        &repo.join("knowledge"),
+    );
+    assert!(ok, "{json}");
+    let figures: serde_json::Value = serde_json::from_str(json.trim()).expect("one JSON object");
+    assert_eq!(figures["by_lang"]["es"]["in_scope_right"], 1, "{figures}");
+
+    std::fs::write(
+        &labelled,
+        "{\"text\": \"hi\", \"expect\": \"no-such-topic\"}\nnot json\n",
+    )
+    .unwrap();
+    let (ok, out) = casebot(
+        &["eval", "--labelled", path],
+        &repo.join("intents"),
+        &repo.join("knowledge"),
+    );
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("log.jsonl:1: no intent or article has the id `no-such-topic`"),
+        "{out}"
+    );
+    assert!(
+        out.contains("log.jsonl:2: not a labelled question"),
+        "{out}"
+    );
 }

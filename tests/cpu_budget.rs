@@ -69,6 +69,7 @@ fn ordinary() -> String {
 /// Distinct words of the content, at least `min` characters long.
 fn content_words(nlu: &Nlu, min: usize) -> Vec<String> {
     let mut words: Vec<String> = nlu
+        .english()
         .content
         .articles
         .iter()
@@ -97,12 +98,14 @@ fn corpus(nlu: &Nlu) -> Vec<(&'static str, String)> {
         .flat_map(|a| ('a'..='z').map(move |b| format!("q{a}{b}")))
         .collect();
     let keywords: Vec<&str> = nlu
+        .english()
         .content
         .intents
         .iter()
         .flat_map(|i| i.def.keywords.keys())
         .chain(
-            nlu.content
+            nlu.english()
+                .content
                 .articles
                 .iter()
                 .flat_map(|a| a.meta.keywords.keys()),
@@ -110,12 +113,14 @@ fn corpus(nlu: &Nlu) -> Vec<(&'static str, String)> {
         .map(String::as_str)
         .collect();
     let elsewhere: Vec<&str> = nlu
+        .english()
         .content
         .elsewhere
         .iter()
         .flat_map(|e| e.def.names.iter().map(|n| n.get_ref().as_str()))
         .chain(
-            nlu.content
+            nlu.english()
+                .content
                 .domain_words
                 .iter()
                 .map(|d| d.word.get_ref().as_str()),

@@ -3,7 +3,7 @@
 
 mod common;
 
-use casebot::nlu::extract::{EntityKind, extract, office_for_prefix};
+use casebot::nlu::extract::{EntityKind, Problem, extract, office_for_prefix};
 use casebot::nlu::mask::{mask_text, mask_value};
 use common::TestServer;
 use proptest::prelude::*;
@@ -88,24 +88,57 @@ fn letters_typed_for_digits_and_digits_for_letters_are_corrected() {
 }
 
 #[test]
-fn look_alikes_get_a_near_miss_that_does_not_echo_the_value() {
-    for (text, says) in [
-        ("EAC219001234", "9 digits"),
-        ("status of EAC 21900123456", "11 digits"),
-        ("EA2190012345", "2 letters"),
-        ("EACC2190012345", "4 letters"),
-        ("EAC21900X2345", "letter where a digit"),
-        ("my receipt number is 2190012345", "no letters"),
-        ("EAC219OOOOO45", "digits are letters"),
+fn look_alikes_get_a_near_miss_saying_what_is_wrong() {
+    for (text, problem) in [
+        ("EAC219001234", Problem::DigitCount(9)),
+        ("status of EAC 21900123456", Problem::DigitCount(11)),
+        ("EA2190012345", Problem::LetterCount(2)),
+        ("EACC2190012345", Problem::LetterCount(4)),
+        ("EAC21900X2345", Problem::StrayLetter),
+        ("my receipt number is 2190012345", Problem::NoLetters),
+        ("mi número de recibo es 2190012345", Problem::NoLetters),
+        ("EAC219OOOOO45", Problem::DigitsAreLetters),
     ] {
         let ex = extract(text);
         assert!(ex.entities.is_empty(), "{text} -> {ex:?}");
         assert_eq!(ex.near_misses.len(), 1, "{text} -> {ex:?}");
-        let problem = &ex.near_misses[0].problem;
-        assert!(problem.contains(says), "{text}: {problem}");
+        assert_eq!(ex.near_misses[0].problem, problem, "{text}");
+    }
+}
+
+#[test]
+fn identifiers_are_found_in_spanish_sentences() {
+    for (text, kind, value) in [
+        (
+            "mi número de recibo es EAC2190012345",
+            ReceiptNumber,
+            "EAC2190012345",
+        ),
+        (
+            "numero de recibo: IOE 0912345678",
+            ReceiptNumber,
+            "IOE0912345678",
+        ),
+        ("mi número A es A012345678", ANumber, "A012345678"),
+        ("número A 12345678", ANumber, "A012345678"),
+        (
+            "mi numero de extranjero es 012345678",
+            ANumber,
+            "A012345678",
+        ),
+        (
+            "número de cuenta 1234 5678 9012",
+            AccountNumber,
+            "123456789012",
+        ),
+        ("¿qué es el formulario I-485?", FormNumber, "I-485"),
+    ] {
+        let ex = extract(text);
         assert!(
-            !problem.contains("2190") && !problem.contains("1900"),
-            "echoes the value: {problem}"
+            ex.entities
+                .iter()
+                .any(|e| e.kind == kind && e.value == value),
+            "{text} -> {ex:?}"
         );
     }
 }

@@ -15,13 +15,19 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::frame::Frame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
 
-/// Empty content folders: these attacks do not depend on what the assistant knows.
+/// Content with no intents or articles, only the sentences every assistant needs (the
+/// replies catalog): these attacks do not depend on what the assistant knows.
 fn empty_content(config: &mut ServeConfig) {
     let root = config.db.parent().expect("db has a parent").to_path_buf();
     config.intents = root.join("intents");
     config.knowledge = root.join("knowledge");
     std::fs::create_dir_all(&config.intents).unwrap();
     std::fs::create_dir_all(&config.knowledge).unwrap();
+    std::fs::copy(
+        common::repo().join("intents/replies.toml"),
+        config.intents.join("replies.toml"),
+    )
+    .unwrap();
 }
 
 async fn server(adjust: impl FnOnce(&mut ServeConfig)) -> TestServer {

@@ -19,6 +19,10 @@
       update: "Case update", newTab: "(opens in a new tab)", tooLong: "That message is too long; please shorten it.",
       restarted: "The assistant started a new conversation and no longer remembers what was said before, including cases you asked to follow.",
       replaced: "This chat continued in another window. Send a message to continue here.",
+      empty: "That message is empty; please type a question.",
+      slowDown: "You are sending messages too quickly. Please wait a moment and try again.",
+      error: "Something went wrong; please try again.",
+      language: "Language", name: "English",
     },
     es: {
       title: "Asistente virtual", open: "Abrir el chat", close: "Cerrar el chat", unread: "sin leer",
@@ -29,18 +33,33 @@
       update: "Novedad del caso", newTab: "(se abre en una pestaña nueva)", tooLong: "Ese mensaje es demasiado largo; acórtelo, por favor.",
       restarted: "El asistente empezó una conversación nueva y ya no recuerda lo que se dijo antes, incluidos los casos que pidió seguir.",
       replaced: "Este chat continuó en otra ventana. Envíe un mensaje para seguir aquí.",
+      empty: "Ese mensaje está vacío; escriba una pregunta, por favor.",
+      slowDown: "Está enviando mensajes demasiado rápido. Espere un momento e inténtelo de nuevo.",
+      error: "Algo salió mal; inténtelo de nuevo, por favor.",
+      language: "Idioma", name: "Español",
     },
   };
 
   const script = document.currentScript || document.querySelector('script[src*="widget.js"]');
   if (!script || window.casebot) return;
   const opts = script.dataset;
-  const lang = (opts.lang || document.documentElement.lang || "en").slice(0, 2).toLowerCase();
-  const t = STRINGS[lang] || STRINGS.en;
+  // The language the page asks for: data-lang, else <html lang>, else English.
+  const configured = supported(opts.lang) || supported(document.documentElement.lang) || "en";
   const wsUrl = resolveWsUrl(opts.casebotUrl, script.src);
   if (!wsUrl) {
     console.error("casebot: data-casebot-url must be a ws:// or wss:// URL");
     return;
+  }
+
+  // "es-MX" -> "es"; null for a language the widget has no labels for.
+  function supported(code) {
+    const primary = String(code || "").split(/[-_]/)[0].toLowerCase();
+    return Object.hasOwn(STRINGS, primary) ? primary : null;
+  }
+
+  // A language tag from the server, used only as a lang attribute.
+  function tag(code) {
+    return typeof code === "string" && /^[a-z]{2,3}(-[a-z0-9]{1,8})*$/i.test(code) ? code : null;
   }
 
   function resolveWsUrl(given, src) {
@@ -56,7 +75,10 @@
 
   // ---- state kept for the browser tab (survives reloads, not new tabs) ----
   const KEY = "casebot:" + wsUrl;
-  const state = Object.assign({ token: null, messages: [], greeted: false, open: false, unread: 0 }, load());
+  const state = Object.assign({ token: null, messages: [], greeted: false, open: false, unread: 0, lang: null }, load());
+  // The widget's language: the person's choice with the switch (kept for the tab), else the page's.
+  let lang = supported(state.lang) || configured;
+  let t = STRINGS[lang];
 
   function load() {
     try {
@@ -78,6 +100,7 @@
   function el(tag, props, ...children) {
     const node = document.createElement(tag);
     for (const [k, v] of Object.entries(props || {})) {
+      if (v == null) continue;
       if (k === "class") node.className = v;
       else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
       else if (k in node && typeof v !== "string") node[k] = v;
@@ -176,23 +199,49 @@
   }
   applyColours();
 
-  const title = opts.title || t.title;
+  // A data-title is the host page's own text, in the page's language; every other label
+  // follows the language switch.
+  const heading = el("h2", { id: "cb-title", lang: opts.title ? configured : null });
   const badge = el("span", { class: "badge", "aria-hidden": "true", hidden: true });
   const launcher = el("button", { class: "launcher", type: "button", "aria-haspopup": "dialog", "aria-controls": "cb-panel", "aria-expanded": "false", onclick: () => setOpen(!state.open) }, chatIcon(), badge);
   const status = el("span", { class: "status", role: "status" });
-  const closeBtn = el("button", { class: "close", type: "button", "aria-label": t.close, onclick: () => setOpen(false) }, "×");
-  const offline = el("p", { class: "offline", hidden: true }, t.offlineNote);
-  const log = el("div", { class: "log", role: "log", "aria-live": "off", "aria-label": title, tabindex: "0" });
-  const typing = el("div", { class: "typing", hidden: true, role: "img", "aria-label": t.typing }, el("span"), el("span"), el("span"));
+  // The language switch: one button per language, each named in its own language, the
+  // current one pressed.
+  const langButtons = Object.keys(STRINGS).map((code) =>
+    el("button", { type: "button", lang: code, "data-lang": code, onclick: () => setLang(code) }, STRINGS[code].name));
+  const langSwitch = el("div", { class: "langs", role: "group" }, ...langButtons);
+  const closeBtn = el("button", { class: "close", type: "button", onclick: () => setOpen(false) }, "×");
+  const offline = el("p", { class: "offline", hidden: true });
+  const log = el("div", { class: "log", role: "log", "aria-live": "off", tabindex: "0" });
+  const typing = el("div", { class: "typing", hidden: true, role: "img" }, el("span"), el("span"), el("span"));
   log.append(typing);
   const live = el("div", { class: "sr", "aria-live": "polite", "aria-atomic": "true" });
-  const input = el("textarea", { rows: 1, maxLength: MAX_TEXT, placeholder: t.placeholder, "aria-label": t.placeholder, enterKeyHint: "send", onkeydown: onKey });
-  const form = el("form", { class: "compose", onsubmit: onSubmit }, input, el("button", { class: "send", type: "submit" }, t.send));
+  const input = el("textarea", { rows: 1, maxLength: MAX_TEXT, enterKeyHint: "send", onkeydown: onKey });
+  const sendBtn = el("button", { class: "send", type: "submit" });
+  const form = el("form", { class: "compose", onsubmit: onSubmit }, input, sendBtn);
   const panel = el("div", { class: "panel", id: "cb-panel", role: "dialog", "aria-labelledby": "cb-title", hidden: true, onkeydown: onPanelKey },
-    el("div", { class: "head" }, el("div", { class: "titles" }, el("h2", { id: "cb-title" }, title), status), closeBtn),
+    el("div", { class: "head" }, el("div", { class: "titles" }, heading, status), langSwitch, closeBtn),
     offline, log, form);
-  const root = el("div", { class: "cb" + (opts.position === "left" ? " left" : ""), lang }, launcher, panel, live);
+  const root = el("div", { class: "cb" + (opts.position === "left" ? " left" : "") }, launcher, panel, live);
   shadow.append(root);
+  labels();
+
+  // Puts every label of the widget in the current language. Messages already in the
+  // transcript keep the language they were said in.
+  function labels() {
+    const title = opts.title || t.title;
+    root.lang = lang;
+    heading.textContent = title;
+    log.setAttribute("aria-label", title);
+    closeBtn.setAttribute("aria-label", t.close);
+    offline.textContent = t.offlineNote;
+    typing.setAttribute("aria-label", t.typing);
+    input.placeholder = t.placeholder;
+    input.setAttribute("aria-label", t.placeholder);
+    sendBtn.textContent = t.send;
+    langSwitch.setAttribute("aria-label", t.language);
+    for (const b of langButtons) b.setAttribute("aria-pressed", String(b.dataset.lang === lang));
+  }
 
   function chatIcon() {
     const ns = "http://www.w3.org/2000/svg";
@@ -228,17 +277,19 @@
   // ---- the transcript ----
   const nodes = new Map();
 
+  // A message element carries the language of its text (m.lang); the widget's own words
+  // inside it (the screen-reader prefix, the note title) carry the widget's.
   function render(m) {
     const bubble = el("div", { class: "bubble" });
     if (m.role === "user") bubble.append(m.text);
     else {
-      if (m.role === "note") bubble.append(el("strong", { class: "note-title" }, `${t.update}: ${m.receipt || ""}`));
+      if (m.role === "note") bubble.append(el("strong", { class: "note-title", lang }, `${t.update}: ${m.receipt || ""}`));
       markdown(m.text, bubble);
     }
     const when = new Date(m.time);
     const label = { user: t.you, bot: t.bot, note: t.update }[m.role];
-    const node = el("div", { class: "msg " + m.role, "data-id": m.id, title: when.toLocaleString(lang) },
-      label ? el("span", { class: "sr" }, label + ": ") : null, bubble);
+    const node = el("div", { class: "msg " + m.role, "data-id": m.id, lang: tag(m.lang) || lang, title: when.toLocaleString(lang) },
+      label ? el("span", { class: "sr", lang }, label + ": ") : null, bubble);
     if (m.links && m.links.length) {
       const list = el("ul", { class: "links" });
       for (const l of m.links) {
@@ -259,12 +310,13 @@
     if (!meta || m.role !== "user") return;
     meta.querySelector(".state")?.remove();
     const text = m.status === "failed" ? t.failed : m.status === "pending" && conn !== "online" ? t.queued : "";
-    if (text) meta.append(el("span", { class: "state" }, " " + text));
+    if (text) meta.append(el("span", { class: "state", lang }, " " + text));
   }
 
   function add(m) {
     m.id = m.id || newId();
     m.time = m.time || Date.now();
+    m.lang = tag(m.lang) || lang;
     state.messages.push(m);
     log.insertBefore(render(m), typing);
     if (m.role !== "user") {
@@ -281,16 +333,17 @@
   }
 
   function announce(m) {
-    const text = (m.role === "note" ? `${t.update}: ` : "") + plain(m.text);
+    const prefix = m.role === "note" ? el("span", { lang }, `${t.update}: `) : null;
+    const text = el("span", { lang: m.lang }, plain(m.text));
     live.textContent = "";
-    setTimeout(() => (live.textContent = text), 50);
+    setTimeout(() => live.replaceChildren(...[prefix, text].filter(Boolean)), 50);
   }
 
   function refresh() {
     shadow.querySelector(".quick")?.remove();
     const last = state.messages.at(-1);
     if (last && last.role === "bot" && last.quick && last.quick.length) {
-      const quick = el("div", { class: "quick" });
+      const quick = el("div", { class: "quick", lang: tag(last.lang) });
       for (const q of last.quick) quick.append(el("button", { type: "button", onclick: () => { send(q); input.focus(); } }, q));
       log.insertBefore(quick, typing);
     }
@@ -322,6 +375,29 @@
     refresh();
   }
 
+  // ---- the language switch ----
+  // Relabels the widget and remembers the choice for the tab; the next message tells the
+  // server (see transmit). The transcript is left as it was said.
+  function setLang(next) {
+    if (!STRINGS[next] || next === lang) return;
+    lang = next;
+    t = STRINGS[lang];
+    state.lang = lang;
+    langChosen = true;
+    labels();
+    setConn(conn);
+    for (const m of state.messages) if (m.role === "user") updateState(m);
+    // Not greeted yet: the socket still waits for its welcome, so a new one asks for the
+    // greeting in the chosen language.
+    if (ws && !state.greeted) {
+      const old = ws;
+      ws = null;
+      old.close();
+      connect();
+    }
+    refresh();
+  }
+
   function onPanelKey(e) {
     if (e.key === "Escape") {
       e.preventDefault();
@@ -346,11 +422,15 @@
   let conn = "offline";
   let attempt = 0;
   let timer = 0;
+  // The language the last message on this connection carried (null: none yet), and whether
+  // the person used the switch since: either way the next message carries "lang".
+  let sentLang = null;
+  let langChosen = false;
 
   function setConn(next) {
     conn = next;
-    status.textContent = next === "online" ? t.online : next === "connecting" ? t.connecting : next === "replaced" ? "" : t.offline;
-    offline.hidden = next === "online" || next === "connecting" || next === "replaced";
+    status.textContent = next === "online" ? t.online : next === "connecting" ? t.connecting : next === "replaced" || next === "idle" ? "" : t.offline;
+    offline.hidden = next !== "offline";
     for (const m of state.messages) if (m.status === "pending") updateState(m);
     refresh();
   }
@@ -360,6 +440,8 @@
     if (ws) return;
     const url = new URL(wsUrl);
     if (state.token) url.searchParams.set("session", state.token);
+    // The language a new session starts in; a resumed session keeps its own.
+    url.searchParams.set("lang", lang);
     let sock;
     try {
       sock = new WebSocket(url.href);
@@ -414,7 +496,7 @@
       case "reply":
         return reply(f);
       case "notification":
-        return add({ role: "note", text: String(f.text || f.status || ""), receipt: f.receipt_number });
+        return add({ role: "note", text: String(f.text || f.status || ""), receipt: f.receipt_number, lang: f.lang });
       case "error":
         return error(f);
       default:
@@ -426,16 +508,25 @@
     attempt = 0;
     const lost = f.resume_failed && state.messages.length > 0;
     state.token = typeof f.session === "string" ? f.session : null;
+    sentLang = null;
     setConn("online");
     if (!state.greeted) {
       state.greeted = true;
-      add({ role: "bot", text: opts.greeting || String(f.text || ""), quick: Array.isArray(f.quick_replies) ? f.quick_replies : [] });
+      add({
+        role: "bot",
+        text: opts.greeting || String(f.text || ""),
+        lang: opts.greeting ? configured : f.lang,
+        quick: Array.isArray(f.quick_replies) ? f.quick_replies.map(String) : [],
+      });
     } else if (lost) {
       add({ role: "system", text: t.restarted });
     }
     for (const m of state.messages) if (m.status === "pending") transmit(m);
     refresh();
   }
+
+  // Error codes the widget explains with its own words (STRINGS keys); any other is `error`.
+  const ERRORS = { text_too_long: "tooLong", empty_text: "empty", rate_limited: "slowDown" };
 
   function pendingFor(replyTo) {
     if (replyTo != null) return state.messages.find((m) => m.role === "user" && m.id === replyTo);
@@ -449,6 +540,7 @@
     add({
       role: "bot",
       text: String(f.text || ""),
+      lang: f.lang,
       quick: Array.isArray(f.quick_replies) ? f.quick_replies.map(String) : [],
       links: Array.isArray(f.links) ? f.links.filter((l) => l && typeof l.url === "string") : [],
     });
@@ -461,11 +553,23 @@
       asked.status = "failed";
       updateState(asked);
     }
-    add({ role: "system", text: String(f.message || "Something went wrong; please try again.") });
+    // The server's `message` is English and meant for developers: the person reads the
+    // widget's own words, in the widget's language.
+    add({ role: "system", text: Object.hasOwn(ERRORS, f.code) ? t[ERRORS[f.code]] : t.error });
   }
 
+  // The person's language goes with the first message of each connection, and with the
+  // first message after the switch was used; a queued message carries the language it was
+  // typed in.
   function transmit(m) {
-    if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: "message", text: m.text, id: m.id }));
+    if (!ws || ws.readyState !== WebSocket.OPEN) return;
+    const frame = { type: "message", text: m.text, id: m.id };
+    const chosen = supported(m.lang) || lang;
+    if (chosen !== sentLang || langChosen) {
+      frame.lang = sentLang = chosen;
+      langChosen = false;
+    }
+    ws.send(JSON.stringify(frame));
   }
 
   function send(raw) {
@@ -489,9 +593,7 @@
   function start() {
     document.body.append(host);
     rebuild();
-    setConn("offline");
-    status.textContent = "";
-    offline.hidden = true;
+    setConn("idle");
     if (state.open) setOpen(true, false);
     else if (state.token || state.messages.some((m) => m.status === "pending")) connect();
     refresh();

@@ -29,6 +29,20 @@ pub struct ChatArgs {
     /// Seconds to wait for each reply in pipe mode.
     #[arg(long, default_value_t = 10)]
     pub timeout: u64,
+    /// Language the chat starts in (`en` or `es`); without it the first message decides.
+    #[arg(long, value_parser = ["en", "es"])]
+    pub lang: Option<String>,
+}
+
+/// The chat URL with `lang=` added to its query when a language was given.
+fn chat_url(args: &ChatArgs) -> String {
+    match &args.lang {
+        None => args.url.clone(),
+        Some(lang) => {
+            let sep = if args.url.contains('?') { '&' } else { '?' };
+            format!("{}{sep}lang={lang}", args.url)
+        }
+    }
 }
 
 /// Why a chat ended with a failure.
@@ -71,12 +85,10 @@ pub async fn run(args: ChatArgs) -> ExitCode {
 }
 
 async fn chat(args: &ChatArgs) -> Result<(), ChatError> {
-    let (ws, _) = tokio_tungstenite::connect_async(args.url.as_str())
+    let url = chat_url(args);
+    let (ws, _) = tokio_tungstenite::connect_async(url.as_str())
         .await
-        .map_err(|source| ChatError::Connect {
-            url: args.url.clone(),
-            source,
-        })?;
+        .map_err(|source| ChatError::Connect { url, source })?;
     let interactive = std::io::stdin().is_terminal() && !args.json;
     if interactive {
         interactive_loop(ws).await

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Args;
 
 use crate::dialog::evaluate::{self, Kind};
-use crate::nlu::{Diagnostic, Nlu, Severity};
+use crate::nlu::{Diagnostic, Lang, Nlu, Severity};
 
 /// Arguments shared by `check` and `test`.
 #[derive(Debug, Args)]
@@ -60,11 +60,21 @@ pub fn check(args: ContentArgs) -> ExitCode {
     match check_all(&args) {
         Ok((nlu, _, diags)) => {
             let errors = print_all(&diags);
+            let languages: Vec<String> = nlu
+                .languages()
+                .map(|l| {
+                    format!(
+                        "{}: {} intents, {} articles",
+                        l.lang.name(),
+                        l.content.intents.len(),
+                        l.content.articles.len()
+                    )
+                })
+                .collect();
             println!(
-                "{}: {} intents, {} articles, {errors} error(s), {} warning(s)",
+                "{}: {}; {errors} error(s), {} warning(s)",
                 if errors == 0 { "ok" } else { "failed" },
-                nlu.content.intents.len(),
-                nlu.content.articles.len(),
+                languages.join("; "),
                 diags.len() - errors
             );
             if errors == 0 {
@@ -97,9 +107,9 @@ pub fn test(args: TestArgs) -> ExitCode {
         println!("FAIL {d}");
     }
     println!("\nper intent/article (tests passed / total):");
-    for (id, (passed, total)) in report.accuracy_by_id() {
+    for ((lang, id), (passed, total)) in report.accuracy_by_id() {
         let mark = if passed == total { " " } else { "!" };
-        println!("{mark} {id:<40} {passed}/{total}");
+        println!("{mark} {lang} {id:<40} {passed}/{total}");
     }
     let confusions = report.confusions();
     if !confusions.is_empty() {
@@ -108,13 +118,27 @@ pub fn test(args: TestArgs) -> ExitCode {
             println!("  {expected} -> {got}: {n}");
         }
     }
-    let count = |kind: Kind| {
-        let all: Vec<_> = report.outcomes.iter().filter(|o| o.kind == kind).collect();
+    let count = |kind: Kind, lang: Option<Lang>| {
+        let all: Vec<_> = report
+            .outcomes
+            .iter()
+            .filter(|o| o.kind == kind && lang.is_none_or(|l| o.lang == l))
+            .collect();
         (all.iter().filter(|o| o.passed()).count(), all.len())
     };
-    let (tests_ok, tests) = count(Kind::Test);
-    let (examples_ok, examples) = count(Kind::Example);
-    println!("\nexamples: {examples_ok}/{examples} routed to their own intent or article");
+    println!();
+    for lang in nlu.languages().map(|l| l.lang) {
+        let (examples_ok, examples) = count(Kind::Example, Some(lang));
+        let (tests_ok, tests) = count(Kind::Test, Some(lang));
+        println!(
+            "{}: examples {examples_ok}/{examples} routed to their own intent or article (in {}), tests {tests_ok}/{tests} passed",
+            lang.name(),
+            lang.name()
+        );
+    }
+    let (tests_ok, tests) = count(Kind::Test, None);
+    let (examples_ok, examples) = count(Kind::Example, None);
+    println!("examples: {examples_ok}/{examples} routed to their own intent or article");
     println!("tests: {tests_ok}/{tests} passed");
     println!(
         "{} passed, {} failed",

@@ -3,6 +3,7 @@
 
 pub mod chat;
 pub mod content;
+pub mod eval;
 pub mod http;
 pub mod import;
 pub mod load;

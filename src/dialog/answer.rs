@@ -35,6 +35,8 @@ pub enum Effect {
 pub struct Outcome {
     /// The answer.
     pub answer: Answer,
+    /// The language it is in.
+    pub lang: crate::nlu::Lang,
     /// What the server must do.
     pub effects: Vec<Effect>,
     /// Identifiers found in the message (SSNs included: the server must not echo them).

@@ -4,7 +4,7 @@
 use super::state::Pending;
 use crate::nlu::action::Action;
 use crate::nlu::extract::{EntityKind, Extraction};
-use crate::nlu::{Nlu, Parse, Scored, Target};
+use crate::nlu::{Language, Parse, Scored, Target};
 
 /// Confidence from which the best candidate answers.
 pub const ANSWER_THRESHOLD: f32 = 0.52;
@@ -51,7 +51,7 @@ pub enum Decision {
 /// Picks what answers, in order: a privacy warning, the pending question, a receipt number
 /// with nothing clearer to answer, another organization's topic, the best candidate, or
 /// the fallback.
-pub fn decide(pending: Option<&Pending>, parse: &Parse, nlu: &Nlu) -> Decision {
+pub fn decide(pending: Option<&Pending>, parse: &Parse, nlu: &Language) -> Decision {
     if parse.extraction.first(EntityKind::Ssn).is_some() {
         return Decision::PrivacyWarning;
     }
@@ -89,7 +89,12 @@ pub fn decide(pending: Option<&Pending>, parse: &Parse, nlu: &Nlu) -> Decision {
 
 /// The pending intent, when the message supplies what it asked for and the person did not
 /// clearly turn to another case action.
-fn completes(pending: &Pending, top: Option<&Scored>, parse: &Parse, nlu: &Nlu) -> Option<usize> {
+fn completes(
+    pending: &Pending,
+    top: Option<&Scored>,
+    parse: &Parse,
+    nlu: &Language,
+) -> Option<usize> {
     let supplies = parse.extraction.first(pending.entity).is_some()
         || (pending.entity == EntityKind::ReceiptNumber && offers_receipt_like(&parse.extraction));
     // A bare "here is my receipt number" reads as the generic status request, so only
@@ -108,7 +113,7 @@ fn completes(pending: &Pending, top: Option<&Scored>, parse: &Parse, nlu: &Nlu) 
 
 /// A receipt number, or something meant as one, with nothing clearer to answer: look the
 /// case up.
-fn bare_receipt(top: Option<&Scored>, parse: &Parse, nlu: &Nlu) -> Option<Decision> {
+fn bare_receipt(top: Option<&Scored>, parse: &Parse, nlu: &Language) -> Option<Decision> {
     let has_receipt = parse.extraction.first(EntityKind::ReceiptNumber).is_some()
         || !parse.extraction.near_misses.is_empty();
     if !has_receipt {
@@ -143,7 +148,7 @@ pub(crate) fn offers_receipt_like(extraction: &Extraction) -> bool {
         })
 }
 
-fn action_of(nlu: &Nlu, target: Target) -> Option<Action> {
+fn action_of(nlu: &Language, target: Target) -> Option<Action> {
     match target {
         Target::Intent(i) => nlu.content.intents[i].action,
         Target::Article(_) => None,
@@ -154,8 +159,8 @@ fn action_of(nlu: &Nlu, target: Target) -> Option<Action> {
 mod tests {
     use super::*;
 
-    fn nlu() -> &'static Nlu {
-        Nlu::shipped()
+    fn nlu() -> &'static Language {
+        crate::nlu::Nlu::shipped().english()
     }
 
     fn decide_text(pending: Option<&Pending>, text: &str) -> Decision {

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use super::pipeline::respond_now;
 use super::state::DialogState;
 use super::turn::{DialogOptions, NoCases};
-use crate::nlu::{Diagnostic, Nlu, Severity};
+use crate::nlu::{Diagnostic, Lang, Language, Nlu, Severity};
 
 /// How a confusion list names the fallback.
 pub const FALLBACK: &str = "(fallback)";
@@ -27,6 +27,10 @@ pub enum Kind {
 pub struct Outcome {
     /// Example or test.
     pub kind: Kind,
+    /// The language of the utterance, which the answer must be in.
+    pub lang: Lang,
+    /// The language it was answered in.
+    pub answered_in: Lang,
     /// The utterance.
     pub text: String,
     /// The intent or article it should reach.
@@ -42,9 +46,9 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    /// True when it landed where it should.
+    /// True when it landed where it should, in its own language.
     pub fn passed(&self) -> bool {
-        self.got.as_deref() == Some(self.expected.as_str())
+        self.got.as_deref() == Some(self.expected.as_str()) && self.answered_in == self.lang
     }
 }
 
@@ -55,14 +59,23 @@ pub struct Report {
     pub outcomes: Vec<Outcome>,
 }
 
-/// Runs every example and test through [`respond`] with a fresh session each.
+/// Runs every example and test of every language through [`respond`] with a fresh
+/// session each, in a chat of that language.
+///
+/// [`respond`]: super::respond
 pub fn run(nlu: &Nlu) -> Report {
     let outcomes = nlu
-        .content
-        .utterances()
-        .map(|u| (Kind::Example, u))
-        .chain(nlu.content.test_utterances().map(|u| (Kind::Test, u)))
-        .map(|(kind, (expected, path, text))| answer(nlu, kind, expected, path, text))
+        .languages()
+        .flat_map(|language| {
+            let content = &language.content;
+            content
+                .utterances()
+                .map(|u| (Kind::Example, u))
+                .chain(content.test_utterances().map(|u| (Kind::Test, u)))
+                .map(|(kind, (expected, path, text))| {
+                    answer(nlu, language, kind, expected, path, text)
+                })
+        })
         .collect();
     Report { outcomes }
 }
@@ -71,7 +84,16 @@ pub fn run(nlu: &Nlu) -> Report {
 /// other examples still lead it to its own intent or article. Examples that only land
 /// because they are listed word for word show where the content needs more ways of asking.
 pub fn leave_one_out(nlu: &Nlu) -> Report {
-    let utterances: Vec<_> = nlu.content.utterances().collect();
+    let mut outcomes = Vec::new();
+    for language in nlu.languages() {
+        outcomes.extend(leave_one_out_of(language).outcomes);
+    }
+    Report { outcomes }
+}
+
+/// [`leave_one_out`] in one language, on that language's content alone.
+fn leave_one_out_of(language: &Language) -> Report {
+    let utterances: Vec<_> = language.content.utterances().collect();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut outcomes: Vec<(usize, Outcome)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
@@ -82,11 +104,13 @@ pub fn leave_one_out(nlu: &Nlu) -> Report {
                     for (n, (expected, path, text)) in
                         utterances.iter().enumerate().skip(k).step_by(threads)
                     {
-                        let Some(content) = nlu.content.without_utterance(n) else {
+                        let Some(content) = language.content.without_utterance(n) else {
                             continue;
                         };
-                        let held_out = Nlu::compile(content);
-                        mine.push((n, answer(&held_out, Kind::Example, expected, path, text)));
+                        let held_out = Nlu::compile(vec![content]);
+                        let own = held_out.get(language.lang);
+                        let outcome = answer(&held_out, own, Kind::Example, expected, path, text);
+                        mine.push((n, outcome));
                     }
                     mine
                 })
@@ -103,9 +127,11 @@ pub fn leave_one_out(nlu: &Nlu) -> Report {
     }
 }
 
-/// Runs one utterance through a fresh session and records where it landed.
+/// Runs one utterance through a fresh session in a chat of `language` and records where
+/// it landed.
 fn answer(
     nlu: &Nlu,
+    language: &Language,
     kind: Kind,
     expected: &str,
     path: &std::path::Path,
@@ -114,13 +140,19 @@ fn answer(
     let options = DialogOptions {
         lookups_per_window: usize::MAX,
     };
-    let mut state = DialogState::default();
-    if let Some(intent) = nlu.content.intent(expected) {
+    let mut state = DialogState {
+        lang: Some(language.lang),
+        ..DialogState::default()
+    };
+    if let Some(intent) = language.content.intent(expected) {
         state.last_intent = intent.def.after.first().cloned();
     }
-    let reply = respond_now(&mut state, text.get_ref(), nlu, &NoCases, &options).answer;
+    let outcome = respond_now(&mut state, text.get_ref(), nlu, &NoCases, &options);
+    let reply = outcome.answer;
     Outcome {
         kind,
+        lang: language.lang,
+        answered_in: outcome.lang,
         text: text.get_ref().clone(),
         expected: expected.to_string(),
         got: reply.intent,
@@ -141,11 +173,14 @@ impl Report {
                     Kind::Example => "example",
                     Kind::Test => "test",
                 };
-                let got = match &o.got {
+                let mut got = match &o.got {
                     Some(id) => format!("`{id}` (score {:.2})", o.score),
                     None => format!("the fallback (best score {:.2})", o.score),
                 };
-                nlu.content.diag_at(
+                if o.answered_in != o.lang {
+                    got.push_str(&format!(" in {}", o.answered_in.name()));
+                }
+                nlu.get(o.lang).content.diag_at(
                     &o.path,
                     o.at,
                     Severity::Error,
@@ -158,11 +193,11 @@ impl Report {
             .collect()
     }
 
-    /// Per expected id: (passed, total), for tests only.
-    pub fn accuracy_by_id(&self) -> BTreeMap<&str, (usize, usize)> {
-        let mut by_id: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    /// Per language and expected id: (passed, total), for tests only.
+    pub fn accuracy_by_id(&self) -> BTreeMap<(Lang, &str), (usize, usize)> {
+        let mut by_id: BTreeMap<(Lang, &str), (usize, usize)> = BTreeMap::new();
         for o in self.outcomes.iter().filter(|o| o.kind == Kind::Test) {
-            let entry = by_id.entry(o.expected.as_str()).or_default();
+            let entry = by_id.entry((o.lang, o.expected.as_str())).or_default();
             entry.1 += 1;
             if o.passed() {
                 entry.0 += 1;

@@ -4,13 +4,16 @@
 //! directly.
 //!
 //! One turn runs one way:
+//! 0. **language**: the chat keeps its language unless the message is clearly in another
+//!    ([`crate::nlu::lang`]);
 //! 1. **parse** ([`crate::nlu`]): identifiers, ranked intents and articles, another
 //!    organization's topic;
 //! 2. **decide** ([`decide`]): a pure function picks what answers, as a [`Decision`];
 //! 3. **act** (`actions`): builds the [`Answer`], reading cases where an action needs them,
 //!    and returns the effects for the server and the question left pending;
-//! 4. **render** (`render`): fills response templates; every sentence that is not in a
-//!    content file is in `phrases`.
+//! 4. **render** (`render`): fills response templates. Every sentence comes from the
+//!    content of the chat's language: intents, articles and the replies catalog
+//!    (`intents/replies.toml`).
 //!
 //! The [`Answer`] knows nothing of the wire: the server turns it into frames.
 
@@ -18,12 +21,11 @@ mod actions;
 pub mod answer;
 pub mod decide;
 pub mod evaluate;
+pub mod labelled;
 mod notice;
-pub mod phrases;
 mod pipeline;
 mod render;
 pub mod state;
-pub mod status_guide;
 pub mod turn;
 
 pub use answer::{Answer, Effect, Outcome};

@@ -1,19 +1,20 @@
 //! The sentence sent to the people who follow a case when it changes.
 
 use super::render;
-use super::{phrases, status_guide};
 use crate::domain::case::CaseRecord;
+use crate::nlu::content::Catalog;
 
-/// The text of the notification sent to followers when `record` changes.
-pub fn notification_text(record: &CaseRecord) -> String {
+/// The text of the notification sent to followers when `record` changes, in the
+/// catalog's language.
+pub fn notification_text(catalog: &Catalog, record: &CaseRecord) -> String {
     let vars = vec![
         ("form", record.form.clone()),
         ("receipt_number", record.receipt_number.clone()),
         ("status", record.status.clone()),
         ("updated", record.updated.clone()),
     ];
-    let mut text = render::fill(phrases::NOTIFICATION, &vars);
-    if let Some(guide) = status_guide::explain(&record.status) {
+    let mut text = render::fill(catalog.replies().notification(), &vars);
+    if let Some(guide) = catalog.status(&record.status) {
         text.push(' ');
         text.push_str(guide.meaning);
     }

@@ -1,13 +1,14 @@
-//! The reply pipeline: parse, decide, act, render.
+//! The reply pipeline: choose the language, parse, decide, act, render.
 
 use super::actions;
 use super::answer::{Effect, Outcome};
-use super::decide::{Decision, decide};
+use super::decide::{ANSWER_THRESHOLD, Decision, decide};
 use super::state::DialogState;
 use super::turn::{CaseLookup, DialogOptions, Turn};
-use crate::nlu::Nlu;
+use crate::nlu::{Lang, Nlu};
 
-/// Answers one message: parse, decide, act, render. Pure apart from case-store reads.
+/// Answers one message: choose its language, parse, decide, act, render. Pure apart from
+/// case-store reads.
 pub async fn respond(
     state: &mut DialogState,
     text: &str,
@@ -16,9 +17,17 @@ pub async fn respond(
     options: &DialogOptions,
 ) -> Outcome {
     state.turns += 1;
-    let parse = nlu.parse(text, state.last_intent.as_deref());
+    let (lang, parse) = nlu.understand_in_chat(
+        text,
+        state.lang,
+        Lang::En,
+        state.last_intent.as_deref(),
+        ANSWER_THRESHOLD,
+    );
+    state.lang = Some(lang);
+    let language = nlu.get(lang);
     let pending = state.pending.take();
-    let decision = decide(pending.as_ref(), &parse, nlu);
+    let decision = decide(pending.as_ref(), &parse, language);
     // A message holding an SSN is not taken as the answer to anything, nor remembered.
     let aside = decision == Decision::PrivacyWarning;
     if aside {
@@ -27,7 +36,7 @@ pub async fn respond(
         state.memory.remember(&parse.extraction);
     }
     let turn = Turn {
-        nlu,
+        nlu: language,
         parse: &parse,
         text,
         cases,
@@ -46,6 +55,7 @@ pub async fn respond(
     state.last_intent = acted.answer.intent.clone();
     Outcome {
         answer: acted.answer,
+        lang: language.lang,
         effects: acted.effects,
         entities: parse.extraction.entities,
         ranked: parse.candidates,
@@ -54,6 +64,8 @@ pub async fn respond(
 
 /// Answers one message with a case source whose look-ups never wait, such as [`NoCases`]:
 /// what `casebot test`, evaluations and benchmarks use.
+///
+/// [`NoCases`]: super::turn::NoCases
 pub fn respond_now(
     state: &mut DialogState,
     text: &str,

@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use crate::limit::DistinctWindow;
+use crate::nlu::Lang;
 use crate::nlu::extract::{EntityKind, Extraction};
 
 /// Identifiers the person gave earlier in the chat.
@@ -64,6 +65,9 @@ pub struct DialogState {
     pub last_intent: Option<String>,
     /// Receipt numbers the session follows.
     pub subscriptions: BTreeSet<String>,
+    /// The chat's language: set by the client's choice or by the first message, and
+    /// changed only by a message clearly in another language. `None` until then.
+    pub lang: Option<Lang>,
     /// Recent case look-ups (when, which), for the scraping limit.
     pub(super) lookups: DistinctWindow<String>,
     /// Messages answered so far (also picks response variants).

@@ -2,7 +2,8 @@
 //! the dialog's options.
 
 use crate::domain::case::CaseRecord;
-use crate::nlu::{Nlu, Parse};
+use crate::nlu::content::{Catalog, Replies};
+use crate::nlu::{Language, Parse};
 use crate::store::{CaseStore, StoreFuture};
 
 /// Where the dialog reads cases from. The server passes the case store behind its
@@ -61,9 +62,22 @@ impl Default for DialogOptions {
 
 /// What a turn needs besides the state: content, cases and options.
 pub(crate) struct Turn<'a> {
-    pub(super) nlu: &'a Nlu,
+    /// The content of the language the turn answers in.
+    pub(super) nlu: &'a Language,
     pub(super) parse: &'a Parse,
     pub(super) text: &'a str,
     pub(super) cases: &'a dyn CaseLookup,
     pub(super) options: &'a DialogOptions,
+}
+
+impl Turn<'_> {
+    /// The replies catalog of the turn's language.
+    pub(super) fn catalog(&self) -> &Catalog {
+        self.nlu.catalog()
+    }
+
+    /// The sentences of the turn's language said outside answers.
+    pub(super) fn replies(&self) -> &Replies {
+        self.nlu.catalog().replies()
+    }
 }

@@ -20,7 +20,7 @@ mod parse;
 pub(crate) use fold::{Folded, decimal_digit};
 
 pub use crate::domain::identifiers::{EntityKind, office_for_prefix};
-pub use entity::{Entity, Extraction, NearMiss};
+pub use entity::{Entity, Extraction, NearMiss, Problem};
 
 /// Extracts identifiers from `text`. Never panics; entities come out in order of
 /// appearance and never overlap. Identifiers typed in other scripts' digits, in full-width

@@ -292,7 +292,7 @@ impl Matcher {
                     .map(|d| d.word.get_ref().as_str()),
             )
             .collect();
-        let normalizer = Normalizer::new(&content.synonyms, texts.iter().copied());
+        let normalizer = Normalizer::new(content.lang, &content.synonyms, texts.iter().copied());
         let stems_of = |text: &str| normalizer.terms(text, &extract::extract(text));
 
         let mut terms = Terms::default();
@@ -436,6 +436,11 @@ impl Matcher {
             .into_iter()
             .map(|(_, _, t)| t as u32)
             .collect()
+    }
+
+    /// The normalizer built from the content.
+    pub fn normalizer(&self) -> &Normalizer {
+        &self.normalizer
     }
 
     /// Ranks intents and articles for a message, best first (at most five), and says whether

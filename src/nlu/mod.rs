@@ -14,6 +14,8 @@ pub mod content;
 pub mod elsewhere;
 pub mod extract;
 pub mod fxhash;
+pub mod lang;
+mod languages;
 pub mod mask;
 pub mod matcher;
 pub mod normalize;
@@ -22,13 +24,15 @@ pub mod reranker;
 use std::path::Path;
 
 pub use content::{Content, Diagnostic, Severity};
+pub use lang::{Detector, Lang};
 pub use matcher::{Matcher, Ranking, Scored, Target};
 
 use extract::Extraction;
 
-/// The compiled content of one version of intents/ and knowledge/: what the server swaps
-/// atomically on reload.
-pub struct Nlu {
+/// The compiled content of one language: what it says and the index that ranks it.
+pub struct Language {
+    /// The language.
+    pub lang: Lang,
     /// The parsed content files.
     pub content: Content,
     /// The index compiled from them.
@@ -47,6 +51,89 @@ pub struct Parse {
     pub elsewhere: Option<String>,
 }
 
+impl Parse {
+    /// Confidence of the best candidate (0 when there is none).
+    pub fn top_score(&self) -> f32 {
+        self.candidates.first().map_or(0.0, |c| c.score)
+    }
+}
+
+impl Language {
+    /// Compiles already-parsed content of one language.
+    pub fn compile(content: Content) -> Language {
+        let matcher = Matcher::build(&content);
+        Language {
+            lang: content.lang,
+            content,
+            matcher,
+        }
+    }
+
+    /// The id of an intent or article.
+    pub fn target_id(&self, target: Target) -> &str {
+        match target {
+            Target::Intent(i) => self.content.intents[i].def.id.get_ref(),
+            Target::Article(i) => self.content.articles[i].meta.id.get_ref(),
+        }
+    }
+
+    /// The intent or article with this id.
+    pub fn target(&self, id: &str) -> Option<Target> {
+        self.intent_index(id).map(Target::Intent).or_else(|| {
+            self.content
+                .articles
+                .iter()
+                .position(|a| a.meta.id.get_ref() == id)
+                .map(Target::Article)
+        })
+    }
+
+    /// Index of the intent with this id.
+    pub fn intent_index(&self, id: &str) -> Option<usize> {
+        self.content
+            .intents
+            .iter()
+            .position(|i| i.def.id.get_ref() == id)
+    }
+
+    /// The sentences this language says outside answers.
+    pub fn catalog(&self) -> &content::Catalog {
+        &self.content.catalog
+    }
+
+    /// Understands one message; `previous` is the intent that answered the message before.
+    pub fn parse(&self, text: &str, previous: Option<&str>) -> Parse {
+        let extraction = extract::extract(text);
+        self.parse_extracted(text, extraction, previous)
+    }
+
+    fn parse_extracted(&self, text: &str, extraction: Extraction, previous: Option<&str>) -> Parse {
+        let ranking = self.matcher.rank(text, &extraction, previous);
+        Parse {
+            extraction,
+            candidates: ranking.candidates,
+            elsewhere: ranking.elsewhere,
+        }
+    }
+}
+
+/// How much better another language's content must understand a message for a chat to
+/// switch to it when its own language also understands it.
+const SWITCH_MARGIN: f32 = 0.05;
+
+/// Evidence for a language (see [`lang::Evidence`]) from which a message is taken as
+/// written in it whatever the chat's own content makes of it: two function words.
+const WRITTEN_IN: f32 = 2.0;
+
+/// The compiled content of every language in one version of intents/ and knowledge/: what
+/// the server swaps atomically on reload. English is always there; Spanish when the
+/// `es/` folders are.
+pub struct Nlu {
+    /// By [`Lang::index`]; `None` for a language without content.
+    languages: [Option<Language>; 2],
+    detector: Detector,
+}
+
 impl Nlu {
     /// The content shipped in the repository, loaded once: for unit tests.
     #[cfg(test)]
@@ -60,46 +147,188 @@ impl Nlu {
         })
     }
 
-    /// Loads and compiles the content folders. Errors are returned as diagnostics with
-    /// `path:line:col`; warnings do not stop loading.
+    /// Loads and compiles the content folders: English from `intents/` and `knowledge/`,
+    /// Spanish from their `es/` subfolders when there are any. Errors are returned as
+    /// diagnostics with `path:line:col`; warnings do not stop loading.
     pub fn load(
         intents: &Path,
         knowledge: &Path,
     ) -> Result<(Nlu, Vec<Diagnostic>), Vec<Diagnostic>> {
-        let (content, warnings) = Content::load(intents, knowledge)?;
-        Ok((Nlu::compile(content), warnings))
-    }
-
-    /// Compiles already-parsed content.
-    pub fn compile(content: Content) -> Nlu {
-        let matcher = Matcher::build(&content);
-        Nlu { content, matcher }
-    }
-
-    /// The id of an intent or article.
-    pub fn target_id(&self, target: Target) -> &str {
-        match target {
-            Target::Intent(i) => self.content.intents[i].def.id.get_ref(),
-            Target::Article(i) => self.content.articles[i].meta.id.get_ref(),
+        let mut errors = Vec::new();
+        let mut warnings = Vec::new();
+        let mut contents = Vec::new();
+        for lang in Lang::ALL {
+            let present = lang.folder().is_none()
+                || content::language_folder(intents, lang).is_dir()
+                || content::language_folder(knowledge, lang).is_dir();
+            if !present {
+                continue;
+            }
+            match Content::load(intents, knowledge, lang) {
+                Ok((content, diags)) => {
+                    warnings.extend(diags);
+                    contents.push(content);
+                }
+                Err(diags) => errors.extend(diags),
+            }
         }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let found = languages::compare(&contents);
+        if found.iter().any(|d| d.severity == Severity::Error) {
+            return Err(found);
+        }
+        warnings.extend(found);
+        Ok((Nlu::compile(contents), warnings))
     }
 
-    /// Index of the intent with this id.
-    pub fn intent_index(&self, id: &str) -> Option<usize> {
-        self.content
-            .intents
+    /// Compiles already-parsed content, one [`Content`] per language (English first).
+    pub fn compile(contents: Vec<Content>) -> Nlu {
+        let mut languages = [None, None];
+        for content in contents {
+            let index = content.lang.index();
+            languages[index] = Some(Language::compile(content));
+        }
+        let vocabulary = |l: &Option<Language>| {
+            l.as_ref().map_or_else(Default::default, |l| {
+                l.matcher
+                    .normalizer()
+                    .vocabulary()
+                    .map(str::to_string)
+                    .collect()
+            })
+        };
+        let titles: Vec<String> = languages
             .iter()
-            .position(|i| i.def.id.get_ref() == id)
+            .flatten()
+            .flat_map(|l| {
+                l.content
+                    .catalog
+                    .statuses
+                    .iter()
+                    .flat_map(|(s, _)| s.titles.iter().map(|t| t.get_ref().clone()))
+            })
+            .collect();
+        let detector = Detector::new(
+            [vocabulary(&languages[0]), vocabulary(&languages[1])],
+            titles.iter().map(String::as_str),
+        );
+        Nlu {
+            languages,
+            detector,
+        }
     }
 
-    /// Understands one message; `previous` is the intent that answered the message before.
-    pub fn parse(&self, text: &str, previous: Option<&str>) -> Parse {
-        let extraction = extract::extract(text);
-        let ranking = self.matcher.rank(text, &extraction, previous);
-        Parse {
-            extraction,
-            candidates: ranking.candidates,
-            elsewhere: ranking.elsewhere,
+    /// The content of `lang`, or English when there is none in `lang`.
+    pub fn get(&self, lang: Lang) -> &Language {
+        self.languages[lang.index()]
+            .as_ref()
+            .or(self.languages[Lang::En.index()].as_ref())
+            .expect("English content is always loaded")
+    }
+
+    /// English content.
+    pub fn english(&self) -> &Language {
+        self.get(Lang::En)
+    }
+
+    /// Every language with content, English first.
+    pub fn languages(&self) -> impl Iterator<Item = &Language> {
+        self.languages.iter().flatten()
+    }
+
+    /// Whether there is content in `lang`.
+    pub fn speaks(&self, lang: Lang) -> bool {
+        self.languages[lang.index()].is_some()
+    }
+
+    /// The language to answer `text` in, given the chat's language so far (see
+    /// [`Detector::choose`]); only a language with content.
+    pub fn choose_lang(&self, current: Option<Lang>, fallback: Lang, text: &str) -> Lang {
+        self.spoken(self.detector.choose(current, fallback, text))
+    }
+
+    /// `lang` when there is content in it, else the first language there is.
+    fn spoken(&self, lang: Lang) -> Lang {
+        if self.speaks(lang) {
+            lang
+        } else {
+            self.languages().next().map_or(Lang::En, |l| l.lang)
         }
+    }
+
+    /// Picks the language to answer `text` in and understands it there. A chat leaves its
+    /// language `current` only when the message reads clearly as another language, and,
+    /// unless it is plainly written in it (two function words or more), when that
+    /// language's content also understands it better: an English name pasted into a
+    /// Spanish chat, which the Spanish content knows as well, is answered in Spanish.
+    pub fn understand_in_chat(
+        &self,
+        text: &str,
+        current: Option<Lang>,
+        fallback: Lang,
+        previous: Option<&str>,
+        min_score: f32,
+    ) -> (Lang, Parse) {
+        let evidence = self.detector.evidence(text);
+        let lang = self.spoken(Detector::choose_by(&evidence, current, fallback));
+        let parse = self.understand(text, lang, previous, min_score);
+        let Some(current) = current.filter(|c| *c != lang && self.speaks(*c)) else {
+            return (lang, parse);
+        };
+        if evidence.of(lang) >= WRITTEN_IN {
+            return (lang, parse);
+        }
+        let staying = self.understand(text, current, previous, min_score);
+        if staying.top_score() >= min_score
+            && staying.top_score() + SWITCH_MARGIN >= parse.top_score()
+        {
+            (current, staying)
+        } else {
+            (lang, parse)
+        }
+    }
+
+    /// Understands a message to be answered in `lang`. When that language's content finds
+    /// nothing at `min_score` or above and another language's does, its candidates are
+    /// used, mapped by id onto `lang`'s content: "mi receipt number" in a Spanish chat, or
+    /// an English question in a Spanish chat that said nothing clearly English.
+    pub fn understand(
+        &self,
+        text: &str,
+        lang: Lang,
+        previous: Option<&str>,
+        min_score: f32,
+    ) -> Parse {
+        let primary = self.get(lang);
+        let parse = primary.parse(text, previous);
+        if parse.top_score() >= min_score || parse.elsewhere.is_some() {
+            return parse;
+        }
+        for other in self.languages().filter(|l| l.lang != primary.lang) {
+            let theirs = other.parse_extracted(text, parse.extraction.clone(), previous);
+            if theirs.top_score() < min_score || theirs.top_score() <= parse.top_score() {
+                continue;
+            }
+            let candidates: Vec<Scored> = theirs
+                .candidates
+                .iter()
+                .filter_map(|c| {
+                    let target = primary.target(other.target_id(c.target))?;
+                    Some(Scored {
+                        target,
+                        score: c.score,
+                    })
+                })
+                .collect();
+            if candidates.first().is_some_and(|c| c.score >= min_score) {
+                return Parse {
+                    candidates,
+                    ..parse
+                };
+            }
+        }
+        parse
     }
 }

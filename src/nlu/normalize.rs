@@ -12,6 +12,7 @@ use unicode_normalization::UnicodeNormalization;
 
 use super::extract::{Entity, EntityKind, Extraction};
 use super::fxhash::{FxHashMap, FxHashSet};
+use super::lang::{Lang, strip_accent};
 
 /// Words that carry no meaning for matching. Question words (what, how, where, ...) are not
 /// here: they separate "what is X" from "how do I get X".
@@ -25,6 +26,38 @@ const STOP_WORDS: &[&str] = &[
     "um", "uh", "guys", "would", "kindly", "want", "wanna", "like", "need", "know", "tell", "let",
     "im", "now", "yet", "still", "thing", "things", "stuff",
 ];
+
+/// Spanish words that carry no meaning for matching, written without accents (messages
+/// are folded before they are compared). Question words (que, como, donde, cuando, ...)
+/// are not here, as in English.
+const SPANISH_STOP_WORDS: &[&str] = &[
+    "el", "la", "los", "las", "lo", "un", "una", "unos", "unas", "de", "del", "al", "a", "en", "y",
+    "e", "o", "u", "con", "por", "para", "sobre", "mi", "mis", "tu", "tus", "su", "sus", "nuestro",
+    "nuestra", "me", "te", "se", "le", "les", "nos", "yo", "usted", "ustedes", "es", "son", "soy",
+    "esta", "estan", "estoy", "ser", "estar", "fue", "era", "ha", "he", "han", "hay", "este",
+    "esta", "esto", "ese", "esa", "eso", "aqui", "ahi", "alli", "ya", "pero", "si", "tambien",
+    "muy", "mas", "porfa", "favor", "bueno", "pues", "ok", "okay", "oye", "quiero", "queria",
+    "quisiera", "necesito", "puedo", "puede", "podria", "saber", "decir", "dime", "digame",
+    "ayudame", "ayudeme", "solo", "algo", "cosa", "todavia", "aun", "ahora",
+];
+
+impl Lang {
+    /// The language's stop words.
+    fn stop_words(self) -> &'static [&'static str] {
+        match self {
+            Lang::En => STOP_WORDS,
+            Lang::Es => SPANISH_STOP_WORDS,
+        }
+    }
+
+    /// The language's Snowball stemmer.
+    fn stemmer(self) -> Stemmer {
+        Stemmer::create(match self {
+            Lang::En => Algorithm::English,
+            Lang::Es => Algorithm::Spanish,
+        })
+    }
+}
 
 /// Identifier kinds become placeholder words, so "status of EAC2190012345" and "status of
 /// IOE0912345678" normalize alike.
@@ -168,10 +201,14 @@ impl Joined {
                 Cow::Borrowed(text)
             }
         } else {
+            // Accents are optional ("numero" is "número"), but ñ is a letter of its own.
             Cow::Owned(
                 nfkc_within(text, self.bytes_left)
                     .to_lowercase()
-                    .replace(['’', '‘', 'ʼ', '`'], "'"),
+                    .replace(['’', '‘', 'ʼ', '`'], "'")
+                    .chars()
+                    .map(strip_accent)
+                    .collect(),
             )
         };
         let folded = join_letter_prefixes(&folded);
@@ -443,11 +480,14 @@ pub struct Normalizer {
     stems: FxHashMap<String, Option<String>>,
     stop: FxHashSet<&'static str>,
     stemmer: Stemmer,
+    lang: Lang,
 }
 
 impl Normalizer {
-    /// Builds the normalizer from the synonym table and every text of the content.
+    /// Builds the normalizer of a language from its synonym table and every text of its
+    /// content.
     pub fn new<'a>(
+        lang: Lang,
         synonyms: &BTreeMap<String, Vec<String>>,
         texts: impl Iterator<Item = &'a str>,
     ) -> Self {
@@ -478,8 +518,8 @@ impl Normalizer {
                 deletions.entry(d).or_default().push(i as u32);
             }
         }
-        let stop: FxHashSet<&'static str> = STOP_WORDS.iter().copied().collect();
-        let stemmer = Stemmer::create(Algorithm::English);
+        let stop: FxHashSet<&'static str> = lang.stop_words().iter().copied().collect();
+        let stemmer = lang.stemmer();
         let stems = vocabulary
             .keys()
             .map(|w| {
@@ -495,7 +535,7 @@ impl Normalizer {
             .max()
             .unwrap_or(0);
         Normalizer {
-            synonyms: build_synonyms(synonyms),
+            synonyms: build_synonyms(synonyms, lang),
             vocabulary,
             deletions,
             words: words_list,
@@ -503,7 +543,18 @@ impl Normalizer {
             stems,
             stop,
             stemmer,
+            lang,
         }
+    }
+
+    /// The language it normalizes.
+    pub fn lang(&self) -> Lang {
+        self.lang
+    }
+
+    /// Every word the content uses (folded, before synonyms and stemming).
+    pub fn vocabulary(&self) -> impl Iterator<Item = &str> {
+        self.vocabulary.keys().map(String::as_str)
     }
 
     /// The message's words after typo correction and synonyms, stop words removed, as one
@@ -640,7 +691,10 @@ fn one_deletions(word: &str) -> Vec<String> {
         .collect()
 }
 
-fn build_synonyms(table: &BTreeMap<String, Vec<String>>) -> Option<(AhoCorasick, Vec<String>)> {
+fn build_synonyms(
+    table: &BTreeMap<String, Vec<String>>,
+    lang: Lang,
+) -> Option<(AhoCorasick, Vec<String>)> {
     let empty = Extraction::default();
     let mut patterns = Vec::new();
     let mut replacements = Vec::new();
@@ -659,6 +713,7 @@ fn build_synonyms(table: &BTreeMap<String, Vec<String>>) -> Option<(AhoCorasick,
             // inflected ("logged in", "signs up"); stemming only runs after synonyms.
             if let [first, rest @ ..] = variant_words.as_slice()
                 && !rest.is_empty()
+                && lang == Lang::En
             {
                 for form in inflections(first) {
                     inflected.push((format!(" {form} {} ", rest.join(" ")), target.clone()));
@@ -724,7 +779,7 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.iter().map(|s| s.to_string()).collect()))
             .collect();
-        Normalizer::new(&table, std::iter::once(vocab))
+        Normalizer::new(Lang::En, &table, std::iter::once(vocab))
     }
 
     fn stems(n: &Normalizer, text: &str) -> Vec<String> {

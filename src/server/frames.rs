@@ -6,14 +6,15 @@ use serde_json::Value;
 use super::protocol::{Candidate, Notification, Reply, WireEntity};
 use crate::dialog::{self, Outcome};
 use crate::domain::case::CaseRecord;
-use crate::nlu::Nlu;
 use crate::nlu::extract::{Entity, EntityKind};
+use crate::nlu::{Lang, Language, Nlu};
 
 /// The reply frame for one turn; `debug` adds the ranked candidates.
-pub fn reply(outcome: Outcome, reply_to: Option<Value>, debug: bool, nlu: &Nlu) -> Reply {
+pub fn reply(outcome: Outcome, reply_to: Option<Value>, debug: bool, nlu: &Language) -> Reply {
     let answer = outcome.answer;
     Reply {
         reply_to,
+        lang: outcome.lang.code().to_string(),
         text: answer.text,
         intent: answer.intent,
         confidence: answer.confidence,
@@ -33,14 +34,20 @@ pub fn reply(outcome: Outcome, reply_to: Option<Value>, debug: bool, nlu: &Nlu) 
     }
 }
 
-/// The notification frame for a case that changed.
-pub fn notification(record: &CaseRecord) -> Notification {
+/// The notification frames for a case that changed, one per language by [`Lang::index`].
+pub fn notifications(record: &CaseRecord, nlu: &Nlu) -> [Notification; 2] {
+    Lang::ALL.map(|lang| notification(record, nlu.get(lang)))
+}
+
+/// The notification frame for a case that changed, in `nlu`'s language.
+pub fn notification(record: &CaseRecord, nlu: &Language) -> Notification {
     Notification {
+        lang: nlu.lang.code().to_string(),
         receipt_number: record.receipt_number.clone(),
         status: record.status.clone(),
         form: record.form.clone(),
         updated: record.updated.clone(),
-        text: dialog::notification_text(record),
+        text: dialog::notification_text(nlu.catalog(), record),
     }
 }
 

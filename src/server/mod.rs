@@ -125,7 +125,9 @@ async fn forward_notifications(state: AppState, stop: CancellationToken) {
         match change {
             Ok(change) => {
                 if let Some(record) = &change.record {
-                    state.sessions().notify(&frames::notification(record));
+                    state
+                        .sessions()
+                        .notify(&frames::notifications(record, &state.nlu()));
                 }
             }
             Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
@@ -152,9 +154,9 @@ async fn notify_followed_again(state: &AppState) {
         }
     }
     for record in records {
-        let notification = frames::notification(&record);
-        if !state.sessions().already_sent(&notification) {
-            state.sessions().notify(&notification);
+        let notifications = frames::notifications(&record, &state.nlu());
+        if !state.sessions().already_sent(&notifications[0]) {
+            state.sessions().notify(&notifications);
         }
     }
 }

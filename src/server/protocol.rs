@@ -6,6 +6,8 @@ use std::borrow::Cow;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::nlu::Lang;
+
 /// Version of the protocol announced in the `welcome` frame.
 pub const PROTOCOL_VERSION: u32 = 1;
 
@@ -20,6 +22,8 @@ pub enum ClientFrame<'a> {
         id: Option<Value>,
         /// Ask the server to include the ranked candidates in the reply.
         debug: bool,
+        /// The language the person chose in the client, when it says.
+        lang: Option<Lang>,
     },
     /// An application-level keep-alive; answered with `pong`.
     Ping {
@@ -52,6 +56,8 @@ pub enum ErrorCode {
     InvalidId,
     /// `debug` is present but not `true` or `false`.
     InvalidDebug,
+    /// `lang` is present but not a language casebot speaks (`en`, `es`).
+    InvalidLang,
     /// A field (`type`, `text`, `id` or `debug`) appears more than once.
     DuplicateField,
     /// A binary WebSocket frame; only text frames carry JSON.
@@ -76,6 +82,7 @@ impl ErrorCode {
             ErrorCode::TextTooLong => "text_too_long",
             ErrorCode::InvalidId => "invalid_id",
             ErrorCode::InvalidDebug => "invalid_debug",
+            ErrorCode::InvalidLang => "invalid_lang",
             ErrorCode::DuplicateField => "duplicate_field",
             ErrorCode::BinaryNotSupported => "binary_not_supported",
             ErrorCode::RateLimited => "rate_limited",
@@ -100,6 +107,7 @@ impl ErrorCode {
                 "The \"id\" field must be a string or number of at most 128 characters."
             }
             ErrorCode::InvalidDebug => "The \"debug\" field must be true or false.",
+            ErrorCode::InvalidLang => "The \"lang\" field must be \"en\" or \"es\".",
             ErrorCode::DuplicateField => "A field appears more than once in the frame.",
             ErrorCode::BinaryNotSupported => {
                 "Binary frames are not supported; send JSON text frames."
@@ -129,12 +137,14 @@ struct RawFrame<'a> {
     id: Option<Value>,
     #[serde(default)]
     debug: bool,
+    #[serde(borrow, default)]
+    lang: Option<Cow<'a, str>>,
 }
 
 use crate::config::MAX_ID_CHARS;
 
 /// The fields a client frame may carry; a frame naming one twice is refused.
-const FIELDS: [&str; 4] = ["type", "text", "id", "debug"];
+const FIELDS: [&str; 5] = ["type", "text", "id", "debug", "lang"];
 
 /// Decodes and validates one text frame from a client.
 ///
@@ -173,10 +183,16 @@ pub fn parse_client_frame(raw: &str, max_text_chars: usize) -> Result<ClientFram
             if text.len() > max_text_chars && text.chars().count() > max_text_chars {
                 return fail(ErrorCode::TextTooLong);
             }
+            let lang = match frame.lang.as_deref().map(Lang::from_code) {
+                None => None,
+                Some(Some(lang)) => Some(lang),
+                Some(None) => return fail(ErrorCode::InvalidLang),
+            };
             Ok(ClientFrame::Message {
                 text,
                 id,
                 debug: frame.debug,
+                lang,
             })
         }
         "ping" => Ok(ClientFrame::Ping { id }),
@@ -216,6 +232,12 @@ fn diagnose(raw: &str) -> FrameError {
                 Some(v) if !v.is_string() && !v.is_null() => ErrorCode::InvalidText,
                 _ if !id_ok => ErrorCode::InvalidId,
                 _ if map.get("debug").is_some_and(|d| !d.is_boolean()) => ErrorCode::InvalidDebug,
+                _ if map
+                    .get("lang")
+                    .is_some_and(|l| !l.is_string() && !l.is_null()) =>
+                {
+                    ErrorCode::InvalidLang
+                }
                 _ => ErrorCode::InvalidFrame,
             }
         }
@@ -295,6 +317,9 @@ pub struct Candidate {
 pub struct Reply {
     /// The `id` of the message this answers (null when the message had none).
     pub reply_to: Option<Value>,
+    /// The language of the answer (`en`, `es`).
+    #[serde(default)]
+    pub lang: String,
     /// The answer, in a small Markdown subset (links, lists, emphasis).
     pub text: String,
     /// Id of the intent or article that answered; null for the fallback.
@@ -315,6 +340,9 @@ pub struct Reply {
 /// A change to a case the session follows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Notification {
+    /// The language of `text` (`en`, `es`).
+    #[serde(default)]
+    pub lang: String,
     /// Canonical receipt number of the case that changed.
     pub receipt_number: String,
     /// Its new status title.
@@ -343,6 +371,9 @@ pub enum ServerFrame {
         resume_failed: bool,
         /// Protocol version.
         protocol: u32,
+        /// The language of the session (`en`, `es`).
+        #[serde(default)]
+        lang: String,
         /// Greeting text for a new session.
         text: String,
         /// Suggested first questions.
@@ -459,7 +490,8 @@ mod tests {
             ClientFrame::Message {
                 text: "hi".into(),
                 id: Some(Value::String("a1".into())),
-                debug: false
+                debug: false,
+                lang: None,
             }
         );
     }
@@ -537,7 +569,7 @@ mod tests {
             match code {
                 InvalidJson | InvalidFrame | MissingType | UnknownType | MissingText
                 | InvalidText | EmptyText | TextTooLong | InvalidId | InvalidDebug
-                | DuplicateField | BinaryNotSupported | RateLimited | Internal => {}
+                | InvalidLang | DuplicateField | BinaryNotSupported | RateLimited | Internal => {}
             }
         }
         all
@@ -575,6 +607,7 @@ mod tests {
     fn every_frame() -> Vec<(ServerFrame, Value)> {
         let reply = Reply {
             reply_to: Some(Value::from("m1")),
+            lang: "en".into(),
             text: "Your I-130 is at **Case Was Received**.".into(),
             intent: Some("case_status".into()),
             confidence: 0.97,
@@ -601,11 +634,12 @@ mod tests {
                     resumed: false,
                     resume_failed: false,
                     protocol: PROTOCOL_VERSION,
+                    lang: "en".into(),
                     text: "Hi!".into(),
                     quick_replies: vec!["Check my case status".into()],
                 },
                 json!({"type": "welcome", "session": "9f0c2b7de4a14c6b8d3e0f1a2b3c4d5e",
-                       "resumed": false, "protocol": 1, "text": "Hi!",
+                       "resumed": false, "protocol": 1, "lang": "en", "text": "Hi!",
                        "quick_replies": ["Check my case status"]}),
             ),
             (
@@ -614,16 +648,17 @@ mod tests {
                     resumed: false,
                     resume_failed: true,
                     protocol: PROTOCOL_VERSION,
+                    lang: "es".into(),
                     text: "Hi!".into(),
                     quick_replies: vec![],
                 },
                 json!({"type": "welcome", "session": "0123456789abcdef0123456789abcdef",
-                       "resumed": false, "resume_failed": true, "protocol": 1, "text": "Hi!",
+                       "resumed": false, "resume_failed": true, "protocol": 1, "lang": "es", "text": "Hi!",
                        "quick_replies": []}),
             ),
             (
                 ServerFrame::Reply(reply.clone()),
-                json!({"type": "reply", "reply_to": "m1",
+                json!({"type": "reply", "reply_to": "m1", "lang": "en",
                        "text": "Your I-130 is at **Case Was Received**.",
                        "intent": "case_status", "confidence": 0.97,
                        "entities": [{"kind": "receipt_number", "value": "EAC2190012345",
@@ -644,19 +679,20 @@ mod tests {
                     }]),
                     ..Reply::default()
                 }),
-                json!({"type": "reply", "reply_to": null, "text": "", "intent": null,
+                json!({"type": "reply", "reply_to": null, "lang": "", "text": "", "intent": null,
                        "confidence": 0.25, "entities": [], "quick_replies": [], "links": [],
                        "candidates": [{"id": "greeting", "score": 0.25}]}),
             ),
             (
                 ServerFrame::Notification(Notification {
+                    lang: "en".into(),
                     receipt_number: "EAC2190012345".into(),
                     status: "Case Was Approved".into(),
                     form: "I-130".into(),
                     updated: "2026-11-20".into(),
                     text: "Update on your I-130 (EAC2190012345).".into(),
                 }),
-                json!({"type": "notification", "receipt_number": "EAC2190012345",
+                json!({"type": "notification", "lang": "en", "receipt_number": "EAC2190012345",
                        "status": "Case Was Approved", "form": "I-130", "updated": "2026-11-20",
                        "text": "Update on your I-130 (EAC2190012345)."}),
             ),

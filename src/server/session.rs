@@ -15,6 +15,7 @@ use super::rate::TokenBucket;
 use super::sessions::Outbound;
 use super::state::AppState;
 use crate::dialog::{self, Effect};
+use crate::nlu::Lang;
 use crate::nlu::mask::mask_text;
 
 /// Rate-limit errors in a row after which the connection is closed.
@@ -32,11 +33,13 @@ enum End {
     Gone,
 }
 
-/// Runs one connection until it closes. `resume` is the token from `/ws?session=`.
+/// Runs one connection until it closes. `resume` is the token from `/ws?session=`, `lang`
+/// the language from `/ws?lang=` a new session starts in.
 pub async fn run(
     socket: WebSocket,
     state: AppState,
     resume: Option<String>,
+    lang: Option<Lang>,
     client: std::net::IpAddr,
 ) {
     let (tx, mut rx) = mpsc::channel::<Outbound>(16);
@@ -45,6 +48,9 @@ pub async fn run(
         state
             .sessions()
             .attach(resume.as_deref(), tx, client, limits.max_sessions_per_ip);
+    if !attached.resumed && lang.is_some() {
+        lock(&attached.dialog).lang = lang;
+    }
     let span =
         tracing::info_span!("chat", session = %short_id(&attached.token), conn = attached.conn);
     let resuming = resume.is_some();
@@ -64,20 +70,25 @@ async fn serve(
     client: std::net::IpAddr,
 ) {
     let limits = &state.config().limits;
+    let lang = state
+        .nlu()
+        .get(lock(&attached.dialog).lang.unwrap_or_default())
+        .lang;
     let welcome = ServerFrame::Welcome {
         session: attached.token.clone(),
         resumed: attached.resumed,
         resume_failed: resuming && !attached.resumed,
         protocol: super::protocol::PROTOCOL_VERSION,
+        lang: lang.code().to_string(),
         text: if attached.resumed {
-            crate::dialog::phrases::WELCOME_BACK.into()
+            state.welcome_back(lang)
         } else {
-            state.greeting()
+            state.greeting(lang)
         },
         quick_replies: if attached.resumed {
             Vec::new()
         } else {
-            state.starter_questions()
+            state.starter_questions(lang)
         },
     };
     let send_timeout = Duration::from_secs(limits.send_timeout_secs.max(1));
@@ -265,8 +276,13 @@ async fn handle_text(
 ) -> ServerFrame {
     use futures_util::FutureExt;
     let limits = &state.config().limits;
-    let (text, id, debug) = match parse_client_frame(raw, limits.max_text_chars) {
-        Ok(ClientFrame::Message { text, id, debug }) => (text, id, debug),
+    let (text, id, debug, chosen) = match parse_client_frame(raw, limits.max_text_chars) {
+        Ok(ClientFrame::Message {
+            text,
+            id,
+            debug,
+            lang,
+        }) => (text, id, debug, lang),
         Ok(ClientFrame::Ping { id }) => return ServerFrame::Pong { reply_to: id },
         Err(e) => {
             tracing::debug!(code = ?e.code, "refused a client frame");
@@ -277,6 +293,9 @@ async fn handle_text(
     // The turn works on a copy of the session's state, so no lock is held while it waits
     // for the case store; only this connection's task answers for the session.
     let mut session = lock(dialog).clone();
+    if chosen.is_some() {
+        session.lang = chosen;
+    }
     let cases = GatedCases {
         store: state.store().as_ref(),
         ip: client,
@@ -312,7 +331,8 @@ async fn handle_text(
             "answered"
         );
     }
-    ServerFrame::Reply(super::frames::reply(outcome, id, debug, &nlu))
+    let language = nlu.get(outcome.lang);
+    ServerFrame::Reply(super::frames::reply(outcome, id, debug, language))
 }
 
 fn lock(

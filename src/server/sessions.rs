@@ -10,6 +10,7 @@ use tokio::sync::mpsc;
 
 use super::protocol::Notification;
 use crate::dialog::DialogState;
+use crate::nlu::Lang;
 
 /// Most notifications kept for a session that is away.
 const MAX_MISSED: usize = 32;
@@ -230,9 +231,11 @@ impl SessionRegistry {
             })
     }
 
-    /// Delivers a notification to every session following its case: straight to live
+    /// Delivers a notification to every session following its case, in the session's
+    /// language (`in_each` holds one per [`Lang`], by [`Lang::index`]): straight to live
     /// connections, into the missed list of sessions that are away.
-    pub fn notify(&self, notification: &Notification) -> usize {
+    pub fn notify(&self, in_each: &[Notification; 2]) -> usize {
+        let notification = &in_each[Lang::En.index()];
         let mut inner = self.inner.lock().expect("registry lock");
         let Some(tokens) = inner.followers.get(&notification.receipt_number) else {
             return 0;
@@ -247,6 +250,13 @@ impl SessionRegistry {
             let Some(entry) = inner.sessions.get_mut(&token) else {
                 continue;
             };
+            let lang = entry
+                .dialog
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .lang
+                .unwrap_or_default();
+            let notification = &in_each[lang.index()];
             let queued = match &entry.live {
                 Some((_, tx)) => tx
                     .try_send(Outbound::Notification(Box::new(notification.clone())))
@@ -417,19 +427,25 @@ mod tests {
         let (tx, _rx) = mpsc::channel(4);
         let s = reg.attach(None, tx, ip(1), 100);
         reg.follow(&s.token, "EAC2190012345", true);
+        s.dialog.lock().unwrap().lang = Some(Lang::Es);
         reg.detach(&s.token, s.conn);
-        let n = Notification {
+        let in_each = Lang::ALL.map(|lang| Notification {
+            lang: lang.code().into(),
             receipt_number: "EAC2190012345".into(),
             status: "Case Was Approved".into(),
             form: "I-130".into(),
             updated: "2026-01-02".into(),
-            text: "changed".into(),
-        };
-        assert_eq!(reg.notify(&n), 1);
+            text: format!("changed ({lang})"),
+        });
+        assert_eq!(reg.notify(&in_each), 1);
         let (tx, _rx) = mpsc::channel(4);
         let back = reg.attach(Some(&s.token), tx, ip(1), 100);
         assert!(back.resumed);
-        assert_eq!(back.missed, vec![n]);
+        assert_eq!(
+            back.missed,
+            vec![in_each[Lang::Es.index()].clone()],
+            "in the chat's language"
+        );
     }
 
     #[test]

@@ -13,8 +13,7 @@ use super::lookups::AddressLookups;
 use super::sessions::SessionRegistry;
 use crate::config::ServeConfig;
 use crate::dialog::DialogOptions;
-use crate::dialog::phrases;
-use crate::nlu::Nlu;
+use crate::nlu::{Lang, Nlu};
 use crate::store::SharedStore;
 
 /// Shared state of a running server. Cheap to clone.
@@ -102,14 +101,36 @@ impl AppState {
         self.0.shutdown.clone()
     }
 
-    /// The greeting sent to new sessions.
-    pub fn greeting(&self) -> String {
-        phrases::GREETING.to_string()
+    /// The greeting sent to new sessions in `lang`.
+    pub fn greeting(&self, lang: Lang) -> String {
+        self.nlu()
+            .get(lang)
+            .catalog()
+            .replies()
+            .greeting()
+            .to_string()
     }
 
-    /// Suggested first questions for new sessions.
-    pub fn starter_questions(&self) -> Vec<String> {
-        phrases::STARTER_MENU.map(str::to_string).to_vec()
+    /// The greeting sent to resumed sessions in `lang`.
+    pub fn welcome_back(&self, lang: Lang) -> String {
+        self.nlu()
+            .get(lang)
+            .catalog()
+            .replies()
+            .welcome_back()
+            .to_string()
+    }
+
+    /// Suggested first questions for new sessions in `lang`.
+    pub fn starter_questions(&self, lang: Lang) -> Vec<String> {
+        let nlu = self.nlu();
+        nlu.get(lang)
+            .catalog()
+            .replies()
+            .starter_menu
+            .iter()
+            .map(|q| q.get_ref().clone())
+            .collect()
     }
 
     /// Marks the server as ready for `/healthz`.

@@ -11,12 +11,16 @@ use serde::Deserialize;
 
 use super::http::LocalAddr;
 use super::state::AppState;
+use crate::nlu::Lang;
 
 /// Query parameters of `/ws`.
 #[derive(Debug, Deserialize)]
 pub struct WsQuery {
     /// Token of a session to resume.
     session: Option<String>,
+    /// The language a new session starts in (`en`, `es`, or a regional code such as
+    /// `es-MX`); another or none starts in English.
+    lang: Option<String>,
 }
 
 /// `GET /ws`: checks origin and limits, then upgrades.
@@ -52,6 +56,7 @@ pub async fn ws_handler(
             String::new()
         }
     });
+    let lang = query.lang.as_deref().and_then(Lang::from_code);
     let tracker = state.tracker().clone();
     ws.max_message_size(limit)
         .max_frame_size(limit)
@@ -62,7 +67,7 @@ pub async fn ws_handler(
         .on_upgrade(move |socket| {
             tracker.track_future(async move {
                 let _guard = guard;
-                super::session::run(socket, state, resume, client).await;
+                super::session::run(socket, state, resume, lang, client).await;
             })
         })
 }

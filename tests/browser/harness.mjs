@@ -62,7 +62,7 @@ export async function startServer({ port, db }) {
   };
 }
 
-/** The server every test shares: the one .ci/browser.sh started, or a fresh one. */
+/** The server every test shares: the one at CASEBOT_URL, or a fresh one. */
 export async function sharedServer() {
   if (process.env.CASEBOT_URL) return { url: process.env.CASEBOT_URL.replace(/\/$/, ""), remove: async () => {} };
   return startServer({});
@@ -77,10 +77,28 @@ export function launch() {
   });
 }
 
-/** A new page on the demo site, failing the test on page errors and CSP violations. */
-export async function openDemo(browser, url, viewport = { width: 1280, height: 800 }) {
+/**
+ * A new page on the demo site, failing the test on page errors and CSP violations.
+ * `attrs` (e.g. `{ "data-lang": "es" }`) are set on the widget's script tag as the parser
+ * inserts it, before the deferred script runs, so the page is still the one the server
+ * serves. (A page fulfilled by `route` would not do: Chromium's local network access
+ * checks then block its WebSocket to 127.0.0.1.)
+ */
+export async function openDemo(browser, url, viewport = { width: 1280, height: 800 }, attrs = null) {
   const context = await browser.newContext({ viewport });
   context.setDefaultTimeout(10000);
+  if (attrs) {
+    await context.addInitScript((attrs) => {
+      new MutationObserver((changes, observer) => {
+        for (const node of changes.flatMap((c) => [...c.addedNodes])) {
+          if (node.tagName === "SCRIPT" && /\/widget\.js$/.test(node.src)) {
+            for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
+            observer.disconnect();
+          }
+        }
+      }).observe(document, { childList: true, subtree: true });
+    }, attrs);
+  }
   const page = await context.newPage();
   page.problems = [];
   page.on("pageerror", (e) => page.problems.push(String(e)));
@@ -117,6 +135,11 @@ export function widget(page) {
     notes: w(".msg.note"),
     system: w(".msg.system"),
     quick: w(".quick button"),
+    send: w("button.send"),
+    close: w("button.close"),
+    /** The language switch, and its button for "en" or "es". */
+    langs: w(".langs"),
+    lang: (code) => w(`.langs button[data-lang="${code}"]`),
     /** Types `text`, presses Enter and waits for one more assistant message. */
     async ask(text) {
       const before = await w(".msg.bot").count();
@@ -134,4 +157,22 @@ export function focused(page) {
     const el = document.getElementById("casebot-widget")?.shadowRoot?.activeElement;
     return el ? `${el.tagName.toLowerCase()}.${el.className}` : null;
   });
+}
+
+/** Records the widget's WebSocket traffic from now on: the URLs it opens and the JSON frames. */
+export function traffic(page) {
+  const seen = { urls: [], sent: [], received: [] };
+  const parse = (payload) => {
+    try {
+      return JSON.parse(payload);
+    } catch {
+      return payload;
+    }
+  };
+  page.on("websocket", (ws) => {
+    seen.urls.push(ws.url());
+    ws.on("framesent", (f) => seen.sent.push(parse(f.payload)));
+    ws.on("framereceived", (f) => seen.received.push(parse(f.payload)));
+  });
+  return seen;
 }

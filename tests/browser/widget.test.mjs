@@ -1,10 +1,11 @@
 // End-to-end tests of the chat widget: real headless Chromium, real casebot server, real
-// sled database. Run through .ci/browser.sh, or `npm test` after `cargo build`.
+// sled database. Run by `cargo test --test browser` (tests/browser.rs), or `npm test` after
+// `cargo build`.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { REPO, focused, launch, openDemo, putCase, sharedServer, startServer, widget } from "./harness.mjs";
+import { REPO, focused, launch, openDemo, putCase, sharedServer, startServer, traffic, widget } from "./harness.mjs";
 
 let browser;
 let server;
@@ -205,5 +206,133 @@ describe("reliability", () => {
       await page.context().close();
       await second.remove();
     }
+  });
+});
+
+/** A string or a list of strings under `key` in one of the content's TOML files (basic strings only). */
+function tomlValue(file, key) {
+  const line = readFileSync(join(REPO, file), "utf8").split("\n").find((l) => l.startsWith(`${key} = `));
+  assert.ok(line, `${key} in ${file}`);
+  return JSON.parse(line.slice(key.length + 3));
+}
+
+/** The `message` frames the widget sent. */
+function messages(seen) {
+  return seen.sent.filter((f) => f.type === "message");
+}
+
+describe("languages", () => {
+  test("the English/Español switch relabels the widget, tells the server, and the transcript keeps both languages", async () => {
+    const page = await openDemo(browser, server.url);
+    const seen = traffic(page);
+    const w = widget(page);
+    await w.launcher.click();
+    await w.bot.first().waitFor();
+    assert.equal(await w.langs.getAttribute("aria-label"), "Language");
+    assert.equal(await w.lang("en").getAttribute("aria-pressed"), "true");
+    assert.equal(await w.lang("es").getAttribute("aria-pressed"), "false");
+    assert.equal(await w.lang("es").innerText(), "Español");
+    assert.equal(await w.lang("es").getAttribute("lang"), "es", "each option is named in its own language");
+    assert.match(seen.urls[0], /[?&]lang=en(&|$)/, "a new session asks for the widget's language");
+    const greeting = await w.bot.first().innerText();
+
+    await w.lang("es").click();
+    assert.equal(await w.input.getAttribute("placeholder"), "Escriba su pregunta");
+    assert.equal(await w.send.innerText(), "Enviar");
+    assert.equal(await w.status.innerText(), "En línea");
+    assert.equal(await w.close.getAttribute("aria-label"), "Cerrar el chat");
+    assert.equal(await w.langs.getAttribute("aria-label"), "Idioma");
+    assert.equal(await w.lang("es").getAttribute("aria-pressed"), "true");
+    assert.equal(await w.lang("en").getAttribute("aria-pressed"), "false");
+    assert.equal(await w.bot.first().innerText(), greeting, "the greeting stays as it was said");
+    assert.equal(await w.bot.first().getAttribute("lang"), "en");
+
+    const spanish = await w.ask("¿dónde encuentro mi número de recibo?");
+    assert.equal(messages(seen).at(-1).lang, "es", "the message after the switch carries it");
+    assert.equal(await w.user.last().getAttribute("lang"), "es");
+    assert.equal(await w.bot.last().getAttribute("lang"), "es");
+    assert.doesNotMatch(spanish, /Perdón, no/, "not the fallback");
+    assert.match(spanish, /recibo/);
+    const asked = await w.user.last().innerText();
+
+    // Back to English with the keyboard: the switch sits just before the close button.
+    await w.close.focus();
+    await page.keyboard.press("Shift+Tab");
+    await page.keyboard.press("Shift+Tab");
+    assert.equal(await page.evaluate(() => document.getElementById("casebot-widget").shadowRoot.activeElement.textContent), "English");
+    await page.keyboard.press("Space");
+    assert.equal(await w.lang("en").getAttribute("aria-pressed"), "true");
+    assert.equal(await w.input.getAttribute("placeholder"), "Type your question");
+    assert.equal(await w.send.innerText(), "Send");
+    const english = await w.ask("where do I find my receipt number?");
+    assert.equal(messages(seen).at(-1).lang, "en");
+    assert.equal(await w.user.last().getAttribute("lang"), "en");
+    assert.equal(await w.bot.last().getAttribute("lang"), "en");
+    assert.doesNotMatch(english, /Sorry, I/, "not the fallback");
+    assert.match(english, /receipt number/i);
+    assert.equal(await w.user.first().innerText(), asked, "the Spanish question is still there, unchanged");
+    assert.equal(await w.user.first().getAttribute("lang"), "es");
+    assert.equal(await w.bot.nth(1).innerText(), spanish, "so is the Spanish answer");
+    assert.equal(await w.bot.nth(1).getAttribute("lang"), "es");
+
+    // The choice is kept for the tab: choose Español again, without a message, and reload.
+    await w.lang("es").click();
+    const msgs = page.locator("#casebot-widget .msg");
+    const bubbles = await msgs.locator(".bubble").allInnerTexts();
+    const langs = await msgs.evaluateAll((all) => all.map((m) => m.lang));
+    assert.deepEqual(langs, ["en", "es", "es", "en", "en"]);
+    await page.reload();
+    await w.status.filter({ hasText: "En línea" }).waitFor();
+    assert.equal(await w.lang("es").getAttribute("aria-pressed"), "true");
+    assert.equal(await w.input.getAttribute("placeholder"), "Escriba su pregunta");
+    assert.deepEqual(await msgs.locator(".bubble").allInnerTexts(), bubbles, "the transcript as it was said");
+    assert.deepEqual(await msgs.evaluateAll((all) => all.map((m) => m.lang)), langs);
+    assert.match(seen.urls.at(-1), /[?&]lang=es(&|$)/);
+    await w.ask("hola");
+    assert.equal(messages(seen).at(-1).lang, "es", "the first message of a connection carries the language");
+    assert.equal(await w.bot.last().getAttribute("lang"), "es");
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+  });
+
+  test("data-lang=\"es\" starts the widget in Spanish with the server's Spanish greeting", async () => {
+    const page = await openDemo(browser, server.url, undefined, { "data-lang": "es" });
+    const seen = traffic(page);
+    const w = widget(page);
+    assert.equal(await w.launcher.getAttribute("aria-label"), "Abrir el chat");
+    await w.launcher.click();
+    await w.bot.first().waitFor();
+    assert.match(seen.urls[0], /[?&]lang=es(&|$)/);
+    assert.equal(await w.lang("es").getAttribute("aria-pressed"), "true");
+    assert.equal(await w.input.getAttribute("placeholder"), "Escriba su pregunta");
+    assert.equal(await w.send.innerText(), "Enviar");
+    assert.equal(await w.bot.first().getAttribute("lang"), "es");
+    assert.equal((await w.bot.first().locator(".bubble").innerText()).trim(), tomlValue("intents/es/replies.toml", "greeting"));
+    assert.deepEqual(await w.quick.allInnerTexts(), tomlValue("intents/es/replies.toml", "starter_menu"));
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+  });
+
+  test("error frames are shown in the widget's language, never the server's English message", async () => {
+    const page = await openDemo(browser, server.url, undefined, { "data-lang": "es" });
+    const seen = traffic(page);
+    const w = widget(page);
+    await w.launcher.click();
+    await w.bot.first().waitFor();
+    // Past the per-connection burst, the server refuses frames with rate_limited.
+    await page.evaluate(() => {
+      for (let i = 0; i < 30; i++) window.casebot.send(`hola ${i}`);
+    });
+    await w.system.first().waitFor();
+    await page.waitForFunction(() =>
+      document.getElementById("casebot-widget").shadowRoot.querySelectorAll(".msg.user .state").length > 0);
+    const refused = seen.received.filter((f) => f.type === "error");
+    assert.ok(refused.length > 0 && refused.every((f) => f.code === "rate_limited"), JSON.stringify(refused));
+    for (const text of await w.system.locator(".bubble").allInnerTexts()) {
+      assert.equal(text.trim(), "Está enviando mensajes demasiado rápido. Espere un momento e inténtelo de nuevo.");
+    }
+    assert.equal(await w.system.first().getAttribute("lang"), "es");
+    assert.match(await w.user.filter({ hasText: "No enviado" }).first().innerText(), /No enviado/);
+    await page.context().close();
   });
 });

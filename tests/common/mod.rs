@@ -192,11 +192,7 @@ pub fn content_copy(dir: &Path) -> (PathBuf, PathBuf) {
         (repo().join("intents"), &intents),
         (repo().join("knowledge"), &knowledge),
     ] {
-        std::fs::create_dir_all(to).unwrap();
-        for entry in std::fs::read_dir(from).unwrap() {
-            let entry = entry.unwrap();
-            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
-        }
+        copy_dir(&from, to);
     }
     (intents, knowledge)
 }
@@ -223,5 +219,18 @@ impl Client {
             self.welcome["type"], "welcome",
             "first frame is the welcome"
         );
+    }
+}
+
+/// Copies a folder and its subfolders (the `es/` content folders).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &to.join(entry.file_name()));
+        } else {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
     }
 }

@@ -2,9 +2,9 @@
 //! with a text, or a question that leaves the intent pending.
 
 use crate::dialog::answer::{Answer, Effect};
-use crate::dialog::phrases;
 use crate::dialog::render;
 use crate::dialog::state::Pending;
+use crate::dialog::turn::Turn;
 use crate::nlu::content::Intent;
 use crate::nlu::extract::EntityKind;
 
@@ -30,7 +30,12 @@ impl From<Answer> for Acted {
 
 /// Asks for `entity`, with `question` or the intent's own question for it, and leaves the
 /// intent pending until the answer comes.
-pub(super) fn ask(intent: &Intent, entity: EntityKind, question: Option<&str>) -> Acted {
+pub(super) fn ask(
+    turn: &Turn<'_>,
+    intent: &Intent,
+    entity: EntityKind,
+    question: Option<&str>,
+) -> Acted {
     let text = question
         .map(str::to_string)
         .or_else(|| {
@@ -42,8 +47,8 @@ pub(super) fn ask(intent: &Intent, entity: EntityKind, question: Option<&str>) -
                 .map(|s| s.ask.clone())
         })
         .unwrap_or_else(|| {
-            let name = entity.as_str().replace('_', " ");
-            render::fill(phrases::ASK_FOR_ENTITY, &vec![("entity", name)])
+            let name = turn.catalog().entity_name(entity).to_string();
+            render::fill(turn.replies().ask_for_entity(), &vec![("entity", name)])
         });
     Acted {
         answer: Answer {

@@ -9,12 +9,11 @@ use crate::dialog::answer::Effect;
 use crate::dialog::render::{self, Vars};
 use crate::dialog::state::DialogState;
 use crate::dialog::turn::{LOOKUP_WINDOW, Turn};
-use crate::dialog::{phrases, status_guide};
 use crate::domain::case::CaseRecord;
 use crate::domain::identifiers::{office_for_prefix, receipt_prefix};
 use crate::nlu::action::Action;
-use crate::nlu::content::Intent;
-use crate::nlu::extract::{EntityKind, Extraction, NearMiss};
+use crate::nlu::content::{Catalog, Intent};
+use crate::nlu::extract::{EntityKind, Extraction, NearMiss, Problem};
 
 /// Most receipt numbers answered from one message.
 const MAX_PER_MESSAGE: usize = 5;
@@ -29,14 +28,14 @@ pub(super) async fn answer(
     let extraction = &turn.parse.extraction;
     let wanted = receipts(state, extraction);
     if wanted.is_empty() {
-        return missing_receipt(extraction, intent);
+        return missing_receipt(turn, intent);
     }
     let mut parts = Vec::new();
     let mut effects = Vec::new();
     let mut found_any = false;
     for rn in wanted.iter().take(MAX_PER_MESSAGE) {
         if !allow_lookup(state, rn, turn.options.lookups_per_window) || !turn.cases.allow(rn) {
-            parts.push(phrases::LOOKUPS_PAUSED.to_string());
+            parts.push(turn.replies().lookups_paused().to_string());
             break;
         }
         match turn.cases.lookup(rn).await {
@@ -45,25 +44,29 @@ pub(super) async fn answer(
                 if action == Action::Subscribe {
                     effects.push(Effect::Subscribe(rn.clone()));
                 }
-                let mut part = render::fill(render::pick(intent, state.turns), &case_vars(&record));
+                let vars = case_vars(turn.catalog(), &record);
+                let mut part = render::fill(render::pick(intent, state.turns), &vars);
                 if was_corrected(rn, extraction) {
                     part.push_str("\n\n");
                     let vars = vec![("receipt_number", rn.clone())];
-                    part.push_str(&render::fill(phrases::READ_LETTERS_AS_DIGITS, &vars));
+                    part.push_str(&render::fill(
+                        turn.replies().read_letters_as_digits(),
+                        &vars,
+                    ));
                 }
                 parts.push(part);
             }
-            Ok(None) => parts.push(not_found(rn, extraction)),
+            Ok(None) => parts.push(not_found(turn.catalog(), rn, extraction)),
             Err(e) => {
                 tracing::error!(error = %e, "case lookup failed");
-                parts.push(phrases::STORE_UNAVAILABLE.to_string());
+                parts.push(turn.replies().store_unavailable().to_string());
             }
         }
     }
     // Mistyped numbers next to valid ones are explained rather than skipped silently.
     for miss in &extraction.near_misses {
-        let vars = vec![("problem", retype(miss))];
-        parts.push(render::fill(phrases::ABOUT_THE_OTHER_NUMBER, &vars));
+        let vars = vec![("problem", retype(turn.catalog(), miss))];
+        parts.push(render::fill(turn.replies().about_the_other_number(), &vars));
     }
     let left = wanted.len().saturating_sub(MAX_PER_MESSAGE);
     if left > 0 {
@@ -71,11 +74,11 @@ pub(super) async fn answer(
             ("answered", MAX_PER_MESSAGE.to_string()),
             ("left", left.to_string()),
         ];
-        parts.push(render::fill(phrases::TOO_MANY_RECEIPTS, &vars));
+        parts.push(render::fill(turn.replies().too_many_receipts(), &vars));
     }
     let mut answer = reply(intent, parts.join("\n\n"));
     if !found_any {
-        answer.quick_replies = vec![phrases::TALK_TO_A_PERSON.to_string()];
+        answer.quick_replies = vec![turn.replies().talk_to_a_person().to_string()];
     }
     Acted {
         answer,
@@ -110,14 +113,14 @@ fn allow_lookup(state: &mut DialogState, rn: &str, limit: usize) -> bool {
 }
 
 /// The placeholders a case fills in a case action's response.
-fn case_vars(record: &CaseRecord) -> Vars<'static> {
-    let guide = status_guide::explain(&record.status);
+fn case_vars(catalog: &Catalog, record: &CaseRecord) -> Vars<'static> {
+    let guide = catalog.status(&record.status);
     let prefix = receipt_prefix(&record.receipt_number);
     let office = office_for_prefix(prefix)
         .map(str::to_string)
         .unwrap_or_else(|| {
             render::fill(
-                phrases::UNKNOWN_PREFIX_OFFICE,
+                catalog.replies().unknown_prefix_office(),
                 &vec![("prefix", prefix.to_string())],
             )
         });
@@ -140,7 +143,7 @@ fn case_vars(record: &CaseRecord) -> Vars<'static> {
         (
             "meaning",
             guide.map_or_else(
-                || phrases::NO_STATUS_MEANING.to_string(),
+                || catalog.replies().no_status_meaning().to_string(),
                 |g| g.meaning.to_string(),
             ),
         ),
@@ -152,9 +155,9 @@ fn case_vars(record: &CaseRecord) -> Vars<'static> {
     ]
 }
 
-fn not_found(rn: &str, extraction: &Extraction) -> String {
+fn not_found(catalog: &Catalog, rn: &str, extraction: &Extraction) -> String {
     let mut text = render::fill(
-        phrases::NOT_FOUND,
+        catalog.replies().not_found(),
         &vec![("receipt_number", rn.to_string())],
     );
     let typed = extraction
@@ -165,11 +168,14 @@ fn not_found(rn: &str, extraction: &Extraction) -> String {
         if e.office.is_none() {
             text.push(' ');
             let vars = vec![("prefix", receipt_prefix(rn).to_string())];
-            text.push_str(&render::fill(phrases::NOT_FOUND_UNKNOWN_PREFIX, &vars));
+            text.push_str(&render::fill(
+                catalog.replies().not_found_unknown_prefix(),
+                &vars,
+            ));
         }
         if e.corrected {
             text.push(' ');
-            text.push_str(phrases::NOT_FOUND_CORRECTED);
+            text.push_str(catalog.replies().not_found_corrected());
         }
     }
     text
@@ -184,23 +190,48 @@ fn was_corrected(rn: &str, extraction: &Extraction) -> bool {
 }
 
 /// What is wrong with a mistyped receipt number, and a request to type it again.
-fn retype(miss: &NearMiss) -> String {
+fn retype(catalog: &Catalog, miss: &NearMiss) -> String {
     render::fill(
-        phrases::RETYPE,
-        &vec![("problem", miss.problem.to_string())],
+        catalog.replies().retype(),
+        &vec![("problem", problem_text(catalog, miss.problem))],
     )
 }
 
+/// What is wrong with a receipt-number look-alike, in the catalog's language.
+fn problem_text(catalog: &Catalog, problem: Problem) -> String {
+    let replies = catalog.replies();
+    match problem {
+        Problem::DigitsAreLetters => replies.near_miss_digits_are_letters().to_string(),
+        Problem::DigitCount(total) => render::fill(
+            replies.near_miss_digit_count(),
+            &vec![("total", total.to_string())],
+        ),
+        Problem::StrayLetter => replies.near_miss_stray_letter().to_string(),
+        Problem::LetterCount(letters) => render::fill(
+            replies.near_miss_letter_count(),
+            &vec![("letters", letters.to_string())],
+        ),
+        Problem::NoLetters => replies.near_miss_no_letters().to_string(),
+    }
+}
+
 /// Explains what is wrong with what the person gave, or asks for the receipt number.
-pub(super) fn missing_receipt(extraction: &Extraction, intent: &Intent) -> Acted {
+pub(super) fn missing_receipt(turn: &Turn<'_>, intent: &Intent) -> Acted {
+    let extraction = &turn.parse.extraction;
+    let replies = turn.replies();
     let explanation = if let Some(miss) = extraction.near_misses.first() {
-        Some(retype(miss))
+        Some(retype(turn.catalog(), miss))
     } else if extraction.first(EntityKind::ANumber).is_some() {
-        Some(phrases::A_NUMBER_IS_NOT_A_RECEIPT.to_string())
+        Some(replies.a_number_is_not_a_receipt().to_string())
     } else if extraction.first(EntityKind::AccountNumber).is_some() {
-        Some(phrases::ACCOUNT_NUMBER_IS_NOT_A_RECEIPT.to_string())
+        Some(replies.account_number_is_not_a_receipt().to_string())
     } else {
         None
     };
-    ask(intent, EntityKind::ReceiptNumber, explanation.as_deref())
+    ask(
+        turn,
+        intent,
+        EntityKind::ReceiptNumber,
+        explanation.as_deref(),
+    )
 }

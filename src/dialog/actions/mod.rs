@@ -14,7 +14,6 @@ use acted::{ask, reply};
 
 use super::answer::Answer;
 use super::decide::{Decision, SUGGEST_THRESHOLD};
-use super::phrases;
 use super::render::{self, Vars};
 use super::state::DialogState;
 use super::turn::Turn;
@@ -32,9 +31,9 @@ const MAX_SUGGESTIONS: usize = 3;
 pub(crate) async fn act(decision: Decision, state: &mut DialogState, turn: &Turn<'_>) -> Acted {
     match decision {
         Decision::PrivacyWarning => Answer {
-            text: phrases::PRIVACY_WARNING.to_string(),
+            text: turn.replies().privacy_warning().to_string(),
             confidence: 1.0,
-            quick_replies: vec![phrases::CHECK_STATUS.to_string()],
+            quick_replies: vec![turn.replies().check_status().to_string()],
             ..Answer::default()
         }
         .into(),
@@ -56,11 +55,15 @@ pub(crate) async fn act(decision: Decision, state: &mut DialogState, turn: &Turn
             let vars = vec![("topic", topic)];
             fallback(
                 turn,
-                &render::fill(phrases::ELSEWHERE, &vars),
-                &render::fill(phrases::ELSEWHERE_WITH_SUGGESTIONS, &vars),
+                &render::fill(turn.replies().elsewhere(), &vars),
+                &render::fill(turn.replies().elsewhere_with_suggestions(), &vars),
             )
         }
-        Decision::Fallback => fallback(turn, phrases::FALLBACK, phrases::FALLBACK_WITH_SUGGESTIONS),
+        Decision::Fallback => fallback(
+            turn,
+            turn.replies().fallback(),
+            turn.replies().fallback_with_suggestions(),
+        ),
     }
 }
 
@@ -93,7 +96,7 @@ async fn run_action(
         | Action::Subscribe => case_lookup::answer(action, state, turn, intent).await,
         Action::CaseOffice => office::answer(state, turn, intent),
         Action::Unsubscribe => subscriptions::stop(state, turn, intent),
-        Action::Subscriptions => subscriptions::list(state, intent),
+        Action::Subscriptions => subscriptions::list(state, turn, intent),
         Action::FormInfo => form_info::answer(state, turn, intent),
     }
 }
@@ -113,7 +116,7 @@ fn template_reply(state: &DialogState, turn: &Turn<'_>, intent: &Intent) -> Acte
         };
         match value {
             Some(v) => vars.push((kind.as_str(), v)),
-            None => return ask(intent, kind, Some(&slot.ask)),
+            None => return ask(turn, intent, kind, Some(&slot.ask)),
         }
     }
     for kind in [
@@ -171,7 +174,7 @@ fn offer_close_second(turn: &Turn<'_>, answered: Target, answer: &mut Answer) {
 fn fallback(turn: &Turn<'_>, alone: &str, with_suggestions: &str) -> Acted {
     let suggestions = suggestions(turn);
     let (text, quick_replies) = if suggestions.is_empty() {
-        (alone, phrases::STARTER_MENU.map(str::to_string).to_vec())
+        (alone, starter_menu(turn.replies()))
     } else {
         (with_suggestions, suggestions)
     };
@@ -183,6 +186,15 @@ fn fallback(turn: &Turn<'_>, alone: &str, with_suggestions: &str) -> Acted {
         links: Vec::new(),
     }
     .into()
+}
+
+/// The starter menu's buttons.
+pub(crate) fn starter_menu(replies: &crate::nlu::content::Replies) -> Vec<String> {
+    replies
+        .starter_menu
+        .iter()
+        .map(|q| q.get_ref().clone())
+        .collect()
 }
 
 /// Up to three "did you mean" questions from the candidates.

@@ -2,7 +2,6 @@
 
 use super::acted::{Acted, reply};
 use super::case_lookup::{missing_receipt, receipts};
-use crate::dialog::phrases;
 use crate::dialog::render;
 use crate::dialog::state::DialogState;
 use crate::dialog::turn::Turn;
@@ -17,14 +16,14 @@ pub(super) fn answer(state: &DialogState, turn: &Turn<'_>, intent: &Intent) -> A
         .map(|rn| receipt_prefix(rn).to_string())
         .or_else(|| prefix_word(turn.text));
     let Some(prefix) = prefix else {
-        return missing_receipt(&turn.parse.extraction, intent);
+        return missing_receipt(turn, intent);
     };
     let text = match office_for_prefix(&prefix) {
         Some(office) => {
             let vars = vec![("prefix", prefix), ("office", office.to_string())];
             render::fill(render::pick(intent, state.turns), &vars)
         }
-        None => render::fill(phrases::UNKNOWN_PREFIX, &vec![("prefix", prefix)]),
+        None => render::fill(turn.replies().unknown_prefix(), &vec![("prefix", prefix)]),
     };
     reply(intent, text).into()
 }

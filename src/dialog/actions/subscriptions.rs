@@ -3,7 +3,6 @@
 
 use super::acted::{Acted, reply};
 use crate::dialog::answer::Effect;
-use crate::dialog::phrases;
 use crate::dialog::render;
 use crate::dialog::state::DialogState;
 use crate::dialog::turn::Turn;
@@ -30,7 +29,7 @@ pub(super) fn stop(state: &DialogState, turn: &Turn<'_>, intent: &Intent) -> Act
             .collect()
     };
     if dropped.is_empty() {
-        return reply(intent, phrases::NOT_FOLLOWING_TO_STOP.to_string()).into();
+        return reply(intent, turn.replies().not_following_to_stop().to_string()).into();
     }
     Acted {
         answer: reply(
@@ -43,10 +42,10 @@ pub(super) fn stop(state: &DialogState, turn: &Turn<'_>, intent: &Intent) -> Act
 }
 
 /// Lists the cases the chat follows.
-pub(super) fn list(state: &DialogState, intent: &Intent) -> Acted {
+pub(super) fn list(state: &DialogState, turn: &Turn<'_>, intent: &Intent) -> Acted {
     if state.subscriptions.is_empty() {
-        let mut answer = reply(intent, phrases::NOT_FOLLOWING.to_string());
-        answer.quick_replies = vec![phrases::NOTIFY_ME.to_string()];
+        let mut answer = reply(intent, turn.replies().not_following().to_string());
+        answer.quick_replies = vec![turn.replies().notify_me().to_string()];
         return answer.into();
     }
     let cases = state

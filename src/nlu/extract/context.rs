@@ -25,8 +25,8 @@ const MAX_WORDS: usize = 5;
 /// How many bytes back the label may be.
 const MAX_BYTES: usize = 80;
 
-/// The longest label word ("telephone"); longer words are labels of nothing.
-const LONGEST_WORD: usize = 9;
+/// The longest label word ("extranjero"); longer words are labels of nothing.
+const LONGEST_WORD: usize = 10;
 
 /// Reads the words before byte offset `start`, nearest first; the first decisive word wins.
 pub(super) fn before(bytes: &[u8], start: usize) -> Option<Context> {
@@ -34,6 +34,8 @@ pub(super) fn before(bytes: &[u8], start: usize) -> Option<Context> {
     let mut i = start;
     // Whether the word to the right of the current one is "number", "no", ...
     let mut right_is_number_word = false;
+    // Whether the word to the right of the current one is "A" ("número A 12345678").
+    let mut right_is_a = false;
     for _ in 0..MAX_WORDS {
         let mut hash_in_gap = false;
         while i > floor && !lex::is_word(bytes[i - 1]) {
@@ -66,11 +68,13 @@ pub(super) fn before(bytes: &[u8], start: usize) -> Option<Context> {
         let right_is_number = hash_in_gap || right_is_number_word;
         match word {
             b"account" | b"acct" | b"cuenta" => return Some(Context::Account),
-            b"alien" => return Some(Context::ANumber),
+            b"alien" | b"extranjero" => return Some(Context::ANumber),
             b"a" | b"uscis" if right_is_number => return Some(Context::ANumber),
-            b"receipt" | b"case" => return Some(Context::Receipt),
+            b"numero" | b"n\xc3\xbamero" if right_is_a => return Some(Context::ANumber),
+            b"receipt" | b"case" | b"recibo" | b"caso" => return Some(Context::Receipt),
             b"ssn" | b"social" | b"ss" => return Some(Context::Ssn),
-            b"phone" | b"call" | b"tel" | b"telephone" | b"cell" | b"mobile" | b"fax" | b"text" => {
+            b"phone" | b"call" | b"tel" | b"telephone" | b"cell" | b"mobile" | b"fax" | b"text"
+            | b"telefono" | b"celular" | b"llamar" => {
                 return Some(Context::Phone);
             }
             b"zip" | b"tracking" | b"usps" | b"postal" | b"zipcode" => {
@@ -79,6 +83,7 @@ pub(super) fn before(bytes: &[u8], start: usize) -> Option<Context> {
             _ => {}
         }
         right_is_number_word = matches!(word, b"number" | b"no" | b"num" | b"nr");
+        right_is_a = word == b"a";
     }
     None
 }

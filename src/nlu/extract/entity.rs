@@ -28,8 +28,24 @@ pub struct NearMiss {
     pub start: usize,
     /// Byte offset one past the last byte in the original text.
     pub end: usize,
-    /// A sentence for the user saying what is wrong, without echoing the raw value.
-    pub problem: String,
+    /// What is wrong with it (said to the person in their language, without echoing the
+    /// raw value).
+    pub problem: Problem,
+}
+
+/// What is wrong with a receipt-number look-alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Problem {
+    /// Most of its ten digits are letters (O for 0).
+    DigitsAreLetters,
+    /// It has this many digits after the letters instead of 10.
+    DigitCount(usize),
+    /// A letter stands among the ten digits.
+    StrayLetter,
+    /// It starts with this many letters instead of 3.
+    LetterCount(usize),
+    /// Ten digits with no letters in front.
+    NoLetters,
 }
 
 /// Everything extracted from one message.

@@ -3,7 +3,7 @@
 
 use super::context::{self, Context};
 use super::email::Emails;
-use super::entity::{Entity, Extraction, NearMiss};
+use super::entity::{Entity, Extraction, NearMiss, Problem};
 use super::lex::{self, Tok};
 use crate::domain::identifiers::SSN_MASK;
 use crate::domain::identifiers::{EntityKind, office_for};
@@ -201,7 +201,7 @@ impl<'a> Scanner<'a> {
         end
     }
 
-    fn near_miss(&mut self, start: usize, end: usize, problem: String) -> usize {
+    fn near_miss(&mut self, start: usize, end: usize, problem: Problem) -> usize {
         self.out.near_misses.push(NearMiss {
             start,
             end,
@@ -279,15 +279,7 @@ impl<'a> Scanner<'a> {
         if real_digits < 6 {
             // Mostly letters where digits belong: a known prefix still shows it was meant
             // as a receipt number, so say what is wrong; otherwise it is just a word.
-            return office.map(|_| {
-                self.near_miss(
-                    tok.start,
-                    end,
-                    "That looks like a receipt number, but many of its ten digits are letters (such as O \
-                     instead of 0)."
-                        .to_string(),
-                )
-            });
+            return office.map(|_| self.near_miss(tok.start, end, Problem::DigitsAreLetters));
         }
         self.out.entities.push(Entity {
             kind: EntityKind::ReceiptNumber,
@@ -329,10 +321,7 @@ impl<'a> Scanner<'a> {
         if fixed_prefix || !letters_typed || !plausible.contains(&total) || total == 10 {
             return None;
         }
-        let problem = format!(
-            "That receipt number has {total} digits after the letters; a receipt number has exactly 10."
-        );
-        Some(self.near_miss(tok.start, end, problem))
+        Some(self.near_miss(tok.start, end, Problem::DigitCount(total)))
     }
 
     /// `EAC21900X2345`: three letters, then ten characters with a letter among the digits.
@@ -342,10 +331,7 @@ impl<'a> Scanner<'a> {
         if fixed_prefix || word.len() != 13 || lex::leading_letters(word) != 3 || digits < 7 {
             return None;
         }
-        let problem = "That receipt number has a letter where a digit should be; after the 3 letters, a receipt \
-                       number has only digits."
-            .to_string();
-        Some(self.near_miss(tok.start, tok.end, problem))
+        Some(self.near_miss(tok.start, tok.end, Problem::StrayLetter))
     }
 
     /// `EA2190012345`, `EACC2190012345`: the wrong number of letters before ten digits.
@@ -359,10 +345,7 @@ impl<'a> Scanner<'a> {
         {
             return None;
         }
-        let problem = format!(
-            "That number starts with {letters} letters; a receipt number is exactly 3 letters followed by 10 digits."
-        );
-        Some(self.near_miss(tok.start, tok.end, problem))
+        Some(self.near_miss(tok.start, tok.end, Problem::LetterCount(letters)))
     }
 
     /// `A12345678`, `A-123-456-789`, `A 123 456 789`: an A and 7 to 9 digits, padded to 9.
@@ -486,7 +469,12 @@ impl<'a> Scanner<'a> {
             Some(Context::Account) => self.fit(&run, 12, 12).map(|k| {
                 let groups = &run.as_slice()[..k];
                 let value = digits_of(self.text, groups);
-                self.push(EntityKind::AccountNumber, value, tok.start, groups[k - 1].end)
+                self.push(
+                    EntityKind::AccountNumber,
+                    value,
+                    tok.start,
+                    groups[k - 1].end,
+                )
             }),
             Some(Context::ANumber) => self.fit(&run, 7, 9).map(|k| {
                 let groups = &run.as_slice()[..k];
@@ -494,14 +482,17 @@ impl<'a> Scanner<'a> {
                 self.push(EntityKind::ANumber, value, tok.start, groups[k - 1].end)
             }),
             Some(Context::Ssn) => self.fit(&run, 9, 9).map(|k| {
-                self.push(EntityKind::Ssn, SSN_MASK.to_string(), tok.start, run.groups[k - 1].end)
+                self.push(
+                    EntityKind::Ssn,
+                    SSN_MASK.to_string(),
+                    tok.start,
+                    run.groups[k - 1].end,
+                )
             }),
-            Some(Context::Receipt) => self.fit(&run, 10, 10).filter(|_| before != Some(b'(')).map(|k| {
-                let problem = "That number has no letters in front; a receipt number starts with 3 letters \
-                               (such as EAC or IOE) followed by 10 digits."
-                    .to_string();
-                self.near_miss(tok.start, run.groups[k - 1].end, problem)
-            }),
+            Some(Context::Receipt) => self
+                .fit(&run, 10, 10)
+                .filter(|_| before != Some(b'('))
+                .map(|k| self.near_miss(tok.start, run.groups[k - 1].end, Problem::NoLetters)),
             Some(Context::Other) => None,
             None | Some(Context::Phone) => None,
         };

@@ -16,7 +16,13 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::action::Action;
+use super::lang::Lang;
 use crate::domain::Link;
+
+mod catalog;
+mod validate;
+
+pub use catalog::{Catalog, EntityNames, Replies, StatusDef, StatusGuide, status_key};
 
 /// Placeholders every template may use.
 pub const GLOBAL_VARS: &[&str] = &[
@@ -95,19 +101,15 @@ fn yes() -> bool {
     true
 }
 
-fn english() -> String {
-    "en".to_string()
-}
-
 /// One intent as written in an intent file.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IntentDef {
     /// Unique id, also the `intent` field of replies.
     pub id: Spanned<String>,
-    /// Language code of the examples and responses.
-    #[serde(default = "english")]
-    pub lang: String,
+    /// Language code of the examples and responses; the folder's language when left out.
+    #[serde(default)]
+    pub lang: Option<Spanned<String>>,
     /// Example utterances in the words people use.
     #[serde(default)]
     pub examples: Vec<Spanned<String>>,
@@ -149,6 +151,12 @@ struct IntentFile {
     elsewhere: Vec<ElsewhereDef>,
     #[serde(default)]
     domain_words: Vec<Spanned<String>>,
+    replies: Option<Replies>,
+    entity_names: Option<EntityNames>,
+    #[serde(default)]
+    status: Vec<StatusDef>,
+    #[serde(default)]
+    forms: BTreeMap<String, Spanned<String>>,
 }
 
 /// Something other organizations or companies handle, as written in an `[[elsewhere]]`
@@ -212,9 +220,9 @@ pub struct ArticleMeta {
     /// Suggested next messages.
     #[serde(default)]
     pub quick_replies: Vec<String>,
-    /// Language code.
-    #[serde(default = "english")]
-    pub lang: String,
+    /// Language code; the folder's language when left out.
+    #[serde(default)]
+    pub lang: Option<Spanned<String>>,
     /// Questions that must land on this article (`casebot test`).
     #[serde(default)]
     pub tests: Vec<Spanned<String>>,
@@ -244,9 +252,11 @@ pub struct Intent {
     pub path: PathBuf,
 }
 
-/// All content of one version of the folders.
+/// All content of one language in one version of the folders.
 #[derive(Debug, Clone, Default)]
 pub struct Content {
+    /// The language of this content.
+    pub lang: Lang,
     /// Intents, in file and table order.
     pub intents: Vec<Intent>,
     /// Articles, in file-name order.
@@ -257,8 +267,12 @@ pub struct Content {
     pub elsewhere: Vec<Elsewhere>,
     /// Words that tie a message to USCIS.
     pub domain_words: Vec<DomainWord>,
+    /// The sentences said outside answers, status meanings and form names.
+    pub catalog: Catalog,
     /// Text of every file, kept to turn byte spans into line:col.
     sources: HashMap<PathBuf, String>,
+    /// The intents folder of this language, where a missing table is reported.
+    intents_folder: PathBuf,
 }
 
 /// Turns byte offset `at` in `text` into a 1-based line and column.
@@ -270,15 +284,34 @@ pub fn line_col(text: &str, at: usize) -> (usize, usize) {
     (line, col)
 }
 
+/// The folder of `lang`'s content under a content folder: the folder itself for English,
+/// its `es/` subfolder for Spanish.
+pub fn language_folder(dir: &Path, lang: Lang) -> PathBuf {
+    match lang.folder() {
+        Some(sub) => dir.join(sub),
+        None => dir.to_path_buf(),
+    }
+}
+
 impl Content {
-    /// Reads and parses both folders. Returns the content with its warnings, or every error.
+    /// Reads and parses one language's folders (see [`language_folder`]). Returns the
+    /// content with its warnings, or every error.
     pub fn load(
         intents: &Path,
         knowledge: &Path,
+        lang: Lang,
     ) -> Result<(Content, Vec<Diagnostic>), Vec<Diagnostic>> {
-        let mut content = Content::default();
+        let (intents, knowledge) = (
+            language_folder(intents, lang),
+            language_folder(knowledge, lang),
+        );
+        let mut content = Content {
+            lang,
+            intents_folder: intents.clone(),
+            ..Content::default()
+        };
         let mut diags = Vec::new();
-        for path in list_files(intents, "toml", &mut diags) {
+        for path in list_files(&intents, "toml", &mut diags) {
             let Some(text) = read(&path, &mut diags) else {
                 continue;
             };
@@ -313,13 +346,28 @@ impl Content {
                                 word,
                                 path: path.clone(),
                             }));
+                        let tables = catalog::CatalogTables {
+                            replies: file.replies,
+                            entity_names: file.entity_names,
+                            status: file.status,
+                            forms: file.forms,
+                        };
+                        for problem in content.catalog.add(tables, &path) {
+                            diags.push(Diagnostic {
+                                path: path.clone(),
+                                line: 1,
+                                col: 1,
+                                severity: Severity::Error,
+                                message: problem,
+                            });
+                        }
                     }
                     Err(e) => diags.push(toml_error(&path, &text, 0, &e)),
                 }
             }
             content.sources.insert(path, text);
         }
-        for path in list_files(knowledge, "md", &mut diags) {
+        for path in list_files(&knowledge, "md", &mut diags) {
             let Some(text) = read(&path, &mut diags) else {
                 continue;
             };
@@ -356,300 +404,6 @@ impl Content {
             severity,
             message,
         }
-    }
-
-    /// Checks what the serde models cannot: ids, placeholders, regexes, references.
-    fn validate(&self) -> Vec<Diagnostic> {
-        let mut diags = Vec::new();
-        let mut ids: HashMap<String, (PathBuf, usize)> = HashMap::new();
-        let mut claim_id = |id: &Spanned<String>, path: &Path, diags: &mut Vec<Diagnostic>| {
-            if id.get_ref().trim().is_empty() {
-                diags.push(self.diag_at(
-                    path,
-                    id.span().start,
-                    Severity::Error,
-                    "the id is empty".into(),
-                ));
-            } else if let Some((other, at)) = ids.get(id.get_ref()) {
-                let (line, _) = self.sources.get(other).map_or((0, 0), |t| line_col(t, *at));
-                diags.push(self.diag_at(
-                    path,
-                    id.span().start,
-                    Severity::Error,
-                    format!(
-                        "duplicate id `{}` (also at {}:{line})",
-                        id.get_ref(),
-                        other.display()
-                    ),
-                ));
-            } else {
-                ids.insert(id.get_ref().clone(), (path.to_path_buf(), id.span().start));
-            }
-        };
-        for intent in &self.intents {
-            claim_id(&intent.def.id, &intent.path, &mut diags);
-        }
-        for article in &self.articles {
-            claim_id(&article.meta.id, &article.path, &mut diags);
-        }
-        let intent_ids: Vec<&str> = self
-            .intents
-            .iter()
-            .map(|i| i.def.id.get_ref().as_str())
-            .collect();
-        for intent in &self.intents {
-            diags.extend(self.validate_intent(intent, &intent_ids));
-        }
-        for article in &self.articles {
-            diags.extend(self.validate_article(article));
-        }
-        diags.extend(self.duplicate_utterances());
-        diags.extend(self.validate_elsewhere());
-        diags
-    }
-
-    /// `[[elsewhere]]` tables need a topic and names, and a name may belong to one only;
-    /// domain words must say something.
-    fn validate_elsewhere(&self) -> Vec<Diagnostic> {
-        let mut diags = Vec::new();
-        let mut err = |path: &Path, at: usize, message: String| {
-            diags.push(self.diag_at(path, at, Severity::Error, message))
-        };
-        let mut seen: HashMap<String, (&Path, usize)> = HashMap::new();
-        for group in &self.elsewhere {
-            let (def, path) = (&group.def, group.path.as_path());
-            let topic = def.topic.get_ref();
-            if topic.trim().is_empty() {
-                err(path, def.topic.span().start, "the topic is empty".into());
-            }
-            if def.names.is_empty() {
-                err(
-                    path,
-                    def.topic.span().start,
-                    format!("`{topic}` has no names, so no message can name it"),
-                );
-            }
-            for name in &def.names {
-                let key = super::normalize::joined_words(name.get_ref(), &Default::default());
-                if key.trim().is_empty() {
-                    err(path, name.span().start, "the name is empty".into());
-                } else if let Some((other, at)) = seen.get(&key) {
-                    let (line, _) = self
-                        .sources
-                        .get(*other)
-                        .map_or((0, 0), |t| line_col(t, *at));
-                    err(
-                        path,
-                        name.span().start,
-                        format!(
-                            "`{}` is named twice (also at {}:{line}); keep it in one place",
-                            name.get_ref(),
-                            other.display()
-                        ),
-                    );
-                } else {
-                    seen.insert(key, (path, name.span().start));
-                }
-            }
-        }
-        for word in &self.domain_words {
-            if word.word.get_ref().trim().is_empty() {
-                err(
-                    &word.path,
-                    word.word.span().start,
-                    "the domain word is empty".into(),
-                );
-            }
-        }
-        diags
-    }
-
-    fn validate_intent(&self, intent: &Intent, intent_ids: &[&str]) -> Vec<Diagnostic> {
-        let def = &intent.def;
-        let path = &intent.path;
-        let at = def.id.span().start;
-        let mut diags = Vec::new();
-        let mut err = |span: usize, message: String| {
-            diags.push(self.diag_at(path, span, Severity::Error, message))
-        };
-        if def.examples.is_empty() && def.patterns.is_empty() && def.keywords.is_empty() {
-            err(
-                at,
-                format!(
-                    "intent `{}` has no examples, patterns or keywords, so nothing can match it",
-                    def.id.get_ref()
-                ),
-            );
-        }
-        let action_vars: &[&str] = match &def.action {
-            None => &[],
-            Some(action) => match Action::from_name(action.get_ref()) {
-                Some(known) => known.placeholders(),
-                None => {
-                    let names: Vec<&str> = Action::ALL.iter().map(|a| a.name()).collect();
-                    err(
-                        action.span().start,
-                        format!(
-                            "unknown action `{}`; known actions: {}",
-                            action.get_ref(),
-                            names.join(", ")
-                        ),
-                    );
-                    &[]
-                }
-            },
-        };
-        if def.responses.is_empty() && def.action.is_none() {
-            err(
-                at,
-                format!("intent `{}` has no responses", def.id.get_ref()),
-            );
-        }
-        for slot in &def.slots {
-            if super::extract::EntityKind::from_name(slot.entity.get_ref()).is_none() {
-                err(
-                    slot.entity.span().start,
-                    format!(
-                        "unknown entity `{}` in slot; use one of receipt_number, a_number, account_number, form_number, phone, email",
-                        slot.entity.get_ref()
-                    ),
-                );
-            }
-        }
-        for response in &def.responses {
-            for name in placeholders(response.get_ref()) {
-                let filled = GLOBAL_VARS.contains(&name)
-                    || action_vars.contains(&name)
-                    || def.slots.iter().any(|s| s.entity.get_ref() == name);
-                if !filled {
-                    err(
-                        response.span().start,
-                        format!(
-                            "placeholder `{{{name}}}` is not filled by any slot or by the intent's action"
-                        ),
-                    );
-                }
-            }
-        }
-        for pattern in &def.patterns {
-            if let Err(e) = regex::Regex::new(pattern.get_ref()) {
-                let first = e
-                    .to_string()
-                    .lines()
-                    .last()
-                    .unwrap_or_default()
-                    .trim()
-                    .to_string();
-                err(pattern.span().start, format!("invalid regex: {first}"));
-            }
-        }
-        for (phrase, weight) in &def.keywords {
-            if !(0.0..=1.0).contains(weight) {
-                err(
-                    at,
-                    format!("keyword `{phrase}` has weight {weight}; weights go from 0 to 1"),
-                );
-            }
-        }
-        for after in &def.after {
-            if !intent_ids.contains(&after.as_str()) {
-                err(
-                    at,
-                    format!("`after` names `{after}`, which is not an intent id"),
-                );
-            }
-        }
-        for link in &def.links {
-            if !(link.url.starts_with("https://") || link.url.starts_with("http://")) {
-                err(
-                    at,
-                    format!("link `{}` needs an absolute http(s) URL", link.title),
-                );
-            }
-        }
-        diags
-    }
-
-    fn validate_article(&self, article: &Article) -> Vec<Diagnostic> {
-        let meta = &article.meta;
-        let mut diags = Vec::new();
-        let at = meta.id.span().start;
-        if meta.question.get_ref().trim().is_empty() {
-            diags.push(self.diag_at(
-                &article.path,
-                meta.question.span().start,
-                Severity::Error,
-                "the question is empty".into(),
-            ));
-        }
-        if article.body.trim().is_empty() {
-            diags.push(self.diag_at(
-                &article.path,
-                self.sources.get(&article.path).map_or(0, |t| t.len()),
-                Severity::Error,
-                "the article has no answer text after the front matter".into(),
-            ));
-        }
-        for (at, name) in placeholder_offsets(&article.body) {
-            if !ARTICLE_VARS.contains(&name) {
-                diags.push(self.diag_at(
-                    &article.path,
-                    article.body_offset + at,
-                    Severity::Error,
-                    format!(
-                        "placeholder `{{{name}}}` is not known in an article; use one of {}",
-                        ARTICLE_VARS
-                            .iter()
-                            .map(|v| format!("{{{v}}}"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                ));
-            }
-        }
-        let words = article.body.split_whitespace().count();
-        if words > 150 {
-            diags.push(self.diag_at(
-                &article.path,
-                at,
-                Severity::Warning,
-                format!("the answer has {words} words; keep answers under about 120 words"),
-            ));
-        }
-        for link in &meta.links {
-            if !(link.url.starts_with("https://") || link.url.starts_with("http://")) {
-                diags.push(self.diag_at(
-                    &article.path,
-                    at,
-                    Severity::Error,
-                    format!("link `{}` needs an absolute http(s) URL", link.title),
-                ));
-            }
-        }
-        diags
-    }
-
-    /// The same utterance under two different intents or articles is an error: the matcher
-    /// cannot honour both.
-    fn duplicate_utterances(&self) -> Vec<Diagnostic> {
-        let mut seen: HashMap<String, &str> = HashMap::new();
-        let mut diags = Vec::new();
-        for (id, path, utterance) in self.utterances() {
-            let key = super::normalize::fold_for_compare(utterance.get_ref());
-            match seen.get(&key) {
-                Some(owner) if *owner != id => diags.push(self.diag_at(
-                    path,
-                    utterance.span().start,
-                    Severity::Error,
-                    format!("\"{}\" is also an example of `{owner}`; keep it under one intent or article", utterance.get_ref()),
-                )),
-                Some(_) => {}
-                None => {
-                    seen.insert(key, id);
-                }
-            }
-        }
-        diags
     }
 
     /// Every example, question and alternative, with its owner's id and file.
