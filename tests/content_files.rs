@@ -425,3 +425,66 @@ fn eval_reports_labelled_questions_per_language_and_names_bad_lines() {
         "{out}"
     );
 }
+
+#[tokio::test]
+async fn spanish_edits_go_live_and_a_counterpart_that_differs_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (intents, knowledge) = content_copy(dir.path());
+    let server = TestServer::start_with(|c| {
+        c.intents = intents.clone();
+        c.knowledge = knowledge.clone();
+        c.watch = true;
+    })
+    .await;
+    // One answer first: the server is up and watching before the edit.
+    let mut first = server.client().await;
+    assert_eq!(first.ask("hola").await["lang"], "es");
+    let replies = intents.join("es/replies.toml");
+    let original = std::fs::read_to_string(&replies).unwrap();
+    let greeting = original
+        .lines()
+        .find(|l| l.starts_with("greeting = "))
+        .expect("a Spanish greeting");
+    let edited = original.replace(
+        greeting,
+        "greeting = \"¡Buenas! Pregúnteme por su caso, en español o en inglés.\"",
+    );
+    std::fs::write(&replies, &edited).unwrap();
+    let url = format!("{}?lang=es", server.ws_url());
+    let mut live = false;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let c = common::Client::connect(&url).await;
+        if c.welcome["text"] == "¡Buenas! Pregúnteme por su caso, en español o en inglés." {
+            live = true;
+            break;
+        }
+    }
+    let last = common::Client::connect(&url).await.welcome;
+    assert!(
+        live,
+        "the Spanish greeting went live without a restart: {last}"
+    );
+
+    // A Spanish intent that names another action than its English counterpart is refused.
+    let cases = intents.join("es/cases.toml");
+    let text = std::fs::read_to_string(&cases).unwrap();
+    std::fs::write(
+        &cases,
+        text.replacen("action = \"case_history\"", "action = \"case_updated\"", 1),
+    )
+    .unwrap();
+    let (ok, out) = casebot(&["check"], &intents, &knowledge);
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("es/cases.toml") && out.contains("counterparts must do the same"),
+        "{out}"
+    );
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let mut c = common::Client::connect(&url).await;
+    let history = c.ask("muéstrame el historial de EAC2190012345").await;
+    assert_eq!(
+        history["intent"], "case_history",
+        "the last good content stays live"
+    );
+}
