@@ -9,12 +9,12 @@ use crate::nlu::Nlu;
 use crate::server::{self, AppState};
 use std::sync::Arc;
 
-use crate::store::{SharedStore, SledStore};
+use crate::store::{PgStore, SharedStore, SledStore, StoreError};
 
 /// Runs the server; returns the process exit code.
 pub async fn run(config: ServeConfig) -> ExitCode {
-    let store: SharedStore = match SledStore::open(&config.db) {
-        Ok(store) => Arc::new(store),
+    let store: SharedStore = match open_store(&config).await {
+        Ok(store) => store,
         Err(e) => {
             eprintln!("casebot: {e}");
             return ExitCode::FAILURE;
@@ -90,6 +90,14 @@ pub async fn run(config: ServeConfig) -> ExitCode {
             eprintln!("casebot: server error: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// The PostgreSQL store when a database URL is given, else the sled database.
+async fn open_store(config: &ServeConfig) -> Result<SharedStore, StoreError> {
+    match config.database_url.as_deref().filter(|u| !u.is_empty()) {
+        Some(url) => Ok(Arc::new(PgStore::connect(url).await?)),
+        None => Ok(Arc::new(SledStore::open(&config.db)?)),
     }
 }
 

@@ -136,7 +136,8 @@ pub async fn import_file_with(
         .await
         .map_err(|e| ImportError::Read(format!("cannot open {}: {e}", path.display())))?;
     let reader = tokio::io::BufReader::with_capacity(256 * 1024, file);
-    import_lines(store, reader, FILE_ATOMIC_RECORDS, on_event)
+    let chunk = store.import_chunk().unwrap_or(FILE_ATOMIC_RECORDS);
+    import_lines(store, reader, chunk, on_event)
         .await
         .map_err(|e| match e {
             ImportError::Read(r) => {
