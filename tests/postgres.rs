@@ -3,9 +3,15 @@
 //! the middle of chats and writes). Each test gets its own throwaway cluster (see
 //! tests/support/pg.rs) or a fresh database on `CASEBOT_TEST_DATABASE_URL`.
 
+mod common;
 mod support;
 
-use std::time::Duration;
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use common::Client;
+use support::pg::Node;
+use support::{TOKEN, http, record};
 
 use casebot::store::{CaseRecord, CaseStore, HistoryEntry, PgStore, UpsertOutcome, parse_record};
 use support::pg::TestPg;
@@ -197,4 +203,227 @@ async fn migrations_run_once_and_a_second_start_changes_nothing() {
         .map(|m| m.0)
         .collect();
     assert_eq!(versions, want);
+}
+
+/// PUTs a case through a node's admin API; the status code, or 0 when there was no answer.
+async fn put(node: &Node, rn: &str, status: &str, updated: &str) -> u16 {
+    let body = record(rn, "I-130", status, updated);
+    let path = format!("/api/cases/{rn}");
+    match tokio::time::timeout(
+        Duration::from_secs(10),
+        http(node.addr, "PUT", &path, Some(TOKEN), body.as_bytes()),
+    )
+    .await
+    {
+        Ok(Ok(answer)) => answer.status,
+        _ => 0,
+    }
+}
+
+/// The next frame of type `kind`, skipping others, within `within`.
+async fn next_of(client: &mut Client, kind: &str, within: Duration) -> serde_json::Value {
+    tokio::time::timeout(within, async {
+        loop {
+            let frame = client.recv().await;
+            if frame["type"] == kind {
+                return frame;
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("no {kind} frame within {within:?}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chat_follows_a_case_across_nodes_and_resumes_on_another_node() {
+    let pg = TestPg::start().await;
+    let a = Node::start(&pg.url).await;
+    let b = Node::start(&pg.url).await;
+    assert_eq!(
+        put(&b, "EAC2690000101", "Case Was Received", "2026-01-05").await,
+        200
+    );
+
+    // Subscribe on node A over a real WebSocket.
+    let mut chat = Client::connect(&a.ws_url(None)).await;
+    let token = chat.token();
+    let sub = chat.ask("notify me about EAC2690000101").await;
+    assert_eq!(sub["intent"], "subscribe", "{sub}");
+
+    // A change written through node B reaches the chat on node A within a second.
+    let started = Instant::now();
+    assert_eq!(
+        put(&b, "EAC2690000101", "Case Was Approved", "2026-02-01").await,
+        200
+    );
+    let note = next_of(&mut chat, "notification", Duration::from_secs(1)).await;
+    assert_eq!(note["receipt_number"], "EAC2690000101");
+    assert_eq!(note["status"], "Case Was Approved");
+    assert!(started.elapsed() < Duration::from_secs(1));
+
+    // Node A goes away; the case changes while the chat is away.
+    drop(chat);
+    a.stop().await;
+    assert_eq!(
+        put(&b, "EAC2690000101", "Card Was Mailed To Me", "2026-03-01").await,
+        200
+    );
+
+    // The same token on node B resumes the conversation with what it missed.
+    let mut back = Client::connect(&b.ws_url(Some(&token))).await;
+    assert_eq!(back.welcome["resumed"], true, "{}", back.welcome);
+    assert_eq!(back.token(), token);
+    let missed = next_of(&mut back, "notification", Duration::from_secs(2)).await;
+    assert_eq!(missed["status"], "Card Was Mailed To Me");
+    // Memory: the receipt number given on node A answers a question on node B.
+    let status = back.ask("what is the status of my case?").await;
+    let text = status["text"].as_str().unwrap_or_default();
+    assert!(
+        text.contains("Card Was Mailed To Me"),
+        "the remembered case is looked up: {status}"
+    );
+    // And it still follows the case from node B.
+    assert_eq!(
+        put(&b, "EAC2690000101", "Case Was Reopened", "2026-04-01").await,
+        200
+    );
+    let note = next_of(&mut back, "notification", Duration::from_secs(1)).await;
+    assert_eq!(note["status"], "Case Was Reopened");
+    b.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outage_loses_nothing_acknowledged_and_everything_recovers() {
+    let pg = TestPg::start().await;
+    if !pg.can_restart() {
+        eprintln!("skipped: CASEBOT_TEST_DATABASE_URL is set, so the server cannot be stopped");
+        return;
+    }
+    let a = Node::start(&pg.url).await;
+    let b = Node::start(&pg.url).await;
+    assert_eq!(
+        put(&a, "EAC2690000201", "Case Was Received", "2026-01-05").await,
+        200
+    );
+    let mut chat = Client::connect(&a.ws_url(None)).await;
+    let sub = chat.ask("notify me about EAC2690000201").await;
+    assert_eq!(sub["intent"], "subscribe", "{sub}");
+    assert_eq!(get_status(&a, "/readyz").await, 200);
+
+    // A storm of PUTs through both nodes, each to its own case, for the whole test.
+    let (a_addr, b_addr) = (a.addr, b.addr);
+    let storm = tokio::spawn(async move {
+        let mut acknowledged = BTreeMap::new();
+        let mut refused = 0;
+        let until = Instant::now() + Duration::from_secs(9);
+        let mut i = 0;
+        while Instant::now() < until {
+            i += 1;
+            let rn = format!("WAC26{i:08}");
+            let addr = if i % 2 == 0 { a_addr } else { b_addr };
+            let body = record(&rn, "I-130", "Case Was Received", "2026-01-05");
+            let path = format!("/api/cases/{rn}");
+            match http(addr, "PUT", &path, Some(TOKEN), body.as_bytes()).await {
+                Ok(answer) if (200..300).contains(&answer.status) => {
+                    acknowledged.insert(rn, answer.status);
+                }
+                Ok(answer) => {
+                    assert_eq!(answer.status, 503, "a refused write says why: {answer:?}");
+                    assert!(answer.json()["error"].is_string());
+                    refused += 1;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(_) => refused += 1,
+            }
+        }
+        (acknowledged, refused)
+    });
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+
+    tokio::task::block_in_place(|| pg.stop_server());
+    let down_at = Instant::now();
+
+    // While the database is down: not ready, health says so, case questions say they
+    // cannot look cases up, other questions are answered as usual.
+    wait_for_status(&a, "/readyz", 503, Duration::from_secs(3)).await;
+    let health = http(a.addr, "GET", "/healthz", None, b"").await.unwrap();
+    assert_eq!(health.status, 200);
+    assert!(String::from_utf8_lossy(&health.body).contains("database: down"));
+    let asked = chat.ask("what is the status of EAC2690000201?").await;
+    assert!(
+        asked["text"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("can't reach the case records"),
+        "{asked}"
+    );
+    let other = chat.ask("how do I change my address?").await;
+    assert!(
+        !other["text"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("can't reach"),
+        "{other}"
+    );
+    assert!(
+        put(&b, "EAC2690000201", "Case Was Approved", "2026-02-01").await == 503,
+        "an admin write while the database is down is refused with 503"
+    );
+    tokio::time::sleep(Duration::from_secs(3).saturating_sub(down_at.elapsed())).await;
+
+    tokio::task::block_in_place(|| pg.start_server());
+    wait_for_status(&a, "/readyz", 200, Duration::from_secs(10)).await;
+    wait_for_status(&b, "/readyz", 200, Duration::from_secs(10)).await;
+
+    let (acknowledged, refused) = storm.await.unwrap();
+    assert!(refused > 0, "the storm ran into the outage");
+    assert!(
+        acknowledged.len() > 10,
+        "writes went through before and after it"
+    );
+    for rn in acknowledged.keys() {
+        let got = http(b.addr, "GET", &format!("/api/cases/{rn}"), Some(TOKEN), b"")
+            .await
+            .unwrap();
+        assert_eq!(got.status, 200, "acknowledged {rn} is stored");
+    }
+
+    // Everything recovered: case look-ups, writes and notifications across nodes.
+    let asked = chat.ask("what is the status of EAC2690000201?").await;
+    assert!(
+        asked["text"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Case Was Received"),
+        "{asked}"
+    );
+    assert_eq!(
+        put(&b, "EAC2690000201", "Case Was Approved", "2026-02-01").await,
+        200
+    );
+    let note = next_of(&mut chat, "notification", Duration::from_secs(2)).await;
+    assert_eq!(note["status"], "Case Was Approved");
+    a.stop().await;
+    b.stop().await;
+}
+
+async fn get_status(node: &Node, path: &str) -> u16 {
+    http(node.addr, "GET", path, None, b"")
+        .await
+        .map_or(0, |answer| answer.status)
+}
+
+async fn wait_for_status(node: &Node, path: &str, want: u16, within: Duration) {
+    let until = Instant::now() + within;
+    loop {
+        let got = get_status(node, path).await;
+        if got == want {
+            return;
+        }
+        assert!(
+            Instant::now() < until,
+            "{path} answered {got}, not {want}, for {within:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }

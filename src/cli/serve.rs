@@ -6,6 +6,8 @@ use std::process::ExitCode;
 
 use crate::config::ServeConfig;
 use crate::nlu::Nlu;
+use crate::server::pg_sessions::PgSessions;
+use crate::server::session_store::{LocalSessions, SessionStore};
 use crate::server::{self, AppState};
 use std::sync::Arc;
 
@@ -13,8 +15,8 @@ use crate::store::{PgStore, SharedStore, SledStore, StoreError};
 
 /// Runs the server; returns the process exit code.
 pub async fn run(config: ServeConfig) -> ExitCode {
-    let store: SharedStore = match open_store(&config).await {
-        Ok(store) => store,
+    let (store, sessions) = match open_store(&config).await {
+        Ok(opened) => opened,
         Err(e) => {
             eprintln!("casebot: {e}");
             return ExitCode::FAILURE;
@@ -80,7 +82,7 @@ pub async fn run(config: ServeConfig) -> ExitCode {
              escapes: such messages close the chat with 1009 instead of getting text_too_long"
         );
     }
-    let state = AppState::new(config, nlu, store);
+    let state = AppState::with_session_store(config, nlu, store, sessions);
     match server::run(listener, state, shutdown_signal()).await {
         Ok(()) => {
             tracing::info!("casebot stopped");
@@ -93,11 +95,21 @@ pub async fn run(config: ServeConfig) -> ExitCode {
     }
 }
 
-/// The PostgreSQL store when a database URL is given, else the sled database.
-async fn open_store(config: &ServeConfig) -> Result<SharedStore, StoreError> {
+/// The case store and the session store: both in PostgreSQL when a database URL is given,
+/// else the sled database and sessions kept on this node only.
+pub async fn open_store(
+    config: &ServeConfig,
+) -> Result<(SharedStore, Arc<dyn SessionStore>), StoreError> {
     match config.database_url.as_deref().filter(|u| !u.is_empty()) {
-        Some(url) => Ok(Arc::new(PgStore::connect(url).await?)),
-        None => Ok(Arc::new(SledStore::open(&config.db)?)),
+        Some(url) => {
+            let store = PgStore::connect(url).await?;
+            let sessions = Arc::new(PgSessions::new(store.pool().clone()));
+            Ok((Arc::new(store), sessions))
+        }
+        None => Ok((
+            Arc::new(SledStore::open(&config.db)?),
+            Arc::new(LocalSessions),
+        )),
     }
 }
 

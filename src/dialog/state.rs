@@ -3,11 +3,14 @@
 
 use std::collections::BTreeSet;
 
+use serde::{Deserialize, Serialize};
+
 use crate::limit::DistinctWindow;
 use crate::nlu::extract::{EntityKind, Extraction};
 
 /// Identifiers the person gave earlier in the chat.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Memory {
     /// Last receipt number given.
     pub receipt_number: Option<String>,
@@ -45,7 +48,7 @@ impl Memory {
 }
 
 /// A question the assistant asked and is waiting to have answered.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pending {
     /// The intent to complete.
     pub intent: String,
@@ -53,8 +56,11 @@ pub struct Pending {
     pub entity: EntityKind,
 }
 
-/// Everything the assistant remembers about one chat session.
-#[derive(Debug, Clone, Default)]
+/// Everything the assistant remembers about one chat session. Serialized as JSON to keep
+/// a session in a database that several nodes share; fields missing from a stored state
+/// (written by an older or newer casebot) take their defaults.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct DialogState {
     /// Identifiers given earlier.
     pub memory: Memory,
@@ -64,7 +70,9 @@ pub struct DialogState {
     pub last_intent: Option<String>,
     /// Receipt numbers the session follows.
     pub subscriptions: BTreeSet<String>,
-    /// Recent case look-ups (when, which), for the scraping limit.
+    /// Recent case look-ups (when, which), for the scraping limit. Instants mean nothing
+    /// to another process, so this stays with the node; the per-address limit still holds.
+    #[serde(skip)]
     pub(super) lookups: DistinctWindow<String>,
     /// Messages answered so far (also picks response variants).
     pub(super) turns: u64,

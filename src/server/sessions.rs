@@ -143,20 +143,7 @@ impl SessionRegistry {
                 remove_locked(inner, token);
             }
         }
-        let (mine, mine_away) = inner
-            .addresses
-            .get(&ip)
-            .map_or((0, None), |a| (a.sessions, a.away.first().cloned()));
-        let victim = if mine >= per_address.max(1) {
-            mine_away
-        } else if inner.sessions.len() >= self.max_sessions {
-            mine_away.or_else(|| inner.away.first().cloned())
-        } else {
-            None
-        };
-        if let Some((_, victim)) = victim {
-            remove_locked(inner, &victim);
-        }
+        self.make_room_locked(inner, ip, per_address);
         let token = new_token();
         let dialog = Arc::new(Mutex::new(DialogState::default()));
         inner.sessions.insert(
@@ -179,8 +166,82 @@ impl SessionRegistry {
         }
     }
 
-    /// Marks the session as away, unless another connection has taken it over since.
-    pub fn detach(&self, token: &str, conn: u64) {
+    /// True when this registry holds the session `token` and it has not expired.
+    pub fn holds(&self, token: &str) -> bool {
+        let inner = self.inner.lock().expect("registry lock");
+        inner
+            .sessions
+            .get(token)
+            .is_some_and(|entry| entry.away.is_none_or(|(at, _)| at.elapsed() <= self.ttl))
+    }
+
+    /// Takes in a session another node started (read back from the session store) as a
+    /// resumed one, live on this connection, following the cases its state follows. Room
+    /// is made as for a new session.
+    pub fn adopt(
+        &self,
+        token: &str,
+        dialog: DialogState,
+        missed: Vec<Notification>,
+        sender: mpsc::Sender<Outbound>,
+        ip: IpAddr,
+        per_address: usize,
+    ) -> Attached {
+        let mut guard = self.inner.lock().expect("registry lock");
+        let inner = &mut *guard;
+        inner.next_conn += 1;
+        let conn = inner.next_conn;
+        remove_locked(inner, token);
+        self.make_room_locked(inner, ip, per_address);
+        for rn in &dialog.subscriptions {
+            inner
+                .followers
+                .entry(rn.clone())
+                .or_default()
+                .insert(token.to_string());
+        }
+        let dialog = Arc::new(Mutex::new(dialog));
+        inner.sessions.insert(
+            token.to_string(),
+            Entry {
+                dialog: dialog.clone(),
+                live: Some((conn, sender)),
+                away: None,
+                ip,
+                missed: Vec::new(),
+            },
+        );
+        inner.addresses.entry(ip).or_default().sessions += 1;
+        Attached {
+            token: token.to_string(),
+            dialog,
+            resumed: true,
+            missed,
+            conn,
+        }
+    }
+
+    /// Forgets a session that is away to make room for one from `ip` (see [`attach`](Self::attach)).
+    fn make_room_locked(&self, inner: &mut Inner, ip: IpAddr, per_address: usize) {
+        let (mine, mine_away) = inner
+            .addresses
+            .get(&ip)
+            .map_or((0, None), |a| (a.sessions, a.away.first().cloned()));
+        let victim = if mine >= per_address.max(1) {
+            mine_away
+        } else if inner.sessions.len() >= self.max_sessions {
+            mine_away.or_else(|| inner.away.first().cloned())
+        } else {
+            None
+        };
+        if let Some((_, victim)) = victim {
+            remove_locked(inner, &victim);
+        }
+    }
+
+    /// Marks the session as away, unless another connection has taken it over since; true
+    /// when it did.
+    pub fn detach(&self, token: &str, conn: u64) -> bool {
         let mut guard = self.inner.lock().expect("registry lock");
         let inner = &mut *guard;
         if let Some(entry) = inner.sessions.get_mut(token)
@@ -196,7 +257,9 @@ impl SessionRegistry {
                 .or_default()
                 .away
                 .insert((key, token.to_string()));
+            return true;
         }
+        false
     }
 
     /// Starts or stops delivering changes of `receipt_number` to the session.

@@ -245,3 +245,78 @@ pub fn log_of(pg: &TestPg) -> Option<PathBuf> {
         .as_ref()
         .map(|c| Path::new(&c.data).join("server.log"))
 }
+
+/// A casebot node in this process on the test database, with the admin API on.
+pub struct Node {
+    /// Where it listens.
+    pub addr: std::net::SocketAddr,
+    /// Its state.
+    pub state: casebot::AppState,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl Node {
+    /// Starts a node on `url` the way `casebot serve --database-url` does.
+    pub async fn start(url: &str) -> Node {
+        Self::start_with(url, |_| {}).await
+    }
+
+    /// Starts a node after letting the test adjust its configuration.
+    pub async fn start_with(
+        url: &str,
+        adjust: impl FnOnce(&mut casebot::config::ServeConfig),
+    ) -> Node {
+        let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let mut config = casebot::config::ServeConfig::new(
+            PathBuf::from("unused-sled-dir"),
+            repo.join("intents"),
+            repo.join("knowledge"),
+        );
+        config.database_url = Some(url.to_string());
+        config.admin_token = Some(super::TOKEN.to_string());
+        adjust(&mut config);
+        let (store, sessions) = casebot::cli::serve::open_store(&config)
+            .await
+            .expect("open the PostgreSQL stores");
+        let (nlu, _) =
+            casebot::nlu::Nlu::load(&config.intents, &config.knowledge).expect("content loads");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let state = casebot::AppState::with_session_store(config, nlu, store, sessions);
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(casebot::run(listener, state.clone(), async move {
+            let _ = stopped.await;
+        }));
+        Node {
+            addr,
+            state,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    /// `ws://…/ws`, with `?session=` when resuming.
+    pub fn ws_url(&self, session: Option<&str>) -> String {
+        match session {
+            Some(token) => format!("ws://{}/ws?session={token}", self.addr),
+            None => format!("ws://{}/ws", self.addr),
+        }
+    }
+
+    /// Stops the node as `casebot serve` does on SIGTERM and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            tokio::time::timeout(std::time::Duration::from_secs(15), task)
+                .await
+                .expect("the node stops in time")
+                .expect("node task")
+                .expect("the node ran cleanly");
+        }
+    }
+}
