@@ -5,12 +5,12 @@ CREATE TABLE cases (
     updated_at timestamptz NOT NULL DEFAULT now()
 );
 
--- One row per committed change of a case (write or delete). `at` is the time the row was
--- written (clock_timestamp, not the transaction's start), which the listeners use to know
--- when no transaction still in flight can add a smaller id.
+-- One row per committed write (an upsert, a batch, a delete): the receipt numbers of the
+-- cases it changed. One row per write rather than per case keeps a bulk import from
+-- writing every case twice (measured in docs/performance.md).
 CREATE TABLE case_changes (
     id bigserial PRIMARY KEY,
-    receipt_number text COLLATE "C" NOT NULL,
+    receipt_numbers text[] COLLATE "C" NOT NULL,
     at timestamptz NOT NULL DEFAULT clock_timestamp()
 );
 CREATE INDEX case_changes_at ON case_changes (at);

@@ -157,13 +157,14 @@ async fn read_session(
     let since: std::time::SystemTime = row.get(2);
     let rows = client
         .query(
-            "SELECT receipt_number, record FROM ( \
-                 SELECT DISTINCT ON (c.receipt_number) c.receipt_number, c.id, k.record \
-                 FROM chat_follows f \
-                 JOIN case_changes c ON c.receipt_number = f.receipt_number \
-                 JOIN cases k ON k.receipt_number = c.receipt_number \
-                 WHERE f.token_hash = $1 AND c.at > $2 \
-                 ORDER BY c.receipt_number, c.id DESC \
+            "SELECT rn, record FROM ( \
+                 SELECT DISTINCT ON (u.rn) u.rn, c.id, k.record \
+                 FROM case_changes c \
+                 CROSS JOIN LATERAL unnest(c.receipt_numbers) AS u(rn) \
+                 JOIN chat_follows f ON f.receipt_number = u.rn AND f.token_hash = $1 \
+                 JOIN cases k ON k.receipt_number = u.rn \
+                 WHERE c.at > $2 \
+                 ORDER BY u.rn, c.id DESC \
              ) latest ORDER BY id DESC LIMIT $3",
             &[&hash, &since, &MAX_MISSED],
         )

@@ -96,6 +96,13 @@ pub trait CaseStore: Send + Sync + 'static {
         None
     }
 
+    /// Atomic writes a file import may run at once (each on its own share of the receipt
+    /// numbers, so a case's lines still apply in file order). One for an embedded store
+    /// with a single writer.
+    fn import_writers(&self) -> usize {
+        1
+    }
+
     /// False while the database behind the store cannot be reached (as last checked;
     /// never waits). An embedded store is always available.
     fn available(&self) -> bool {

@@ -31,8 +31,8 @@ const POLL_EVERY: Duration = Duration::from_secs(1);
 const GAP_PATIENCE: Duration = Duration::from_secs(30);
 /// Widest run of skipped ids tracked; a wider one (a sequence reset) is not waited for.
 const MAX_GAP: i64 = 100_000;
-/// Change-log rows read per query.
-const PAGE: i64 = 5_000;
+/// Change-log rows (writes) read per query.
+const PAGE: i64 = 16;
 /// Age after which change-log rows are purged.
 const KEEP_LOG: &str = "1 hour";
 /// Reads between two purges of the log.
@@ -145,8 +145,9 @@ async fn read_changes(
         let gaps: Vec<i64> = position.gaps.keys().copied().collect();
         let rows = client
             .query(
-                "SELECT c.id, c.receipt_number, k.record FROM case_changes c \
-                 LEFT JOIN cases k ON k.receipt_number = c.receipt_number \
+                "SELECT c.id, u.rn, k.record FROM case_changes c \
+                 CROSS JOIN LATERAL unnest(c.receipt_numbers) AS u(rn) \
+                 LEFT JOIN cases k ON k.receipt_number = u.rn \
                  WHERE c.id = ANY($1) ORDER BY c.id",
                 &[&gaps],
             )
@@ -159,14 +160,21 @@ async fn read_changes(
     loop {
         let rows = client
             .query(
-                "SELECT c.id, c.receipt_number, k.record FROM case_changes c \
-                 LEFT JOIN cases k ON k.receipt_number = c.receipt_number \
-                 WHERE c.id > $1 ORDER BY c.id LIMIT $2",
+                "SELECT c.id, u.rn, k.record FROM \
+                 (SELECT id, receipt_numbers FROM case_changes WHERE id > $1 ORDER BY id LIMIT $2) c \
+                 CROSS JOIN LATERAL unnest(c.receipt_numbers) AS u(rn) \
+                 LEFT JOIN cases k ON k.receipt_number = u.rn \
+                 ORDER BY c.id",
                 &[&position.after, &PAGE],
             )
             .await?;
+        let mut writes = 0;
         for row in &rows {
             let id: i64 = row.get(0);
+            if id == position.after {
+                continue;
+            }
+            writes += 1;
             if id - position.after <= MAX_GAP {
                 for skipped in position.after + 1..id {
                     position.gaps.insert(skipped, now);
@@ -175,7 +183,7 @@ async fn read_changes(
             position.after = id;
         }
         publish(&rows, changes);
-        if (rows.len() as i64) < PAGE {
+        if writes < PAGE {
             return Ok(());
         }
     }

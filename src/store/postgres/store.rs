@@ -18,6 +18,9 @@ use crate::store::{CHANGE_FEED_CAPACITY, CaseChange, CaseStore, StoreError, Stor
 /// Records per transaction of a file import: large enough to amortize a commit, small
 /// enough to stay far inside the statement timeout.
 const IMPORT_CHUNK: usize = 4096;
+/// Transactions a file import runs at once, so the database works on several cores
+/// while this process parses the next lines.
+const IMPORT_WRITERS: usize = 3;
 /// How often the database's reachability is checked.
 const PROBE_EVERY: Duration = Duration::from_millis(500);
 
@@ -30,6 +33,8 @@ pub struct PgStore {
 struct Inner {
     pool: Pool,
     changes: broadcast::Sender<CaseChange>,
+    /// Whether large batches have lately held only new cases (see `write::upsert`).
+    all_new: AtomicBool,
     /// Whether the last probe or call reached the database.
     up: Arc<AtomicBool>,
     /// Stops the listener and the probe when the store is dropped.
@@ -65,6 +70,7 @@ impl PgStore {
             inner: Arc::new(Inner {
                 pool,
                 changes,
+                all_new: AtomicBool::new(true),
                 up,
                 stop,
             }),
@@ -90,7 +96,7 @@ impl PgStore {
     ) -> Result<Vec<(UpsertOutcome, CaseRecord)>, StoreError> {
         let result = async {
             let mut client = pool::get(&self.inner.pool).await?;
-            write::upsert(&mut client, &records).await
+            write::upsert(&mut client, &records, &self.inner.all_new).await
         }
         .await;
         self.seen(result)
@@ -228,6 +234,10 @@ impl CaseStore for PgStore {
 
     fn import_chunk(&self) -> Option<usize> {
         Some(IMPORT_CHUNK)
+    }
+
+    fn import_writers(&self) -> usize {
+        IMPORT_WRITERS
     }
 
     fn available(&self) -> bool {

@@ -5,9 +5,11 @@
 
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures_util::pin_mut;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
+use tokio_postgres::error::SqlState;
 use tokio_postgres::types::{Json, Type};
 use tokio_postgres::{Client, Error, Transaction};
 
@@ -25,14 +27,17 @@ const COPY_FROM: usize = 256;
 const TRIES: usize = 3;
 
 /// Upserts `records` in one transaction; returns each one's outcome and stored version.
+/// `all_new` is a hint shared by a store's writes: while large batches turn out to hold
+/// only new cases (a first import), they are copied straight into `cases`.
 pub async fn upsert(
     client: &mut Client,
     records: &[CaseRecord],
+    all_new: &AtomicBool,
 ) -> Result<Vec<(UpsertOutcome, CaseRecord)>, StoreError> {
     let mut tries = 0;
     loop {
         tries += 1;
-        match try_upsert(client, records).await {
+        match try_upsert(client, records, all_new).await {
             Err(e) if retryable(&e) && tries < TRIES => continue,
             result => return result.map_err(db_err),
         }
@@ -42,6 +47,7 @@ pub async fn upsert(
 async fn try_upsert(
     client: &mut Client,
     records: &[CaseRecord],
+    all_new: &AtomicBool,
 ) -> Result<Vec<(UpsertOutcome, CaseRecord)>, Error> {
     if records.is_empty() {
         return Ok(Vec::new());
@@ -59,10 +65,14 @@ async fn try_upsert(
         }
     }
     fresh.sort_unstable_by(|a, b| a.receipt_number.cmp(&b.receipt_number));
-    let inserted = if fresh.len() >= COPY_FROM {
-        insert_new_by_copy(&tx, &fresh).await?
-    } else {
+    let inserted = if fresh.len() < COPY_FROM {
         insert_new(&tx, &fresh).await?
+    } else if all_new.load(Ordering::Relaxed) && copy_straight_in(&tx, &fresh).await? {
+        fresh.iter().map(|r| r.receipt_number.clone()).collect()
+    } else {
+        let inserted = insert_new_by_copy(&tx, &fresh).await?;
+        all_new.store(inserted.len() == fresh.len(), Ordering::Relaxed);
+        inserted
     };
     let others: Vec<&str> = first
         .keys()
@@ -144,6 +154,45 @@ async fn insert_new(tx: &Transaction<'_>, fresh: &[CaseRecord]) -> Result<HashSe
     Ok(rows.into_iter().map(|row| row.get(0)).collect())
 }
 
+/// COPY (binary) of `fresh` straight into `cases`, for batches of new cases only: true when
+/// it went in, false (and nothing written, `all_new` cleared) when a case already existed.
+async fn copy_straight_in(tx: &Transaction<'_>, fresh: &[CaseRecord]) -> Result<bool, Error> {
+    tx.batch_execute("SAVEPOINT straight_in").await?;
+    match copy_rows(
+        tx,
+        "COPY cases (receipt_number, record) FROM STDIN BINARY",
+        fresh,
+    )
+    .await
+    {
+        Ok(()) => {
+            tx.batch_execute("RELEASE SAVEPOINT straight_in").await?;
+            Ok(true)
+        }
+        Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
+            tx.batch_execute("ROLLBACK TO SAVEPOINT straight_in")
+                .await?;
+            Ok(false)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Streams `records` as (receipt number, record) rows through a binary COPY statement.
+async fn copy_rows(tx: &Transaction<'_>, copy: &str, records: &[CaseRecord]) -> Result<(), Error> {
+    let sink = tx.copy_in(copy).await?;
+    let writer = BinaryCopyInWriter::new(sink, &[Type::TEXT, Type::JSONB]);
+    pin_mut!(writer);
+    for record in records {
+        writer
+            .as_mut()
+            .write(&[&record.receipt_number, &Json(record)])
+            .await?;
+    }
+    writer.finish().await?;
+    Ok(())
+}
+
 /// [`insert_new`] for large batches: COPY (binary) into a temporary staging table, then one
 /// statement moves the new cases over.
 async fn insert_new_by_copy(
@@ -155,18 +204,12 @@ async fn insert_new_by_copy(
          (receipt_number text COLLATE \"C\", record jsonb) ON COMMIT DELETE ROWS",
     )
     .await?;
-    let sink = tx
-        .copy_in("COPY casebot_stage (receipt_number, record) FROM STDIN BINARY")
-        .await?;
-    let writer = BinaryCopyInWriter::new(sink, &[Type::TEXT, Type::JSONB]);
-    pin_mut!(writer);
-    for record in fresh {
-        writer
-            .as_mut()
-            .write(&[&record.receipt_number, &Json(record)])
-            .await?;
-    }
-    writer.finish().await?;
+    copy_rows(
+        tx,
+        "COPY casebot_stage (receipt_number, record) FROM STDIN BINARY",
+        fresh,
+    )
+    .await?;
     let rows = tx
         .query(
             "INSERT INTO cases (receipt_number, record) \
@@ -202,7 +245,7 @@ async fn log_changes(tx: &Transaction<'_>, changed: &[&str]) -> Result<(), Error
         return Ok(());
     }
     tx.execute(
-        "INSERT INTO case_changes (receipt_number) SELECT unnest($1::text[])",
+        "INSERT INTO case_changes (receipt_numbers) VALUES ($1)",
         &[&changed],
     )
     .await?;
