@@ -1,7 +1,8 @@
 //! Sessions in PostgreSQL (tables `chat_sessions` and `chat_follows`), so a client can
-//! resume its chat on any node. States are queued and written by one background task,
-//! latest state per session first, in one transaction per round; while the database is
-//! down the queue waits and is retried, and chats never wait on it.
+//! resume its chat on any node. States are queued and written by one background task, at
+//! most every [`ROUND_EVERY`], each session's latest state only, in one transaction per
+//! round; while the database is down the queue waits and is retried, and chats never wait
+//! on it.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -23,6 +24,9 @@ const QUEUE: usize = 8192;
 const RESUME_TIMEOUT: Duration = Duration::from_secs(2);
 /// Most notifications handed to a resumed session, like the registry's missed list.
 const MAX_MISSED: i64 = 32;
+/// Least time between two rounds of writes (how stale a state another node resumes
+/// can be).
+const ROUND_EVERY: Duration = Duration::from_millis(100);
 /// Wait before writing again after the database failed.
 const RETRY_AFTER: Duration = Duration::from_millis(500);
 
@@ -199,12 +203,18 @@ async fn writer(pool: Pool, mut queue: mpsc::Receiver<Write>) {
                 Err(_) => break,
             }
         }
+        let flushing = round.iter().any(|w| matches!(w, Write::Flush(_)));
         match write_round(&pool, &round).await {
             Ok(()) => {
                 for w in round.drain(..) {
                     if let Write::Flush(done) = w {
                         let _ = done.send(());
                     }
+                }
+                // Rounds at most every ROUND_EVERY: under load, many turns of a session
+                // collapse into one write.
+                if !flushing {
+                    tokio::time::sleep(ROUND_EVERY).await;
                 }
             }
             Err(e) => {
@@ -224,54 +234,81 @@ async fn write_round(
     pool: &Pool,
     round: &[Write],
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    // Only each session's last save matters; aways keep their order relative to it.
+    // Only each session's last save matters; an away after it still applies.
     let mut last_save: HashMap<&str, usize> = HashMap::new();
-    for (i, w) in round.iter().enumerate() {
-        if let Write::Save { hash, .. } = w {
-            last_save.insert(hash, i);
-        }
-    }
-    if round.iter().all(|w| matches!(w, Write::Flush(_))) {
-        return Ok(());
-    }
-    let mut client = pool.get().await?;
-    let tx = client.transaction().await?;
+    let mut last_away: HashMap<&str, usize> = HashMap::new();
     for (i, w) in round.iter().enumerate() {
         match w {
-            Write::Save {
-                hash,
-                ip,
-                dialog,
-                follows,
-            } if last_save.get(hash.as_str()) == Some(&i) => {
-                tx.execute(
-                    "INSERT INTO chat_sessions (token_hash, ip, dialog) VALUES ($1, $2, $3) \
-                     ON CONFLICT (token_hash) DO UPDATE \
-                     SET ip = EXCLUDED.ip, dialog = EXCLUDED.dialog, away_since = NULL, \
-                         updated_at = now()",
-                    &[hash, ip, dialog],
-                )
-                .await?;
-                tx.execute("DELETE FROM chat_follows WHERE token_hash = $1", &[hash])
-                    .await?;
-                if !follows.is_empty() {
-                    tx.execute(
-                        "INSERT INTO chat_follows (receipt_number, token_hash) \
-                         SELECT unnest($1::text[]), $2",
-                        &[follows, hash],
-                    )
-                    .await?;
-                }
+            Write::Save { hash, .. } => {
+                last_save.insert(hash, i);
             }
             Write::Away { hash } => {
-                tx.execute(
-                    "UPDATE chat_sessions SET away_since = now() WHERE token_hash = $1",
-                    &[hash],
-                )
-                .await?;
+                last_away.insert(hash, i);
             }
-            _ => {}
+            Write::Flush(_) => {}
         }
+    }
+    if last_save.is_empty() && last_away.is_empty() {
+        return Ok(());
+    }
+    let (mut hashes, mut ips, mut dialogs) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut follow_rns, mut follow_hashes) = (Vec::new(), Vec::new());
+    for &i in last_save.values() {
+        if let Write::Save {
+            hash,
+            ip,
+            dialog,
+            follows,
+        } = &round[i]
+        {
+            hashes.push(hash.as_str());
+            ips.push(ip.as_str());
+            dialogs.push(dialog);
+            for rn in follows {
+                follow_rns.push(rn.as_str());
+                follow_hashes.push(hash.as_str());
+            }
+        }
+    }
+    let away: Vec<&str> = last_away
+        .iter()
+        .filter(|(hash, at)| last_save.get(*hash).is_none_or(|saved| saved < at))
+        .map(|(hash, _)| *hash)
+        .collect();
+    let mut client = pool.get().await?;
+    let tx = client.transaction().await?;
+    if !hashes.is_empty() {
+        tx.execute(
+            "INSERT INTO chat_sessions (token_hash, ip, dialog) \
+             SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[]) \
+             ON CONFLICT (token_hash) DO UPDATE \
+             SET ip = EXCLUDED.ip, dialog = EXCLUDED.dialog, away_since = NULL, \
+                 updated_at = now()",
+            &[&hashes, &ips, &dialogs],
+        )
+        .await?;
+        tx.execute(
+            "DELETE FROM chat_follows WHERE token_hash = ANY($1) \
+             AND (receipt_number, token_hash) NOT IN \
+                 (SELECT * FROM unnest($2::text[], $3::text[]))",
+            &[&hashes, &follow_rns, &follow_hashes],
+        )
+        .await?;
+        if !follow_rns.is_empty() {
+            tx.execute(
+                "INSERT INTO chat_follows (receipt_number, token_hash) \
+                 SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING",
+                &[&follow_rns, &follow_hashes],
+            )
+            .await?;
+        }
+    }
+    if !away.is_empty() {
+        tx.execute(
+            "UPDATE chat_sessions SET away_since = now() WHERE token_hash = ANY($1)",
+            &[&away],
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(())
