@@ -79,6 +79,33 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_stored_dialog_state_reads_back_and_tolerates_fields_it_does_not_know() {
+        let stored = serde_json::json!({
+            "memory": {"receipt_number": "EAC2690000001"},
+            "pending": {"intent": "case_status", "entity": "receipt_number"},
+            "subscriptions": ["EAC2690000001"],
+            "turns": 3,
+            "lang": "es"
+        });
+        let state: DialogState = serde_json::from_value(stored).unwrap();
+        assert_eq!(
+            state.memory.receipt_number.as_deref(),
+            Some("EAC2690000001")
+        );
+        let pending = state.pending.clone().unwrap();
+        assert_eq!(
+            pending.entity,
+            crate::domain::identifiers::EntityKind::ReceiptNumber
+        );
+        let again: DialogState =
+            serde_json::from_value(serde_json::to_value(&state).unwrap()).unwrap();
+        assert_eq!(again.subscriptions, state.subscriptions);
+        assert_eq!(again.pending, state.pending);
+        let empty: DialogState = serde_json::from_str("{}").unwrap();
+        assert!(empty.pending.is_none() && empty.subscriptions.is_empty());
+    }
+
+    #[test]
     fn tokens_are_kept_as_their_sha256() {
         assert_eq!(
             token_hash("abc"),
