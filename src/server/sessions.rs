@@ -41,6 +41,9 @@ struct Entry {
     /// The client address that started the session.
     ip: IpAddr,
     missed: Vec<Notification>,
+    /// Status and date last told about each followed case, so a change that reaches this
+    /// node twice (handed over at a resume and seen by the listener) is told once.
+    told: HashMap<String, (String, String)>,
 }
 
 /// Orders sessions that are away by when they left; the connection number breaks ties.
@@ -154,6 +157,7 @@ impl SessionRegistry {
                 away: None,
                 ip,
                 missed: Vec::new(),
+                told: HashMap::new(),
             },
         );
         inner.addresses.entry(ip).or_default().sessions += 1;
@@ -201,6 +205,15 @@ impl SessionRegistry {
                 .insert(token.to_string());
         }
         let dialog = Arc::new(Mutex::new(dialog));
+        let told = missed
+            .iter()
+            .map(|n| {
+                (
+                    n.receipt_number.clone(),
+                    (n.status.clone(), n.updated.clone()),
+                )
+            })
+            .collect();
         inner.sessions.insert(
             token.to_string(),
             Entry {
@@ -209,6 +222,7 @@ impl SessionRegistry {
                 away: None,
                 ip,
                 missed: Vec::new(),
+                told,
             },
         );
         inner.addresses.entry(ip).or_default().sessions += 1;
@@ -310,6 +324,11 @@ impl SessionRegistry {
             let Some(entry) = inner.sessions.get_mut(&token) else {
                 continue;
             };
+            let news = (notification.status.clone(), notification.updated.clone());
+            if entry.told.get(&notification.receipt_number) == Some(&news) {
+                continue;
+            }
+            entry.told.insert(notification.receipt_number.clone(), news);
             let queued = match &entry.live {
                 Some((_, tx)) => tx
                     .try_send(Outbound::Notification(Box::new(notification.clone())))
@@ -382,6 +401,9 @@ fn remove_locked(inner: &mut Inner, token: &str) {
 }
 
 fn unfollow_locked(inner: &mut Inner, token: &str, receipt_number: &str) {
+    if let Some(entry) = inner.sessions.get_mut(token) {
+        entry.told.remove(receipt_number);
+    }
     if let Some(set) = inner.followers.get_mut(receipt_number) {
         set.remove(token);
         if set.is_empty() {
@@ -493,6 +515,27 @@ mod tests {
         let back = reg.attach(Some(&s.token), tx, ip(1), 100);
         assert!(back.resumed);
         assert_eq!(back.missed, vec![n]);
+    }
+
+    #[test]
+    fn the_same_change_reaching_a_session_twice_is_told_once() {
+        let reg = SessionRegistry::new(Duration::from_secs(60), 10);
+        let (tx, mut rx) = mpsc::channel(4);
+        let s = reg.attach(None, tx, ip(1), 100);
+        reg.follow(&s.token, "EAC2190012345", true);
+        let mut n = Notification {
+            receipt_number: "EAC2190012345".into(),
+            status: "Case Was Approved".into(),
+            form: "I-130".into(),
+            updated: "2026-01-02".into(),
+            text: "changed".into(),
+        };
+        assert_eq!(reg.notify(&n), 1);
+        assert_eq!(reg.notify(&n), 0, "a repeat is not told again");
+        n.status = "Card Was Mailed To Me".into();
+        assert_eq!(reg.notify(&n), 1);
+        assert!(rx.try_recv().is_ok() && rx.try_recv().is_ok());
+        assert!(rx.try_recv().is_err());
     }
 
     #[test]
