@@ -49,8 +49,18 @@ struct Position {
 }
 
 /// Runs until `stop` is cancelled, reconnecting with backoff whenever the connection drops.
-pub async fn run(config: Config, changes: broadcast::Sender<CaseChange>, stop: CancellationToken) {
-    let mut position: Option<Position> = None;
+/// `after` is the last change-log id before the store was handed out: every later change
+/// is published.
+pub async fn run(
+    config: Config,
+    changes: broadcast::Sender<CaseChange>,
+    stop: CancellationToken,
+    after: i64,
+) {
+    let mut position = Position {
+        after,
+        gaps: BTreeMap::new(),
+    };
     let mut backoff = Duration::from_millis(100);
     loop {
         let session = listen_once(&config, &changes, &mut position, &stop);
@@ -73,7 +83,7 @@ pub async fn run(config: Config, changes: broadcast::Sender<CaseChange>, stop: C
 async fn listen_once(
     config: &Config,
     changes: &broadcast::Sender<CaseChange>,
-    position: &mut Option<Position>,
+    position: &mut Position,
     stop: &CancellationToken,
 ) -> Result<(), tokio_postgres::Error> {
     let (client, mut connection) = config.connect(NoTls).await?;
@@ -95,18 +105,6 @@ async fn listen_once(
     });
     let result = async {
         client.batch_execute(&format!("LISTEN {CHANNEL}")).await?;
-        let position = match position {
-            Some(p) => p,
-            None => {
-                let row = client
-                    .query_one("SELECT coalesce(max(id), 0) FROM case_changes", &[])
-                    .await?;
-                position.insert(Position {
-                    after: row.get(0),
-                    gaps: BTreeMap::new(),
-                })
-            }
-        };
         tracing::info!(after = position.after, "listening for case changes");
         let mut polls = 0u32;
         loop {

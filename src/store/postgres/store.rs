@@ -60,11 +60,16 @@ impl PgStore {
         if applied > 0 {
             tracing::info!(applied, "database schema migrated");
         }
+        let after: i64 = client
+            .query_one("SELECT coalesce(max(id), 0) FROM case_changes", &[])
+            .await
+            .map_err(pool::db_err)?
+            .get(0);
         drop(client);
         let (changes, _) = broadcast::channel(CHANGE_FEED_CAPACITY);
         let stop = CancellationToken::new();
         let up = Arc::new(AtomicBool::new(true));
-        tokio::spawn(listen::run(config, changes.clone(), stop.clone()));
+        tokio::spawn(listen::run(config, changes.clone(), stop.clone(), after));
         tokio::spawn(probe(pool.clone(), up.clone(), stop.clone()));
         Ok(PgStore {
             inner: Arc::new(Inner {
