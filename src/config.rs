@@ -18,6 +18,11 @@ pub struct ServeConfig {
     #[arg(long, env = "CASEBOT_DB", default_value = "data/db")]
     pub db: PathBuf,
 
+    /// PostgreSQL database for cases and sessions, e.g. `postgres://casebot@db/casebot`,
+    /// shared by every node. Unset: the sled database in `--db`.
+    #[arg(long, env = "CASEBOT_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
     /// Directory of intent files.
     #[arg(long, env = "CASEBOT_INTENTS", default_value = "intents")]
     pub intents: PathBuf,
@@ -252,6 +257,7 @@ impl ServeConfig {
         ServeConfig {
             addr: "127.0.0.1:0".parse().expect("valid address"),
             db,
+            database_url: None,
             intents,
             knowledge,
             seed: String::new(),

@@ -11,7 +11,7 @@ use tokio::io::AsyncBufReadExt;
 
 use super::http::{self, HttpError, Method, Request};
 use crate::store::import::{ImportError, ImportEvent, ImportReport};
-use crate::store::{SledStore, StoreError};
+use crate::store::{CaseStore, PgStore, SledStore, StoreError};
 
 /// Largest request body sent to the server's bulk endpoint.
 const MAX_REQUEST_BYTES: usize = 4 * 1024 * 1024;
@@ -22,6 +22,15 @@ pub struct ImportArgs {
     /// Directory of the sled case database.
     #[arg(long, env = "CASEBOT_DB", default_value = "data/db")]
     pub db: PathBuf,
+    /// PostgreSQL database to import into (what `serve --database-url` uses); the import
+    /// then runs alongside running servers, which notify followers of changed cases.
+    #[arg(
+        long,
+        env = "CASEBOT_DATABASE_URL",
+        hide_env_values = true,
+        conflicts_with = "url"
+    )]
+    pub database_url: Option<String>,
     /// Import through a running server instead, e.g. `http://127.0.0.1:8080`.
     #[arg(long, env = "CASEBOT_URL")]
     pub url: Option<String>,
@@ -137,6 +146,12 @@ pub async fn run(args: ImportArgs) -> ExitCode {
 }
 
 async fn import_direct(args: &ImportArgs) -> Result<ImportReport, ImportCommandError> {
+    if let Some(url) = args.database_url.as_deref().filter(|u| !u.is_empty()) {
+        let store = PgStore::connect(url)
+            .await
+            .map_err(ImportCommandError::Store)?;
+        return import_into(&store, args).await;
+    }
     let store = match SledStore::open(&args.db) {
         Ok(s) => s,
         Err(StoreError::Locked(path)) => {
@@ -147,9 +162,17 @@ async fn import_direct(args: &ImportArgs) -> Result<ImportReport, ImportCommandE
         }
         Err(e) => return Err(ImportCommandError::Store(e)),
     };
+    import_into(&store, args).await
+}
+
+/// Imports the file into an open store, showing progress on a terminal.
+async fn import_into(
+    store: &dyn CaseStore,
+    args: &ImportArgs,
+) -> Result<ImportReport, ImportCommandError> {
     let file = args.file.display().to_string();
     let progress = std::io::stderr().is_terminal();
-    let report = crate::store::import::import_file_with(&store, &args.file, |event| match event {
+    let report = crate::store::import::import_file_with(store, &args.file, |event| match event {
         ImportEvent::Rejected(r) => {
             if progress {
                 eprint!("\r\x1b[K");

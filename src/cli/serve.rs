@@ -6,15 +6,17 @@ use std::process::ExitCode;
 
 use crate::config::ServeConfig;
 use crate::nlu::Nlu;
+use crate::server::pg_sessions::PgSessions;
+use crate::server::session_store::{LocalSessions, SessionStore};
 use crate::server::{self, AppState};
 use std::sync::Arc;
 
-use crate::store::{SharedStore, SledStore};
+use crate::store::{PgStore, SharedStore, SledStore, StoreError};
 
 /// Runs the server; returns the process exit code.
 pub async fn run(config: ServeConfig) -> ExitCode {
-    let store: SharedStore = match SledStore::open(&config.db) {
-        Ok(store) => Arc::new(store),
+    let (store, sessions) = match open_store(&config).await {
+        Ok(opened) => opened,
         Err(e) => {
             eprintln!("casebot: {e}");
             return ExitCode::FAILURE;
@@ -80,7 +82,7 @@ pub async fn run(config: ServeConfig) -> ExitCode {
              escapes: such messages close the chat with 1009 instead of getting text_too_long"
         );
     }
-    let state = AppState::new(config, nlu, store);
+    let state = AppState::with_session_store(config, nlu, store, sessions);
     match server::run(listener, state, shutdown_signal()).await {
         Ok(()) => {
             tracing::info!("casebot stopped");
@@ -90,6 +92,24 @@ pub async fn run(config: ServeConfig) -> ExitCode {
             eprintln!("casebot: server error: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// The case store and the session store: both in PostgreSQL when a database URL is given,
+/// else the sled database and sessions kept on this node only.
+pub async fn open_store(
+    config: &ServeConfig,
+) -> Result<(SharedStore, Arc<dyn SessionStore>), StoreError> {
+    match config.database_url.as_deref().filter(|u| !u.is_empty()) {
+        Some(url) => {
+            let store = PgStore::connect(url).await?;
+            let sessions = Arc::new(PgSessions::new(store.pool().clone()));
+            Ok((Arc::new(store), sessions))
+        }
+        None => Ok((
+            Arc::new(SledStore::open(&config.db)?),
+            Arc::new(LocalSessions),
+        )),
     }
 }
 

@@ -3,12 +3,15 @@
 
 use std::collections::BTreeSet;
 
+use serde::{Deserialize, Serialize};
+
 use crate::limit::DistinctWindow;
 use crate::nlu::Lang;
 use crate::nlu::extract::{EntityKind, Extraction};
 
 /// Identifiers the person gave earlier in the chat.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Memory {
     /// Last receipt number given.
     pub receipt_number: Option<String>,
@@ -46,7 +49,7 @@ impl Memory {
 }
 
 /// A question the assistant asked and is waiting to have answered.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pending {
     /// The intent to complete.
     pub intent: String,
@@ -54,8 +57,11 @@ pub struct Pending {
     pub entity: EntityKind,
 }
 
-/// Everything the assistant remembers about one chat session.
-#[derive(Debug, Clone, Default)]
+/// Everything the assistant remembers about one chat session. Serialized as JSON to keep
+/// a session in a database that several nodes share; fields missing from a stored state
+/// (written by an older or newer casebot) take their defaults.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct DialogState {
     /// Identifiers given earlier.
     pub memory: Memory,
@@ -68,7 +74,9 @@ pub struct DialogState {
     /// The chat's language: set by the client's choice or by the first message, and
     /// changed only by a message clearly in another language. `None` until then.
     pub lang: Option<Lang>,
-    /// Recent case look-ups (when, which), for the scraping limit.
+    /// Recent case look-ups (when, which), for the scraping limit. Instants mean nothing
+    /// to another process, so this stays with the node; the per-address limit still holds.
+    #[serde(skip)]
     pub(super) lookups: DistinctWindow<String>,
     /// Messages answered so far (also picks response variants).
     pub(super) turns: u64,

@@ -4,8 +4,11 @@
 /// What an SSN is replaced with, everywhere: as its entity value, in logs, in messages.
 pub const SSN_MASK: &str = "***-**-****";
 
-/// What kind of identifier something is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// What kind of identifier something is. Serialized by its wire name.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum EntityKind {
     /// USCIS receipt number: three letters and ten digits.
     ReceiptNumber,

@@ -84,7 +84,21 @@ fn invalid(e: InvalidRecord) -> Response {
     error(StatusCode::BAD_REQUEST, e.reason, Some(&e.field))
 }
 
-fn store_failure(e: impl std::fmt::Display) -> Response {
+/// 503 when the database cannot be reached (nothing was written; the call can be
+/// repeated), 500 for any other store failure.
+fn store_failure(e: store::StoreError) -> Response {
+    if let store::StoreError::Unavailable(reason) = &e {
+        tracing::warn!(error = %reason, "admin API call refused: the database is unreachable");
+        let mut response = error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the case database cannot be reached right now; nothing was written, try again shortly",
+            None,
+        );
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("2"));
+        return response;
+    }
     tracing::error!(error = %e, "admin API write failed");
     error(
         StatusCode::INTERNAL_SERVER_ERROR,

@@ -7,9 +7,11 @@ mod connections;
 mod frames;
 mod http;
 pub mod lookups;
+pub mod pg_sessions;
 pub mod protocol;
 pub mod rate;
 pub mod session;
+pub mod session_store;
 pub mod sessions;
 mod state;
 mod upgrade;
@@ -30,19 +32,38 @@ pub use state::AppState;
 pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .route("/ws", get(upgrade::ws_handler))
         .merge(widget::routes())
         .merge(admin::routes())
         .with_state(state)
 }
 
+/// Liveness: 200 while serving, whether or not the database answers (chats that need no
+/// case data still work); the body says when it does not.
 async fn healthz(
     axum::extract::State(state): axum::extract::State<AppState>,
 ) -> (StatusCode, &'static str) {
-    if state.is_ready() {
-        (StatusCode::OK, "ok")
-    } else {
+    if !state.is_ready() {
         (StatusCode::SERVICE_UNAVAILABLE, "starting or stopping")
+    } else if !state.store().available() {
+        (StatusCode::OK, "ok; database: down")
+    } else {
+        (StatusCode::OK, "ok")
+    }
+}
+
+/// Readiness for a load balancer: 503 while starting, stopping or cut off from the
+/// database, so new chats go to a node that can answer case questions.
+async fn readyz(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> (StatusCode, &'static str) {
+    if !state.is_ready() {
+        (StatusCode::SERVICE_UNAVAILABLE, "starting or stopping")
+    } else if !state.store().available() {
+        (StatusCode::SERVICE_UNAVAILABLE, "database: down")
+    } else {
+        (StatusCode::OK, "ready")
     }
 }
 
@@ -108,6 +129,7 @@ pub async fn run(
         tracing::warn!("some chats did not close within 5 s");
     }
     background.cancel();
+    state.session_store().flush().await;
     if let Err(e) = state.store().sync().await {
         tracing::error!(error = %e, "flushing the case store at shutdown failed");
     }
@@ -168,6 +190,7 @@ async fn sweep_sessions(state: AppState, stop: CancellationToken) {
             _ = stop.cancelled() => return,
             _ = every.tick() => {
                 state.lookups().sweep();
+                state.session_store().purge(state.config().limits.session_ttl()).await;
                 let dropped = state.sessions().sweep();
                 if dropped > 0 {
                     tracing::debug!(dropped, "expired sessions dropped");

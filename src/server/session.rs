@@ -43,11 +43,7 @@ pub async fn run(
     client: std::net::IpAddr,
 ) {
     let (tx, mut rx) = mpsc::channel::<Outbound>(16);
-    let limits = &state.config().limits;
-    let attached =
-        state
-            .sessions()
-            .attach(resume.as_deref(), tx, client, limits.max_sessions_per_ip);
+    let attached = attach(&state, resume.as_deref(), tx, client).await;
     if !attached.resumed && lang.is_some() {
         lock(&attached.dialog).lang = lang;
     }
@@ -57,6 +53,42 @@ pub async fn run(
     serve(socket, state, attached, &mut rx, resuming, client)
         .instrument(span)
         .await;
+}
+
+/// Attaches the connection to its session: one this node holds, else one another node
+/// kept in the session store, else a new one (saved at once so any node can resume it).
+async fn attach(
+    state: &AppState,
+    resume: Option<&str>,
+    tx: mpsc::Sender<Outbound>,
+    client: std::net::IpAddr,
+) -> super::sessions::Attached {
+    let limits = &state.config().limits;
+    let per_address = limits.max_sessions_per_ip;
+    if let Some(token) = resume
+        && !state.sessions().holds(token)
+        && let Some(kept) = state
+            .session_store()
+            .resume(token, limits.session_ttl())
+            .await
+    {
+        let nlu = state.nlu();
+        let language = nlu.get(kept.dialog.lang.unwrap_or_default());
+        let missed = kept
+            .missed
+            .iter()
+            .map(|record| super::frames::notification(record, language))
+            .collect();
+        return state
+            .sessions()
+            .adopt(token, kept.dialog, missed, tx, client, per_address);
+    }
+    let attached = state.sessions().attach(resume, tx, client, per_address);
+    if !attached.resumed {
+        let dialog = lock(&attached.dialog).clone();
+        state.session_store().save(&attached.token, client, &dialog);
+    }
+    attached
 }
 
 /// The connection's life once its session is attached; every log line inside carries the
@@ -197,7 +229,9 @@ async fn serve(
         )
         .await;
     }
-    state.sessions().detach(&attached.token, attached.conn);
+    if state.sessions().detach(&attached.token, attached.conn) {
+        state.session_store().away(&attached.token);
+    }
 }
 
 /// A short, stable name for a session in logs: a hash of its token, never the token
@@ -316,6 +350,7 @@ async fn handle_text(
     let Ok(outcome) = turn else {
         return ServerFrame::error(ErrorCode::Internal, id);
     };
+    state.session_store().save(token, client, &session);
     *lock(dialog) = session;
     for effect in &outcome.effects {
         match effect {

@@ -42,6 +42,9 @@ struct Entry {
     /// The client address that started the session.
     ip: IpAddr,
     missed: Vec<Notification>,
+    /// Status and date last told about each followed case, so a change that reaches this
+    /// node twice (handed over at a resume and seen by the listener) is told once.
+    told: HashMap<String, (String, String)>,
 }
 
 /// Orders sessions that are away by when they left; the connection number breaks ties.
@@ -144,6 +147,97 @@ impl SessionRegistry {
                 remove_locked(inner, token);
             }
         }
+        self.make_room_locked(inner, ip, per_address);
+        let token = new_token();
+        let dialog = Arc::new(Mutex::new(DialogState::default()));
+        inner.sessions.insert(
+            token.clone(),
+            Entry {
+                dialog: dialog.clone(),
+                live: Some((conn, sender)),
+                away: None,
+                ip,
+                missed: Vec::new(),
+                told: HashMap::new(),
+            },
+        );
+        inner.addresses.entry(ip).or_default().sessions += 1;
+        Attached {
+            token,
+            dialog,
+            resumed: false,
+            missed: Vec::new(),
+            conn,
+        }
+    }
+
+    /// True when this registry holds the session `token` and it has not expired.
+    pub fn holds(&self, token: &str) -> bool {
+        let inner = self.inner.lock().expect("registry lock");
+        inner
+            .sessions
+            .get(token)
+            .is_some_and(|entry| entry.away.is_none_or(|(at, _)| at.elapsed() <= self.ttl))
+    }
+
+    /// Takes in a session another node started (read back from the session store) as a
+    /// resumed one, live on this connection, following the cases its state follows. Room
+    /// is made as for a new session.
+    pub fn adopt(
+        &self,
+        token: &str,
+        dialog: DialogState,
+        missed: Vec<Notification>,
+        sender: mpsc::Sender<Outbound>,
+        ip: IpAddr,
+        per_address: usize,
+    ) -> Attached {
+        let mut guard = self.inner.lock().expect("registry lock");
+        let inner = &mut *guard;
+        inner.next_conn += 1;
+        let conn = inner.next_conn;
+        remove_locked(inner, token);
+        self.make_room_locked(inner, ip, per_address);
+        for rn in &dialog.subscriptions {
+            inner
+                .followers
+                .entry(rn.clone())
+                .or_default()
+                .insert(token.to_string());
+        }
+        let dialog = Arc::new(Mutex::new(dialog));
+        let told = missed
+            .iter()
+            .map(|n| {
+                (
+                    n.receipt_number.clone(),
+                    (n.status.clone(), n.updated.clone()),
+                )
+            })
+            .collect();
+        inner.sessions.insert(
+            token.to_string(),
+            Entry {
+                dialog: dialog.clone(),
+                live: Some((conn, sender)),
+                away: None,
+                ip,
+                missed: Vec::new(),
+                told,
+            },
+        );
+        inner.addresses.entry(ip).or_default().sessions += 1;
+        Attached {
+            token: token.to_string(),
+            dialog,
+            resumed: true,
+            missed,
+            conn,
+        }
+    }
+
+    /// Forgets a session that is away to make room for one from `ip` (see [`attach`](Self::attach)).
+    fn make_room_locked(&self, inner: &mut Inner, ip: IpAddr, per_address: usize) {
         let (mine, mine_away) = inner
             .addresses
             .get(&ip)
@@ -158,30 +252,11 @@ impl SessionRegistry {
         if let Some((_, victim)) = victim {
             remove_locked(inner, &victim);
         }
-        let token = new_token();
-        let dialog = Arc::new(Mutex::new(DialogState::default()));
-        inner.sessions.insert(
-            token.clone(),
-            Entry {
-                dialog: dialog.clone(),
-                live: Some((conn, sender)),
-                away: None,
-                ip,
-                missed: Vec::new(),
-            },
-        );
-        inner.addresses.entry(ip).or_default().sessions += 1;
-        Attached {
-            token,
-            dialog,
-            resumed: false,
-            missed: Vec::new(),
-            conn,
-        }
     }
 
-    /// Marks the session as away, unless another connection has taken it over since.
-    pub fn detach(&self, token: &str, conn: u64) {
+    /// Marks the session as away, unless another connection has taken it over since; true
+    /// when it did.
+    pub fn detach(&self, token: &str, conn: u64) -> bool {
         let mut guard = self.inner.lock().expect("registry lock");
         let inner = &mut *guard;
         if let Some(entry) = inner.sessions.get_mut(token)
@@ -197,7 +272,9 @@ impl SessionRegistry {
                 .or_default()
                 .away
                 .insert((key, token.to_string()));
+            return true;
         }
+        false
     }
 
     /// Starts or stops delivering changes of `receipt_number` to the session.
@@ -250,6 +327,11 @@ impl SessionRegistry {
             let Some(entry) = inner.sessions.get_mut(&token) else {
                 continue;
             };
+            let news = (notification.status.clone(), notification.updated.clone());
+            if entry.told.get(&notification.receipt_number) == Some(&news) {
+                continue;
+            }
+            entry.told.insert(notification.receipt_number.clone(), news);
             let lang = entry
                 .dialog
                 .lock()
@@ -329,6 +411,9 @@ fn remove_locked(inner: &mut Inner, token: &str) {
 }
 
 fn unfollow_locked(inner: &mut Inner, token: &str, receipt_number: &str) {
+    if let Some(entry) = inner.sessions.get_mut(token) {
+        entry.told.remove(receipt_number);
+    }
     if let Some(set) = inner.followers.get_mut(receipt_number) {
         set.remove(token);
         if set.is_empty() {
@@ -446,6 +531,30 @@ mod tests {
             vec![in_each[Lang::Es.index()].clone()],
             "in the chat's language"
         );
+    }
+
+    #[test]
+    fn the_same_change_reaching_a_session_twice_is_told_once() {
+        let reg = SessionRegistry::new(Duration::from_secs(60), 10);
+        let (tx, mut rx) = mpsc::channel(4);
+        let s = reg.attach(None, tx, ip(1), 100);
+        reg.follow(&s.token, "EAC2190012345", true);
+        let mut n = Lang::ALL.map(|lang| Notification {
+            lang: lang.code().into(),
+            receipt_number: "EAC2190012345".into(),
+            status: "Case Was Approved".into(),
+            form: "I-130".into(),
+            updated: "2026-01-02".into(),
+            text: "changed".into(),
+        });
+        assert_eq!(reg.notify(&n), 1);
+        assert_eq!(reg.notify(&n), 0, "a repeat is not told again");
+        for each in &mut n {
+            each.status = "Card Was Mailed To Me".into();
+        }
+        assert_eq!(reg.notify(&n), 1);
+        assert!(rx.try_recv().is_ok() && rx.try_recv().is_ok());
+        assert!(rx.try_recv().is_err());
     }
 
     #[test]

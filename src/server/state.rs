@@ -10,6 +10,7 @@ use tokio_util::task::TaskTracker;
 
 use super::connections::ConnectionLimiter;
 use super::lookups::AddressLookups;
+use super::session_store::{LocalSessions, SessionStore};
 use super::sessions::SessionRegistry;
 use crate::config::ServeConfig;
 use crate::dialog::DialogOptions;
@@ -25,6 +26,7 @@ struct Inner {
     nlu: ArcSwap<Nlu>,
     store: SharedStore,
     sessions: SessionRegistry,
+    session_store: Arc<dyn SessionStore>,
     dialog: DialogOptions,
     shutdown: CancellationToken,
     tracker: TaskTracker,
@@ -34,8 +36,19 @@ struct Inner {
 }
 
 impl AppState {
-    /// State for a server with this configuration, compiled content and open store.
+    /// State for a server with this configuration, compiled content and open store, whose
+    /// sessions live on this node only.
     pub fn new(config: ServeConfig, nlu: Nlu, store: SharedStore) -> Self {
+        Self::with_session_store(config, nlu, store, Arc::new(LocalSessions))
+    }
+
+    /// State whose sessions are also kept in `session_store`, so other nodes can resume them.
+    pub fn with_session_store(
+        config: ServeConfig,
+        nlu: Nlu,
+        store: SharedStore,
+        session_store: Arc<dyn SessionStore>,
+    ) -> Self {
         let sessions =
             SessionRegistry::new(config.limits.session_ttl(), config.limits.max_sessions);
         let connections = ConnectionLimiter::new(
@@ -52,6 +65,7 @@ impl AppState {
             nlu: ArcSwap::from_pointee(nlu),
             store,
             sessions,
+            session_store,
             dialog,
             shutdown: CancellationToken::new(),
             tracker: TaskTracker::new(),
@@ -84,6 +98,11 @@ impl AppState {
     /// The session registry.
     pub fn sessions(&self) -> &SessionRegistry {
         &self.0.sessions
+    }
+
+    /// Where sessions are kept for other nodes.
+    pub fn session_store(&self) -> &dyn SessionStore {
+        self.0.session_store.as_ref()
     }
 
     /// Dialog options derived from the configuration.

@@ -27,9 +27,13 @@ pub enum StoreError {
         "the case database at {0} is in use by another process (is `casebot serve` running on it?)"
     )]
     Locked(String),
-    /// The database failed or cannot be reached.
+    /// The database failed.
     #[error("case database error: {0}")]
     Db(String),
+    /// The database cannot be reached right now (refused, timed out, connection lost);
+    /// trying again later may succeed.
+    #[error("the case database cannot be reached: {0}")]
+    Unavailable(String),
     /// A stored value could not be decoded.
     #[error("a stored case could not be read: {0}")]
     Corrupt(String),
@@ -85,4 +89,23 @@ pub trait CaseStore: Send + Sync + 'static {
 
     /// Subscribes to the change feed. Changes arrive after they are durable.
     fn subscribe(&self) -> broadcast::Receiver<CaseChange>;
+
+    /// Records per atomic write of a file import, when the backend prefers a size of its
+    /// own (larger transactions for a database across a network).
+    fn import_chunk(&self) -> Option<usize> {
+        None
+    }
+
+    /// Atomic writes a file import may run at once (each on its own share of the receipt
+    /// numbers, so a case's lines still apply in file order). One for an embedded store
+    /// with a single writer.
+    fn import_writers(&self) -> usize {
+        1
+    }
+
+    /// False while the database behind the store cannot be reached (as last checked;
+    /// never waits). An embedded store is always available.
+    fn available(&self) -> bool {
+        true
+    }
 }

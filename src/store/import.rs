@@ -136,7 +136,11 @@ pub async fn import_file_with(
         .await
         .map_err(|e| ImportError::Read(format!("cannot open {}: {e}", path.display())))?;
     let reader = tokio::io::BufReader::with_capacity(256 * 1024, file);
-    import_lines(store, reader, FILE_ATOMIC_RECORDS, on_event)
+    let plan = Plan {
+        atomic_records: store.import_chunk().unwrap_or(FILE_ATOMIC_RECORDS),
+        writers: store.import_writers().max(1),
+    };
+    import_lines(store, reader, plan, on_event)
         .await
         .map_err(|e| match e {
             ImportError::Read(r) => {
@@ -158,18 +162,36 @@ pub async fn import_reader<R: AsyncBufRead + Unpin>(
     reader: R,
     on_event: impl FnMut(ImportEvent<'_>),
 ) -> Result<ImportReport, ImportError> {
-    import_lines(store, reader, BATCH_SIZE, on_event).await
+    let plan = Plan {
+        atomic_records: BATCH_SIZE,
+        writers: 1,
+    };
+    import_lines(store, reader, plan, on_event).await
+}
+
+/// How an import writes: records per atomic write, and how many writes run at once.
+#[derive(Clone, Copy)]
+struct Plan {
+    atomic_records: usize,
+    writers: usize,
+}
+
+impl Plan {
+    /// Lines read and parsed together: enough for every writer to get a full write.
+    fn batch_size(self) -> usize {
+        BATCH_SIZE.max(self.atomic_records * self.writers)
+    }
 }
 
 async fn import_lines<R: AsyncBufRead + Unpin>(
     store: &dyn CaseStore,
     mut reader: R,
-    atomic_records: usize,
+    plan: Plan,
     mut on_event: impl FnMut(ImportEvent<'_>),
 ) -> Result<ImportReport, ImportError> {
     let mut run = Run {
         store,
-        atomic_records,
+        plan,
         report: ImportReport::default(),
         lines_written: 0,
         since_checkpoint: 0,
@@ -183,7 +205,7 @@ async fn import_lines<R: AsyncBufRead + Unpin>(
 /// The state of one import.
 struct Run<'a> {
     store: &'a dyn CaseStore,
-    atomic_records: usize,
+    plan: Plan,
     report: ImportReport,
     /// Lines read when the last finished batch was sent.
     lines_written: usize,
@@ -205,12 +227,14 @@ impl Run<'_> {
         let mut line_no = 0;
         let mut writing: Option<(usize, Vec<CaseRecord>)> = None;
         loop {
-            let (lines, at_end) = read_batch(reader, &mut line_no, &mut self.report, on_event)
-                .await
-                .map_err(|e| ImportError::Read(e.to_string()))?;
+            let size = self.plan.batch_size();
+            let (lines, at_end) =
+                read_batch(reader, size, &mut line_no, &mut self.report, on_event)
+                    .await
+                    .map_err(|e| ImportError::Read(e.to_string()))?;
             let (parsed, written) = tokio::join!(
                 parse_batch(lines),
-                write_chunks(self.store, writing.take(), self.atomic_records)
+                write_chunks(self.store, writing.take(), self.plan)
             );
             self.count_written(written?);
             let records = self.keep_valid(parsed?, on_event);
@@ -219,7 +243,7 @@ impl Run<'_> {
             }
             writing = Some((line_no, records));
             if at_end {
-                let written = write_chunks(self.store, writing.take(), self.atomic_records).await;
+                let written = write_chunks(self.store, writing.take(), self.plan).await;
                 self.count_written(written?);
                 return Ok(());
             }
@@ -282,16 +306,17 @@ fn reject(
     report.push_rejected(rejected);
 }
 
-/// Reads up to [`BATCH_SIZE`] non-blank lines; true when the input ended. A line longer
+/// Reads up to `size` non-blank lines; true when the input ended. A line longer
 /// than [`MAX_LINE_BYTES`] is refused as it streams past, never held in memory whole.
 async fn read_batch<R: AsyncBufRead + Unpin>(
     reader: &mut R,
+    size: usize,
     line_no: &mut usize,
     report: &mut ImportReport,
     on_event: &mut impl FnMut(ImportEvent<'_>),
 ) -> std::io::Result<(Lines, bool)> {
-    let mut batch = Vec::with_capacity(BATCH_SIZE);
-    while batch.len() < BATCH_SIZE {
+    let mut batch = Vec::with_capacity(size);
+    while batch.len() < size {
         let mut line = Vec::new();
         let read = read_line_capped(reader, &mut line, MAX_LINE_BYTES + 2).await?;
         if read.bytes == 0 {
@@ -353,23 +378,63 @@ async fn read_line_capped<R: AsyncBufRead + Unpin>(
     }
 }
 
-/// Writes `records` in atomic chunks of `atomic_records`, deferring durability to the
-/// next checkpoint; returns the lines read with the batch and each record's outcome.
+/// Writes `records` in atomic chunks of the plan's size, deferring durability to the next
+/// checkpoint; returns the lines read with the batch and each record's outcome. With
+/// several writers, each takes the records of its share of the receipt numbers, in order.
 async fn write_chunks(
     store: &dyn CaseStore,
     batch: Option<(usize, Vec<CaseRecord>)>,
-    atomic_records: usize,
+    plan: Plan,
 ) -> Result<Option<(usize, Vec<UpsertOutcome>)>, ImportError> {
-    let Some((lines, mut records)) = batch else {
+    let Some((lines, records)) = batch else {
         return Ok(None);
     };
+    if plan.writers <= 1 {
+        let outcomes = write_in_order(store, records, plan.atomic_records).await?;
+        return Ok(Some((lines, outcomes)));
+    }
+    let total = records.len();
+    let mut shares: Vec<(Vec<usize>, Vec<CaseRecord>)> = vec![Default::default(); plan.writers];
+    for (at, record) in records.into_iter().enumerate() {
+        let share = &mut shares[share_of(&record.receipt_number, plan.writers)];
+        share.0.push(at);
+        share.1.push(record);
+    }
+    let written = futures_util::future::try_join_all(shares.into_iter().map(
+        |(places, records)| async move {
+            let outcomes = write_in_order(store, records, plan.atomic_records).await?;
+            Ok::<_, ImportError>(places.into_iter().zip(outcomes))
+        },
+    ))
+    .await?;
+    let mut outcomes = vec![UpsertOutcome::Unchanged; total];
+    for (at, outcome) in written.into_iter().flatten() {
+        outcomes[at] = outcome;
+    }
+    Ok(Some((lines, outcomes)))
+}
+
+/// Which of `writers` writes the records of `receipt_number`.
+fn share_of(receipt_number: &str, writers: usize) -> usize {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::hash::DefaultHasher::new();
+    receipt_number.hash(&mut hasher);
+    (hasher.finish() % writers as u64) as usize
+}
+
+/// Writes `records` one atomic chunk after another.
+async fn write_in_order(
+    store: &dyn CaseStore,
+    mut records: Vec<CaseRecord>,
+    atomic_records: usize,
+) -> Result<Vec<UpsertOutcome>, ImportError> {
     let mut outcomes = Vec::with_capacity(records.len());
     while !records.is_empty() {
         let rest = records.split_off(atomic_records.min(records.len()));
         outcomes.extend(store.upsert_batch_deferred(records).await?);
         records = rest;
     }
-    Ok(Some((lines, outcomes)))
+    Ok(outcomes)
 }
 
 /// Parses a batch off the async runtime.

@@ -2,13 +2,15 @@
 //! notifications.
 //!
 //! [`CaseStore`] is the interface the server, the dialog, the admin API and import use;
-//! [`SledStore`] (an embedded sled database) is the default implementation. Every write
+//! [`SledStore`] (an embedded sled database) is the default implementation; [`PgStore`]
+//! keeps cases in PostgreSQL for several nodes sharing one database. Every write
 //! call returns only once what it reports is durable, whatever the outcome word, and
 //! changes are published on the feed only after that, so neither an acknowledgement nor a
 //! notification can announce a case that could still be lost.
 
 mod case_store;
 pub mod import;
+pub mod postgres;
 mod sled;
 
 pub use crate::domain::case::{
@@ -18,4 +20,5 @@ pub use crate::domain::case::{
 pub use case_store::{
     CHANGE_FEED_CAPACITY, CaseChange, CaseStore, SharedStore, StoreError, StoreFuture,
 };
+pub use postgres::PgStore;
 pub use sled::SledStore;

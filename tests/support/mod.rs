@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+pub mod pg;
+
 use casebot::cli::http::{self, HeaderMap, HttpError, Method};
 use serde_json::Value;
 
