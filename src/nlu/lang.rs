@@ -7,7 +7,9 @@
 //! that it is written in the other one, so "el receipt number" or "mi green card" in a
 //! Spanish chat stays Spanish, and "ok" or a bare receipt number changes nothing. Names
 //! people copy from USCIS pages in English (a case status title such as "Case Was
-//! Approved") are no evidence either: "qué significa Case Was Approved" is Spanish.
+//! Approved") are no evidence either: "qué significa Case Was Approved" is Spanish. Naming
+//! a language ("en español por favor", "in English please") counts 3 for it: a person who
+//! asks for a language gets it.
 
 use std::fmt;
 
@@ -213,6 +215,10 @@ impl Detector {
         let quoted = self.quoted(&words);
         for (word, _) in words.iter().zip(&quoted).filter(|(_, q)| !**q) {
             let word = word.as_str();
+            if let Some(named) = named_language(word) {
+                evidence.add(named, 3.0);
+                continue;
+            }
             if is_shared(word) {
                 continue;
             }
@@ -261,6 +267,16 @@ impl Detector {
                 .unwrap_or(lang),
             None => evidence.leader().unwrap_or(fallback),
         }
+    }
+}
+
+/// The language a (folded) word names, in either language: "espanol", "spanish",
+/// "ingles", "english".
+fn named_language(word: &str) -> Option<Lang> {
+    match word {
+        "espanol" | "spanish" | "castellano" => Some(Lang::Es),
+        "ingles" | "english" => Some(Lang::En),
+        _ => None,
     }
 }
 
@@ -361,6 +377,21 @@ mod tests {
             d.choose(Some(Lang::En), Lang::En, "¿Olvidé mi contraseña?"),
             Lang::Es
         );
+    }
+
+    #[test]
+    fn asking_for_a_language_switches_to_it() {
+        let d = detector();
+        assert_eq!(
+            d.choose(Some(Lang::En), Lang::En, "mejor en español, que significa eso"),
+            Lang::Es
+        );
+        assert_eq!(
+            d.choose(Some(Lang::En), Lang::En, "do you speak spanish?"),
+            Lang::Es
+        );
+        assert_eq!(d.choose(Some(Lang::Es), Lang::En, "in English please"), Lang::En);
+        assert_eq!(d.choose(Some(Lang::Es), Lang::En, "¿habla inglés?"), Lang::En);
     }
 
     #[test]
