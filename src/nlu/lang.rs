@@ -383,15 +383,25 @@ mod tests {
     fn asking_for_a_language_switches_to_it() {
         let d = detector();
         assert_eq!(
-            d.choose(Some(Lang::En), Lang::En, "mejor en español, que significa eso"),
+            d.choose(
+                Some(Lang::En),
+                Lang::En,
+                "mejor en español, que significa eso"
+            ),
             Lang::Es
         );
         assert_eq!(
             d.choose(Some(Lang::En), Lang::En, "do you speak spanish?"),
             Lang::Es
         );
-        assert_eq!(d.choose(Some(Lang::Es), Lang::En, "in English please"), Lang::En);
-        assert_eq!(d.choose(Some(Lang::Es), Lang::En, "¿habla inglés?"), Lang::En);
+        assert_eq!(
+            d.choose(Some(Lang::Es), Lang::En, "in English please"),
+            Lang::En
+        );
+        assert_eq!(
+            d.choose(Some(Lang::Es), Lang::En, "¿habla inglés?"),
+            Lang::En
+        );
     }
 
     #[test]

@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use deadpool_postgres::Pool;
 use tokio::sync::broadcast;
-use tokio_postgres::types::Json;
 use tokio_util::sync::CancellationToken;
 
 use super::{listen, migrate, pool, write};
@@ -98,10 +97,11 @@ impl PgStore {
     async fn upsert_all(
         &self,
         records: Vec<CaseRecord>,
-    ) -> Result<Vec<(UpsertOutcome, CaseRecord)>, StoreError> {
+        keep_records: bool,
+    ) -> Result<write::Written, StoreError> {
         let result = async {
             let mut client = pool::get(&self.inner.pool).await?;
-            write::upsert(&mut client, &records, &self.inner.all_new).await
+            write::upsert(&mut client, &records, &self.inner.all_new, keep_records).await
         }
         .await;
         self.seen(result)
@@ -134,8 +134,8 @@ async fn probe(pool: Pool, up: Arc<AtomicBool>, stop: CancellationToken) {
 }
 
 fn decode(row: &tokio_postgres::Row, at: usize) -> Result<CaseRecord, StoreError> {
-    row.try_get::<_, Json<CaseRecord>>(at)
-        .map(|Json(r)| r)
+    row.try_get::<_, write::StoredRecord>(at)
+        .map(|write::StoredRecord(r)| r)
         .map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
@@ -160,22 +160,18 @@ impl CaseStore for PgStore {
 
     fn upsert(&self, record: CaseRecord) -> StoreFuture<'_, (UpsertOutcome, CaseRecord)> {
         Box::pin(async move {
-            self.upsert_all(vec![record])
-                .await?
-                .pop()
+            let written = self.upsert_all(vec![record], true).await?;
+            written
+                .outcomes
+                .into_iter()
+                .zip(written.records)
+                .next()
                 .ok_or_else(|| StoreError::Db("the upsert answered nothing".into()))
         })
     }
 
     fn upsert_batch(&self, records: Vec<CaseRecord>) -> StoreFuture<'_, Vec<UpsertOutcome>> {
-        Box::pin(async move {
-            Ok(self
-                .upsert_all(records)
-                .await?
-                .into_iter()
-                .map(|(outcome, _)| outcome)
-                .collect())
-        })
+        Box::pin(async move { Ok(self.upsert_all(records, false).await?.outcomes) })
     }
 
     fn sync(&self) -> StoreFuture<'_, ()> {
