@@ -69,12 +69,8 @@ impl std::error::Error for InvalidRecord {}
 
 /// Parses one JSON record and validates it; every failure names the field and the problem.
 pub fn parse_record(json: &[u8]) -> Result<CaseRecord, InvalidRecord> {
-    // Fastest path: a record with only the fields this version knows, each once, needs no
-    // map of extra fields (which makes serde buffer the whole record before reading it).
-    if let Ok(known) = serde_json::from_slice::<KnownFields>(json) {
-        let record = known.into_record();
-        validate(&record)?;
-        return Ok(record);
+    if let Some(result) = parse_known(json) {
+        return result;
     }
     // Fast path for the common, well-formed record; the slow path explains failures.
     if let Ok(record) = serde_json::from_slice::<CaseRecord>(json) {
@@ -113,6 +109,17 @@ impl KnownFields {
             extra: serde_json::Map::new(),
         }
     }
+}
+
+/// The fastest path of [`parse_record`]: a record with only the fields this version knows,
+/// each once, needs no map of extra fields (which makes serde buffer the whole record
+/// before reading it). `None` when the line is not such a record (nor valid UTF-8);
+/// [`parse_record`] then says why or reads the extra fields.
+pub fn parse_known(json: &[u8]) -> Option<Result<CaseRecord, InvalidRecord>> {
+    let record = serde_json::from_slice::<KnownFields>(json)
+        .ok()?
+        .into_record();
+    Some(validate(&record).map(|()| record))
 }
 
 /// Reads a record as stored (already validated), quickly when it has no extra fields.
