@@ -34,7 +34,8 @@ pub(super) async fn answer(
     let mut effects = Vec::new();
     let mut found_any = false;
     for rn in wanted.iter().take(MAX_PER_MESSAGE) {
-        if !allow_lookup(state, rn, turn.options.lookups_per_window) || !turn.cases.allow(rn) {
+        if !allow_lookup(state, rn, turn.options.lookups_per_window) || !turn.cases.allow(rn).await
+        {
             parts.push(turn.replies().lookups_paused().to_string());
             break;
         }
