@@ -126,12 +126,12 @@ fn case_vars(catalog: &Catalog, record: &CaseRecord) -> Vars<'static> {
             )
         });
     let history = if record.history.is_empty() {
-        format!("- {}: {}", record.updated, record.status)
+        format!("- {}: {}", catalog.date(&record.updated), record.status)
     } else {
         record
             .history
             .iter()
-            .map(|h| format!("- {}: {}", h.date, h.status))
+            .map(|h| format!("- {}: {}", catalog.date(&h.date), h.status))
             .collect::<Vec<_>>()
             .join("\n")
     };
@@ -139,7 +139,7 @@ fn case_vars(catalog: &Catalog, record: &CaseRecord) -> Vars<'static> {
         ("receipt_number", record.receipt_number.clone()),
         ("form", record.form.clone()),
         ("status", record.status.clone()),
-        ("updated", record.updated.clone()),
+        ("updated", catalog.date(&record.updated)),
         ("office", office),
         (
             "meaning",
