@@ -502,3 +502,43 @@ async fn a_file_import_goes_through_copy_reports_bad_lines_and_is_idempotent() {
     );
     assert_eq!(store.count().await.unwrap(), 3999);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_per_address_look_up_limit_holds_across_nodes() {
+    let pg = TestPg::start().await;
+    let limited = |c: &mut casebot::config::ServeConfig| c.limits.lookups_per_address = 2;
+    let a = Node::start_with(&pg.url, limited).await;
+    let b = Node::start_with(&pg.url, limited).await;
+    for rn in ["EAC2690000201", "EAC2690000202", "EAC2690000203"] {
+        assert_eq!(put(&a, rn, "Case Was Received", "2026-01-05").await, 200);
+    }
+    // Two different look-ups from this address through node A...
+    let mut on_a = Client::connect(&a.ws_url(None)).await;
+    for rn in ["EAC2690000201", "EAC2690000202"] {
+        let reply = on_a.ask(&format!("status of {rn}")).await;
+        assert!(
+            reply["text"]
+                .as_str()
+                .unwrap()
+                .contains("Case Was Received"),
+            "{reply}"
+        );
+    }
+    // ...use up the address's limit on node B too.
+    let mut on_b = Client::connect(&b.ws_url(None)).await;
+    let refused = on_b.ask("status of EAC2690000203").await;
+    let text = refused["text"].as_str().unwrap();
+    assert!(text.contains("paused look-ups"), "{refused}");
+    assert!(!text.contains("Case Was Received"), "{refused}");
+    // The chat on node A may still ask about a number it already looked up.
+    let again = on_a.ask("status of EAC2690000201").await;
+    assert!(
+        again["text"]
+            .as_str()
+            .unwrap()
+            .contains("Case Was Received"),
+        "{again}"
+    );
+    a.stop().await;
+    b.stop().await;
+}

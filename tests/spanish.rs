@@ -73,12 +73,15 @@ async fn a_spanish_status_question_asks_for_the_receipt_number_and_answers_in_sp
     let history = c.ask("muéstrame el historial").await;
     answered(&history, "case_history", "es");
     assert!(
-        text(&history).contains("2026-03-02: Case Was Received"),
+        text(&history).contains("2 de marzo de 2026: Case Was Received"),
         "{history}"
     );
     let updated = c.ask("y cuando fue la ultima actualizacion?").await;
     answered(&updated, "case_updated", "es");
-    assert!(text(&updated).contains("2026-09-14"), "{updated}");
+    assert!(
+        text(&updated).contains("14 de septiembre de 2026"),
+        "dates are written the Spanish way: {updated}"
+    );
 }
 
 #[tokio::test]
@@ -127,6 +130,8 @@ async fn a_followed_case_sends_its_notification_in_spanish() {
     assert_eq!(note["lang"], "es", "{note}");
     assert_eq!(note["status"], "Case Was Approved");
     assert!(text(&note).contains("IOE0912345678"), "{note}");
+    assert!(text(&note).contains("20 de noviembre de 2026"), "{note}");
+    assert_eq!(note["updated"], "2026-11-20", "the field keeps the stored form");
     assert!(!text(&note).contains("Update on your"), "{note}");
 }
 

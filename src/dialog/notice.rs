@@ -11,7 +11,7 @@ pub fn notification_text(catalog: &Catalog, record: &CaseRecord) -> String {
         ("form", record.form.clone()),
         ("receipt_number", record.receipt_number.clone()),
         ("status", record.status.clone()),
-        ("updated", record.updated.clone()),
+        ("updated", catalog.date(&record.updated)),
     ];
     let mut text = render::fill(catalog.replies().notification(), &vars);
     if let Some(guide) = catalog.status(&record.status) {

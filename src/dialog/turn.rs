@@ -1,6 +1,8 @@
 //! What a turn needs besides the session's state: the content, where cases come from, and
 //! the dialog's options.
 
+use futures_util::future::BoxFuture;
+
 use crate::domain::case::CaseRecord;
 use crate::nlu::content::{Catalog, Replies};
 use crate::nlu::{Language, Parse};
@@ -13,10 +15,11 @@ pub trait CaseLookup: Sync {
     fn lookup<'a>(&'a self, receipt_number: &'a str) -> StoreFuture<'a, Option<CaseRecord>>;
 
     /// Whether this caller may look up `receipt_number` now (a limit beyond the session's
-    /// own, such as one per client address). Counts the look-up when it allows it.
-    fn allow(&self, receipt_number: &str) -> bool {
+    /// own, such as one per client address, which several nodes may share). Counts the
+    /// look-up when it allows it.
+    fn allow<'a>(&'a self, receipt_number: &'a str) -> BoxFuture<'a, bool> {
         let _ = receipt_number;
-        true
+        Box::pin(std::future::ready(true))
     }
 }
 

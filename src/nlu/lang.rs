@@ -13,7 +13,7 @@
 
 use std::fmt;
 
-use super::fxhash::FxHashSet;
+use super::fxhash::{FxHashMap, FxHashSet};
 
 /// A language of the content and of the chat; written as its code (`"en"`, `"es"`) when
 /// serialized.
@@ -111,9 +111,19 @@ const SPANISH: &[&str] = &[
     "luego", "pues", "bueno", "nuevo", "ahora",
 ];
 
-/// Words both lists share are no evidence either way ("me" is a word in both).
-fn is_shared(word: &str) -> bool {
-    ENGLISH.contains(&word) && SPANISH.contains(&word)
+/// Each function word with its language; `None` for a word both lists share ("me"), which
+/// is no evidence either way.
+fn function_words() -> FxHashMap<&'static str, Option<Lang>> {
+    let mut words: FxHashMap<&'static str, Option<Lang>> = FxHashMap::default();
+    for (list, lang) in [(ENGLISH, Lang::En), (SPANISH, Lang::Es)] {
+        for word in list {
+            let entry = words.entry(*word).or_insert(Some(lang));
+            if *entry != Some(lang) {
+                *entry = None;
+            }
+        }
+    }
+    words
 }
 
 /// How strongly a message reads as each language.
@@ -167,10 +177,13 @@ impl Evidence {
 /// language's content uses.
 #[derive(Debug, Default)]
 pub struct Detector {
+    /// Function words and their language (`None`: a word of both).
+    function: FxHashMap<&'static str, Option<Lang>>,
     /// Words only one language's content uses, per language.
     only: [FxHashSet<String>; 2],
-    /// Quoted names (folded words) that count for no language.
-    neutral: Vec<Vec<String>>,
+    /// Quoted names (folded words) that count for no language, by first word, longest
+    /// first.
+    neutral: FxHashMap<String, Vec<Vec<String>>>,
 }
 
 impl Detector {
@@ -183,16 +196,24 @@ impl Detector {
         let [en, es] = vocabularies;
         let en_only = en.difference(&es).cloned().collect();
         let es_only = es.difference(&en).cloned().collect();
-        let mut neutral: Vec<Vec<String>> = neutral
-            .into_iter()
-            .map(|name| name.split_whitespace().map(fold).collect::<Vec<_>>())
-            .filter(|words| words.len() >= 2)
-            .collect();
+        let mut by_first: FxHashMap<String, Vec<Vec<String>>> = FxHashMap::default();
+        for name in neutral {
+            let words: Vec<String> = name.split_whitespace().map(fold).collect();
+            if words.len() >= 2 {
+                let names = by_first.entry(words[0].clone()).or_default();
+                if !names.contains(&words) {
+                    names.push(words);
+                }
+            }
+        }
         // Longest first, so a title is taken whole before a shorter one inside it.
-        neutral.sort_by_key(|words| std::cmp::Reverse(words.len()));
+        for names in by_first.values_mut() {
+            names.sort_by_key(|words| std::cmp::Reverse(words.len()));
+        }
         Detector {
+            function: function_words(),
             only: [en_only, es_only],
-            neutral,
+            neutral: by_first,
         }
     }
 
@@ -219,17 +240,14 @@ impl Detector {
                 evidence.add(named, 3.0);
                 continue;
             }
-            if is_shared(word) {
-                continue;
-            }
-            if ENGLISH.contains(&word) {
-                evidence.en += 1.0;
-            } else if SPANISH.contains(&word) {
-                evidence.es += 1.0;
-            } else {
-                for lang in Lang::ALL {
-                    if self.only[lang.index()].contains(word) {
-                        evidence.add(lang, 0.5);
+            match self.function.get(word) {
+                Some(Some(lang)) => evidence.add(*lang, 1.0),
+                Some(None) => {}
+                None => {
+                    for lang in Lang::ALL {
+                        if self.only[lang.index()].contains(word) {
+                            evidence.add(lang, 0.5);
+                        }
                     }
                 }
             }
@@ -240,12 +258,22 @@ impl Detector {
     /// Which of `words` belong to a quoted name.
     fn quoted(&self, words: &[String]) -> Vec<bool> {
         let mut quoted = vec![false; words.len()];
-        for name in &self.neutral {
-            for start in 0..words.len().saturating_sub(name.len() - 1) {
-                let span = start..start + name.len();
-                if !quoted[span.clone()].iter().any(|q| *q) && words[span.clone()] == name[..] {
-                    quoted[span].iter_mut().for_each(|q| *q = true);
+        let mut start = 0;
+        while start < words.len() {
+            let taken = self.neutral.get(&words[start]).and_then(|names| {
+                names
+                    .iter()
+                    .find(|name| words[start..].starts_with(name))
+                    .map(Vec::len)
+            });
+            match taken {
+                Some(len) => {
+                    quoted[start..start + len]
+                        .iter_mut()
+                        .for_each(|q| *q = true);
+                    start += len;
                 }
+                None => start += 1,
             }
         }
         quoted

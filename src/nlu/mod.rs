@@ -273,7 +273,13 @@ impl Nlu {
     ) -> (Lang, Parse) {
         let evidence = self.detector.evidence(text);
         let lang = self.spoken(Detector::choose_by(&evidence, current, fallback));
-        let parse = self.understand(text, lang, previous, min_score);
+        // A message plainly in its language with no word of another is not looked up in
+        // the other index: it would only cost time (a fallback would parse twice).
+        let only_its_own = evidence.of(lang) >= WRITTEN_IN
+            && Lang::ALL
+                .iter()
+                .all(|l| *l == lang || evidence.of(*l) == 0.0);
+        let parse = self.understand_within(text, lang, previous, min_score, !only_its_own);
         let Some(current) = current.filter(|c| *c != lang && self.speaks(*c)) else {
             return (lang, parse);
         };
@@ -301,9 +307,21 @@ impl Nlu {
         previous: Option<&str>,
         min_score: f32,
     ) -> Parse {
+        self.understand_within(text, lang, previous, min_score, true)
+    }
+
+    /// [`Nlu::understand`], trying the other languages' indexes only when `others` is set.
+    fn understand_within(
+        &self,
+        text: &str,
+        lang: Lang,
+        previous: Option<&str>,
+        min_score: f32,
+        others: bool,
+    ) -> Parse {
         let primary = self.get(lang);
         let parse = primary.parse(text, previous);
-        if parse.top_score() >= min_score || parse.elsewhere.is_some() {
+        if !others || parse.top_score() >= min_score || parse.elsewhere.is_some() {
             return parse;
         }
         for other in self.languages().filter(|l| l.lang != primary.lang) {

@@ -1,6 +1,9 @@
 //! The per-address case look-up limit: how many look-ups one client address may make per
 //! window, across all its sessions. It stops a client from scraping statuses by guessing
-//! numbers from many fresh sessions; the per-session limit lives in the dialog.
+//! numbers from many fresh sessions; the per-session limit lives in the dialog. With
+//! sessions kept in PostgreSQL (several nodes), the count every node sees decides too
+//! (`address_lookups`), so spreading chats over nodes does not multiply the limit; when the
+//! database cannot answer within half a second, the node's own count decides.
 //!
 //! Each session's look-ups are counted on their own: a number that another session on the
 //! same address looked up costs a slot like any other, and once the address is over the
@@ -13,6 +16,9 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use futures_util::future::BoxFuture;
+
+use super::session_store::SessionStore;
 use crate::dialog::CaseLookup;
 use crate::limit::DistinctWindow;
 use crate::store::{CaseRecord, CaseStore, StoreFuture};
@@ -45,6 +51,16 @@ impl AddressLookups {
             .allow(key, self.limit, self.window, Instant::now())
     }
 
+    /// Different look-ups an address may make per window.
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// The window of the limit.
+    pub fn window(&self) -> Duration {
+        self.window
+    }
+
     /// Forgets addresses with no look-up in the window.
     pub fn sweep(&self) {
         let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
@@ -53,14 +69,17 @@ impl AddressLookups {
     }
 }
 
-/// The case store as one client address sees it: reads gated by [`AddressLookups`].
+/// The case store as one client address sees it: reads gated by [`AddressLookups`] on this
+/// node and, where sessions are shared between nodes, by the count every node sees.
 pub struct GatedCases<'a> {
     /// The store.
     pub store: &'a dyn CaseStore,
     /// The client's address.
     pub ip: IpAddr,
-    /// The shared limiter.
+    /// This node's limiter.
     pub limiter: &'a AddressLookups,
+    /// Where the count every node sees is kept (nothing for a single node).
+    pub shared: &'a dyn SessionStore,
     /// The session's token: look-ups are counted per session within the address.
     pub session: &'a str,
 }
@@ -70,8 +89,17 @@ impl CaseLookup for GatedCases<'_> {
         self.store.get(receipt_number)
     }
 
-    fn allow(&self, receipt_number: &str) -> bool {
-        self.limiter.allow(self.ip, self.session, receipt_number)
+    fn allow<'a>(&'a self, receipt_number: &'a str) -> BoxFuture<'a, bool> {
+        Box::pin(async move {
+            if !self.limiter.allow(self.ip, self.session, receipt_number) {
+                return false;
+            }
+            let (limit, window) = (self.limiter.limit(), self.limiter.window());
+            self.shared
+                .allow_lookup(self.ip, self.session, receipt_number, limit, window)
+                .await
+                .unwrap_or(true)
+        })
     }
 }
 

@@ -190,7 +190,10 @@ async fn sweep_sessions(state: AppState, stop: CancellationToken) {
             _ = stop.cancelled() => return,
             _ = every.tick() => {
                 state.lookups().sweep();
-                state.session_store().purge(state.config().limits.session_ttl()).await;
+                state
+                    .session_store()
+                    .purge(state.config().limits.session_ttl(), crate::dialog::LOOKUP_WINDOW)
+                    .await;
                 let dropped = state.sessions().sweep();
                 if dropped > 0 {
                     tracing::debug!(dropped, "expired sessions dropped");

@@ -104,11 +104,45 @@ impl SessionStore for PgSessions {
         })
     }
 
-    fn purge(&self, ttl: Duration) -> BoxFuture<'_, ()> {
+    fn allow_lookup<'a>(
+        &'a self,
+        ip: IpAddr,
+        token: &'a str,
+        receipt_number: &'a str,
+        limit: usize,
+        window: Duration,
+    ) -> BoxFuture<'a, Option<bool>> {
+        Box::pin(async move {
+            let counted = count_lookup(&self.pool, ip, token, receipt_number, limit, window);
+            match tokio::time::timeout(LOOKUP_TIMEOUT, counted).await {
+                Ok(Ok(allowed)) => Some(allowed),
+                Ok(Err(e)) => {
+                    tracing::debug!(error = %e, "the shared look-up count is unavailable");
+                    None
+                }
+                Err(_) => {
+                    tracing::debug!("the shared look-up count timed out");
+                    None
+                }
+            }
+        })
+    }
+
+    fn purge(&self, ttl: Duration, window: Duration) -> BoxFuture<'_, ()> {
         Box::pin(async move {
             let Ok(client) = self.pool.get().await else {
                 return;
             };
+            let window_secs = window.as_secs_f64();
+            if let Err(e) = client
+                .execute(
+                    "DELETE FROM address_lookups WHERE at < now() - make_interval(secs => $1)",
+                    &[&window_secs],
+                )
+                .await
+            {
+                tracing::debug!(error = %e, "purging old look-ups failed");
+            }
             let secs = ttl.as_secs_f64();
             match client
                 .execute(
@@ -133,6 +167,41 @@ impl SessionStore for PgSessions {
             }
         })
     }
+}
+
+/// Longest a chat waits for the shared look-up count before its node's own count decides.
+const LOOKUP_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// Counts a look-up in `address_lookups`: allowed when this session already looked this
+/// number up within `window`, or when the address has fewer than `limit` look-ups in it.
+/// Two nodes counting the same address at the same instant may both allow one more.
+async fn count_lookup(
+    pool: &Pool,
+    ip: IpAddr,
+    token: &str,
+    receipt_number: &str,
+    limit: usize,
+    window: Duration,
+) -> Result<bool, Box<dyn std::error::Error + Send + Sync>> {
+    let client = pool.get().await?;
+    let (ip, hash, secs) = (ip.to_string(), token_hash(token), window.as_secs_f64());
+    let row = client
+        .query_one(
+            "SELECT                  exists(SELECT 1 FROM address_lookups WHERE ip = $1 AND session_hash = $2                         AND receipt_number = $3 AND at >= now() - make_interval(secs => $4)),                  (SELECT count(*) FROM address_lookups                   WHERE ip = $1 AND at >= now() - make_interval(secs => $4))",
+            &[&ip, &hash, &receipt_number, &secs],
+        )
+        .await?;
+    let (mine, counted): (bool, i64) = (row.get(0), row.get(1));
+    if !mine && counted >= i64::try_from(limit).unwrap_or(i64::MAX) {
+        return Ok(false);
+    }
+    client
+        .execute(
+            "INSERT INTO address_lookups (ip, session_hash, receipt_number) VALUES ($1, $2, $3)              ON CONFLICT (ip, session_hash, receipt_number) DO UPDATE SET at = now()",
+            &[&ip, &hash, &receipt_number],
+        )
+        .await?;
+    Ok(true)
 }
 
 /// Reads a session that has not expired, and the followed cases changed since it left.

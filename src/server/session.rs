@@ -334,6 +334,7 @@ async fn handle_text(
         store: state.store().as_ref(),
         ip: client,
         limiter: state.lookups(),
+        shared: state.session_store(),
         session: token,
     };
     // A bug in one turn answers `internal` and keeps the chat open; the panic hook logs it

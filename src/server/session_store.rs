@@ -38,8 +38,22 @@ pub trait SessionStore: Send + Sync + 'static {
     /// unknown, expired, or the store cannot answer in time.
     fn resume<'a>(&'a self, token: &'a str, ttl: Duration) -> BoxFuture<'a, Option<Resumed>>;
 
-    /// Forgets sessions away for longer than `ttl`.
-    fn purge(&self, ttl: Duration) -> BoxFuture<'_, ()>;
+    /// Counts a case look-up of `receipt_number` by the session `token` from `ip` where every
+    /// node sees it: `Some(false)` when the address already made `limit` different
+    /// look-ups (session and number) within `window` and this is not one of them;
+    /// `None` when there is nothing shared to ask or it cannot answer, and the node's own
+    /// count decides.
+    fn allow_lookup<'a>(
+        &'a self,
+        ip: IpAddr,
+        token: &'a str,
+        receipt_number: &'a str,
+        limit: usize,
+        window: Duration,
+    ) -> BoxFuture<'a, Option<bool>>;
+
+    /// Forgets sessions away for longer than `ttl`, and look-ups older than `window`.
+    fn purge(&self, ttl: Duration, window: Duration) -> BoxFuture<'_, ()>;
 
     /// Writes what is queued (at shutdown).
     fn flush(&self) -> BoxFuture<'_, ()>;
@@ -57,7 +71,18 @@ impl SessionStore for LocalSessions {
         Box::pin(std::future::ready(None))
     }
 
-    fn purge(&self, _: Duration) -> BoxFuture<'_, ()> {
+    fn allow_lookup<'a>(
+        &'a self,
+        _: IpAddr,
+        _: &'a str,
+        _: &'a str,
+        _: usize,
+        _: Duration,
+    ) -> BoxFuture<'a, Option<bool>> {
+        Box::pin(std::future::ready(None))
+    }
+
+    fn purge(&self, _: Duration, _: Duration) -> BoxFuture<'_, ()> {
         Box::pin(std::future::ready(()))
     }
 

@@ -34,7 +34,8 @@ pub(super) async fn answer(
     let mut effects = Vec::new();
     let mut found_any = false;
     for rn in wanted.iter().take(MAX_PER_MESSAGE) {
-        if !allow_lookup(state, rn, turn.options.lookups_per_window) || !turn.cases.allow(rn) {
+        if !allow_lookup(state, rn, turn.options.lookups_per_window) || !turn.cases.allow(rn).await
+        {
             parts.push(turn.replies().lookups_paused().to_string());
             break;
         }
@@ -125,12 +126,12 @@ fn case_vars(catalog: &Catalog, record: &CaseRecord) -> Vars<'static> {
             )
         });
     let history = if record.history.is_empty() {
-        format!("- {}: {}", record.updated, record.status)
+        format!("- {}: {}", catalog.date(&record.updated), record.status)
     } else {
         record
             .history
             .iter()
-            .map(|h| format!("- {}: {}", h.date, h.status))
+            .map(|h| format!("- {}: {}", catalog.date(&h.date), h.status))
             .collect::<Vec<_>>()
             .join("\n")
     };
@@ -138,7 +139,7 @@ fn case_vars(catalog: &Catalog, record: &CaseRecord) -> Vars<'static> {
         ("receipt_number", record.receipt_number.clone()),
         ("form", record.form.clone()),
         ("status", record.status.clone()),
-        ("updated", record.updated.clone()),
+        ("updated", catalog.date(&record.updated)),
         ("office", office),
         (
             "meaning",

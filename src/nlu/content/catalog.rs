@@ -150,6 +150,18 @@ impl EntityNames {
     }
 }
 
+/// How a language writes a date (`[dates]`): a template over `{day}`, `{month}` (its name)
+/// and `{year}`, and the names of the months. Without it dates are written as stored
+/// (`2026-09-14`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DateFormat {
+    /// For example `"{day} de {month} de {year}"`.
+    pub format: Spanned<String>,
+    /// January to December.
+    pub months: Vec<Spanned<String>>,
+}
+
 /// A `[[status]]` table: case status titles (as USCIS writes them, in English) that mean
 /// the same, what they mean and what to do next.
 #[derive(Debug, Clone, Deserialize)]
@@ -179,6 +191,8 @@ pub struct Catalog {
     pub replies: Option<(Replies, PathBuf)>,
     /// `[entity_names]` and the file it came from.
     pub entity_names: Option<(EntityNames, PathBuf)>,
+    /// `[dates]` and the file it came from.
+    pub dates: Option<(DateFormat, PathBuf)>,
     /// `[[status]]` tables and their files.
     pub statuses: Vec<(StatusDef, PathBuf)>,
     /// `[forms]`: form number → what it is, and the file.
@@ -192,6 +206,7 @@ pub struct Catalog {
 pub(super) struct CatalogTables {
     pub replies: Option<Replies>,
     pub entity_names: Option<EntityNames>,
+    pub dates: Option<DateFormat>,
     pub status: Vec<StatusDef>,
     pub forms: BTreeMap<String, Spanned<String>>,
 }
@@ -219,6 +234,16 @@ impl Catalog {
                 ));
             } else {
                 self.entity_names = Some((names, path.to_path_buf()));
+            }
+        }
+        if let Some(dates) = tables.dates {
+            if let Some((_, other)) = &self.dates {
+                twice.push(format!(
+                    "[dates] is also given in {}; keep one",
+                    other.display()
+                ));
+            } else {
+                self.dates = Some((dates, path.to_path_buf()));
             }
         }
         for status in tables.status {
@@ -259,6 +284,31 @@ impl Catalog {
             .expect("content without [entity_names] does not load")
             .0
             .of(kind)
+    }
+
+    /// A stored date (`YYYY-MM-DD`) as this language writes it; as stored when the
+    /// catalog has no `[dates]` or the date is not in that form.
+    pub fn date(&self, iso: &str) -> String {
+        let Some((dates, _)) = &self.dates else {
+            return iso.to_string();
+        };
+        let mut parts = iso.splitn(3, '-');
+        let (Some(year), Some(month), Some(day)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return iso.to_string();
+        };
+        let (Ok(m), Ok(d)) = (month.parse::<usize>(), day.parse::<u32>()) else {
+            return iso.to_string();
+        };
+        let Some(name) = m.checked_sub(1).and_then(|i| dates.months.get(i)) else {
+            return iso.to_string();
+        };
+        dates
+            .format
+            .get_ref()
+            .replace("{day}", &d.to_string())
+            .replace("{month}", name.get_ref())
+            .replace("{year}", year)
     }
 
     /// What a status title means and what to do next, when the catalog explains it.
@@ -347,6 +397,16 @@ mod tests {
                 let form = v["form"].as_str().unwrap();
                 assert!(c.form_title(form).is_some(), "{lang}: no title for {form}");
             }
+        }
+    }
+
+    #[test]
+    fn dates_are_written_the_way_each_language_writes_them() {
+        assert_eq!(catalog(Lang::En).date("2026-09-14"), "2026-09-14");
+        assert_eq!(catalog(Lang::Es).date("2026-09-14"), "14 de septiembre de 2026");
+        assert_eq!(catalog(Lang::Es).date("2026-01-02"), "2 de enero de 2026");
+        for odd in ["", "2026-13-01", "2026-00-10", "yesterday", "2026-09"] {
+            assert_eq!(catalog(Lang::Es).date(odd), odd, "{odd:?} is left as stored");
         }
     }
 

@@ -22,7 +22,7 @@ use crate::domain::Link;
 mod catalog;
 mod validate;
 
-pub use catalog::{Catalog, EntityNames, Replies, StatusDef, StatusGuide, status_key};
+pub use catalog::{Catalog, DateFormat, EntityNames, Replies, StatusDef, StatusGuide, status_key};
 
 /// Placeholders every template may use.
 pub const GLOBAL_VARS: &[&str] = &[
@@ -153,6 +153,7 @@ struct IntentFile {
     domain_words: Vec<Spanned<String>>,
     replies: Option<Replies>,
     entity_names: Option<EntityNames>,
+    dates: Option<DateFormat>,
     #[serde(default)]
     status: Vec<StatusDef>,
     #[serde(default)]
@@ -349,6 +350,7 @@ impl Content {
                         let tables = catalog::CatalogTables {
                             replies: file.replies,
                             entity_names: file.entity_names,
+                            dates: file.dates,
                             status: file.status,
                             forms: file.forms,
                         };

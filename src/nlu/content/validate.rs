@@ -187,6 +187,31 @@ impl Content {
                 }
             }
         }
+        if let Some((dates, path)) = &self.catalog.dates {
+            if dates.months.len() != 12 {
+                diags.push(self.diag_at(
+                    path,
+                    dates.format.span().start,
+                    Severity::Error,
+                    format!(
+                        "[dates] names {} months; it needs the 12, January first",
+                        dates.months.len()
+                    ),
+                ));
+            }
+            for name in placeholders(dates.format.get_ref()) {
+                if !["day", "month", "year"].contains(&name) {
+                    diags.push(self.diag_at(
+                        path,
+                        dates.format.span().start,
+                        Severity::Error,
+                        format!(
+                            "placeholder `{{{name}}}` is not filled in a date; use {{day}}, {{month}} and {{year}}"
+                        ),
+                    ));
+                }
+            }
+        }
         for (status, path) in &self.catalog.statuses {
             for text in [&status.meaning, &status.next_step] {
                 if text.get_ref().trim().is_empty() {

@@ -20,6 +20,11 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
         "sessions",
         include_str!("../../../migrations/0002_sessions.sql"),
     ),
+    (
+        3,
+        "address_lookups",
+        include_str!("../../../migrations/0003_address_lookups.sql"),
+    ),
 ];
 
 /// Key of the advisory lock held while migrating ("casebot" in ASCII).
