@@ -131,7 +131,10 @@ async fn a_followed_case_sends_its_notification_in_spanish() {
     assert_eq!(note["status"], "Case Was Approved");
     assert!(text(&note).contains("IOE0912345678"), "{note}");
     assert!(text(&note).contains("20 de noviembre de 2026"), "{note}");
-    assert_eq!(note["updated"], "2026-11-20", "the field keeps the stored form");
+    assert_eq!(
+        note["updated"], "2026-11-20",
+        "the field keeps the stored form"
+    );
     assert!(!text(&note).contains("Update on your"), "{note}");
 }
 

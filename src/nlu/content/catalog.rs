@@ -403,10 +403,17 @@ mod tests {
     #[test]
     fn dates_are_written_the_way_each_language_writes_them() {
         assert_eq!(catalog(Lang::En).date("2026-09-14"), "2026-09-14");
-        assert_eq!(catalog(Lang::Es).date("2026-09-14"), "14 de septiembre de 2026");
+        assert_eq!(
+            catalog(Lang::Es).date("2026-09-14"),
+            "14 de septiembre de 2026"
+        );
         assert_eq!(catalog(Lang::Es).date("2026-01-02"), "2 de enero de 2026");
         for odd in ["", "2026-13-01", "2026-00-10", "yesterday", "2026-09"] {
-            assert_eq!(catalog(Lang::Es).date(odd), odd, "{odd:?} is left as stored");
+            assert_eq!(
+                catalog(Lang::Es).date(odd),
+                odd,
+                "{odd:?} is left as stored"
+            );
         }
     }
 
