@@ -39,6 +39,39 @@ pub struct ElsewhereIndex {
     domain: Vec<Vec<DomainStem>>,
 }
 
+/// Plural forms of joined `words` (`" w1 w2 "`): the last word with `s`, and for a name
+/// of several words the first word with `s` (`es` after a consonant). Forms already plural
+/// are left alone.
+fn plurals(words: &str) -> Vec<String> {
+    let list: Vec<&str> = words.split_whitespace().collect();
+    let plural = |w: &str| {
+        if w.ends_with('s') {
+            None
+        } else if w.ends_with(['a', 'e', 'i', 'o', 'u']) {
+            Some(format!("{w}s"))
+        } else {
+            Some(format!("{w}es"))
+        }
+    };
+    let mut forms = Vec::new();
+    if let Some(last) = list.last()
+        && !last.ends_with('s')
+    {
+        let mut w = list.clone();
+        let last = format!("{last}s");
+        *w.last_mut().expect("a word") = &last;
+        forms.push(format!(" {} ", w.join(" ")));
+    }
+    if list.len() > 1
+        && let Some(first) = plural(list[0])
+    {
+        let mut w = list.clone();
+        w[0] = &first;
+        forms.push(format!(" {} ", w.join(" ")));
+    }
+    forms
+}
+
 impl ElsewhereIndex {
     /// Compiles the names and domain words. `texts` are every text of the content (a name
     /// found in one of them is the content's own word); `term_id` gives the matcher's term
@@ -61,9 +94,10 @@ impl ElsewhereIndex {
                 }
                 let index = name_topic.len() as u32;
                 name_topic.push(Some(topic as u32));
-                // "iphone" also names "iphones".
-                if !words.ends_with("s ") {
-                    patterns.push(format!("{}s ", words.trim_end()));
+                // "iphone" also names "iphones"; a name of several words also takes the
+                // plural on its first word, as Spanish does ("oficinas del seguro social").
+                for plural in plurals(&words) {
+                    patterns.push(plural);
                     pattern_name.push(index);
                 }
                 patterns.push(words);
@@ -166,4 +200,27 @@ fn each_match<'a>(
         from = m.end() - 1;
         Some(m.pattern().as_usize())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plurals;
+
+    #[test]
+    fn names_take_the_plural_on_their_last_and_first_words() {
+        assert_eq!(plurals(" iphone "), [" iphones "]);
+        assert_eq!(plurals(" aws "), Vec::<String>::new());
+        assert_eq!(
+            plurals(" oficina del seguro social "),
+            [
+                " oficina del seguro socials ",
+                " oficinas del seguro social "
+            ]
+        );
+        assert_eq!(
+            plurals(" licencia de conducir "),
+            [" licencia de conducirs ", " licencias de conducir "]
+        );
+        assert_eq!(plurals(" red social "), [" red socials ", " redes social "]);
+    }
 }
