@@ -3,11 +3,11 @@
 # a case, the case is changed through node B's admin API, and the notification reaches the
 # chat on node A. Run from the repository root:
 #
-#   bench/two_nodes.sh            # builds target/release/casebot if needed
+#   bench/two_nodes.sh            # builds target/release/casebot (an up-to-date build is quick)
 #   KEEP=1 bench/two_nodes.sh     # leaves both nodes and the database running to play with
 set -euo pipefail
 CASEBOT=${CASEBOT:-target/release/casebot}
-[ -x "$CASEBOT" ] || cargo build --release --quiet --bin casebot
+if [ "$CASEBOT" = target/release/casebot ]; then cargo build --release --quiet --bin casebot; fi
 TOKEN=demo-admin-token
 A=127.0.0.1:9181
 B=127.0.0.1:9182

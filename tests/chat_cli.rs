@@ -84,6 +84,51 @@ async fn lang_starts_the_chat_in_spanish() {
     assert!(!ok, "an unknown language is refused: {out}");
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn pipe_mode_prints_a_notification_that_arrives_between_lines() {
+    let server = TestServer::start().await;
+    let record = |status: &str, updated: &str| {
+        casebot::store::parse_record(
+            format!(
+                r#"{{"receipt_number":"EAC2190012345","form":"I-130","status":"{status}","updated":"{updated}"}}"#
+            )
+            .as_bytes(),
+        )
+        .unwrap()
+    };
+    server
+        .store
+        .upsert(record("Case Was Received", "2026-01-02"))
+        .await
+        .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_casebot"))
+        .args(["chat", "--json", "--url", &server.ws_url()])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"notify me about EAC2190012345\n").unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    server
+        .store
+        .upsert(record("Case Was Approved", "2026-02-03"))
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+    // The input ends without another line: the notification must already be out.
+    drop(stdin);
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    let out = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.lines()
+            .any(|l| l.contains(r#""type":"notification""#) && l.contains("Case Was Approved")),
+        "{out}"
+    );
+}
+
 #[test]
 fn a_server_that_is_not_there_is_a_clear_error() {
     let out = Command::new(env!("CARGO_BIN_EXE_casebot"))

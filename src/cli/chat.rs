@@ -100,7 +100,8 @@ async fn chat(args: &ChatArgs) -> Result<(), ChatError> {
 type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-/// Pipe mode: one message per input line; each reply printed before the next line is sent.
+/// Pipe mode: one message per input line; each reply printed before the next line is sent,
+/// and frames that arrive while the input is quiet (notifications) printed as they come.
 async fn pipe_loop(mut ws: Ws, args: &ChatArgs) -> Result<(), ChatError> {
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
     let wait = Duration::from_secs(args.timeout.max(1));
@@ -111,7 +112,22 @@ async fn pipe_loop(mut ws: Ws, args: &ChatArgs) -> Result<(), ChatError> {
     {
         println!("{raw}");
     }
-    while let Some(line) = lines.next_line().await? {
+    loop {
+        // Waiting for the next line may take long (`sleep` in a pipeline): frames that
+        // come meanwhile are printed at once. Reading a frame is cancel-safe.
+        let line = tokio::select! {
+            line = lines.next_line() => line?,
+            frame = next_frame(&mut ws, QUIET_WAIT) => {
+                match frame {
+                    Ok(Some((raw, frame))) => print_raw_or_frame(&raw, frame.as_ref(), args.json),
+                    Ok(None) => return Err(ChatError::Closed),
+                    Err(ChatError::Timeout) => {}
+                    Err(e) => return Err(e),
+                }
+                continue;
+            }
+        };
+        let Some(line) = line else { break };
         if line.trim().is_empty() {
             continue;
         }
@@ -196,6 +212,18 @@ async fn interactive_loop(ws: Ws) -> Result<(), ChatError> {
 /// The next text frame as sent, with the frame it holds; the frame is `None` for a type
 /// this version does not know (a newer server), which is shown raw with `--json` and
 /// otherwise skipped. `Ok(None)` when the connection closed.
+/// How long pipe mode waits for a frame between input lines before looking again.
+const QUIET_WAIT: Duration = Duration::from_secs(3600);
+
+/// Prints a frame as pipe mode does: raw JSON with `--json`, readable text otherwise.
+fn print_raw_or_frame(raw: &str, frame: Option<&ServerFrame>, json: bool) {
+    if json {
+        println!("{raw}");
+    } else if let Some(frame) = frame {
+        print_frame(frame, false);
+    }
+}
+
 async fn next_frame(
     ws: &mut Ws,
     wait: Duration,

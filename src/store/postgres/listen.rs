@@ -40,6 +40,9 @@ const PURGE_EVERY_POLLS: u32 = 60;
 /// Longest wait between two attempts to reconnect.
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
+/// The first wait before reconnecting after the connection is lost.
+const FIRST_BACKOFF: Duration = Duration::from_millis(100);
+
 /// Where the listener is in the change log.
 struct Position {
     /// Highest id read so far.
@@ -61,9 +64,9 @@ pub async fn run(
         after,
         gaps: BTreeMap::new(),
     };
-    let mut backoff = Duration::from_millis(100);
+    let mut backoff = FIRST_BACKOFF;
     loop {
-        let session = listen_once(&config, &changes, &mut position, &stop);
+        let session = listen_once(&config, &changes, &mut position, &stop, &mut backoff);
         match session.await {
             Ok(()) => return,
             Err(e) => {
@@ -85,6 +88,7 @@ async fn listen_once(
     changes: &broadcast::Sender<CaseChange>,
     position: &mut Position,
     stop: &CancellationToken,
+    backoff: &mut Duration,
 ) -> Result<(), tokio_postgres::Error> {
     let (client, mut connection) = config.connect(NoTls).await?;
     let (wake, mut woken) = mpsc::channel::<()>(1);
@@ -105,6 +109,8 @@ async fn listen_once(
     });
     let result = async {
         client.batch_execute(&format!("LISTEN {CHANNEL}")).await?;
+        // Connected again: the next loss starts over from the shortest wait.
+        *backoff = FIRST_BACKOFF;
         tracing::info!(after = position.after, "listening for case changes");
         let mut polls = 0u32;
         loop {
