@@ -5,6 +5,8 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
 /// Different keys counted in the last window, oldest first.
 #[derive(Debug, Clone)]
 pub struct DistinctWindow<K> {
@@ -52,6 +54,35 @@ impl<K: PartialEq> DistinctWindow<K> {
     }
 }
 
+/// Written as `[[age in milliseconds, key], …]`: an `Instant` means nothing to another
+/// process, so each count is kept as how long ago it was made when the state was written.
+/// Read back, the counts are as old as they were then (time spent stored does not age
+/// them, which only makes the limit stricter).
+impl<K: Serialize> Serialize for DistinctWindow<K> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let now = Instant::now();
+        serializer.collect_seq(self.counted.iter().map(|(at, key)| {
+            let age = now.saturating_duration_since(*at).as_millis() as u64;
+            (age, key)
+        }))
+    }
+}
+
+impl<'de, K: Deserialize<'de>> Deserialize<'de> for DistinctWindow<K> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let aged: Vec<(u64, K)> = Vec::deserialize(deserializer)?;
+        let now = Instant::now();
+        let mut counted: Vec<(Instant, K)> = aged
+            .into_iter()
+            .filter_map(|(age, key)| Some((now.checked_sub(Duration::from_millis(age))?, key)))
+            .collect();
+        counted.sort_by_key(|(at, _)| *at);
+        Ok(DistinctWindow {
+            counted: counted.into(),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,6 +107,28 @@ mod tests {
         assert!(
             limit.allow("c", 2, window, later),
             "old keys no longer count"
+        );
+    }
+
+    #[test]
+    fn counts_survive_being_written_and_read_back() {
+        let window = Duration::from_secs(60);
+        let now = Instant::now();
+        let mut limit = DistinctWindow::default();
+        assert!(limit.allow("EAC2190000001".to_string(), 2, window, now));
+        assert!(limit.allow("EAC2190000002".to_string(), 2, window, now));
+        let json = serde_json::to_string(&limit).unwrap();
+        let mut back: DistinctWindow<String> = serde_json::from_str(&json).unwrap();
+        assert!(
+            !back.allow("EAC2190000003".to_string(), 2, window, Instant::now()),
+            "{json}"
+        );
+        assert!(back.allow("EAC2190000001".to_string(), 2, window, Instant::now()));
+        let old: DistinctWindow<String> =
+            serde_json::from_str(r#"[[120000, "EAC2190000001"]]"#).unwrap();
+        assert!(
+            old.is_idle(window, Instant::now()),
+            "a count older than the window is gone"
         );
     }
 }

@@ -542,3 +542,39 @@ async fn the_per_address_look_up_limit_holds_across_nodes() {
     a.stop().await;
     b.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_per_chat_look_up_limit_moves_with_a_chat_to_another_node() {
+    let pg = TestPg::start().await;
+    let limited = |c: &mut casebot::config::ServeConfig| c.limits.lookups_per_window = 2;
+    let a = Node::start_with(&pg.url, limited).await;
+    let b = Node::start_with(&pg.url, limited).await;
+    for rn in ["EAC2690000301", "EAC2690000302", "EAC2690000303"] {
+        assert_eq!(put(&a, rn, "Case Was Received", "2026-01-05").await, 200);
+    }
+    let mut chat = Client::connect(&a.ws_url(None)).await;
+    let token = chat.token();
+    for rn in ["EAC2690000301", "EAC2690000302"] {
+        let reply = chat.ask(&format!("status of {rn}")).await;
+        assert!(
+            reply["text"]
+                .as_str()
+                .unwrap()
+                .contains("Case Was Received"),
+            "{reply}"
+        );
+    }
+    drop(chat);
+    a.stop().await;
+    let mut back = Client::connect(&b.ws_url(Some(&token))).await;
+    assert_eq!(back.welcome["resumed"], true, "{}", back.welcome);
+    let refused = back.ask("status of EAC2690000303").await;
+    assert!(
+        refused["text"]
+            .as_str()
+            .unwrap()
+            .contains("paused look-ups"),
+        "the chat's two look-ups on node A count on node B: {refused}"
+    );
+    b.stop().await;
+}

@@ -74,9 +74,9 @@ pub struct DialogState {
     /// The chat's language: set by the client's choice or by the first message, and
     /// changed only by a message clearly in another language. `None` until then.
     pub lang: Option<Lang>,
-    /// Recent case look-ups (when, which), for the scraping limit. Instants mean nothing
-    /// to another process, so this stays with the node; the per-address limit still holds.
-    #[serde(skip)]
+    /// Recent case look-ups (when, which), for the scraping limit. Kept with the session,
+    /// as ages, so the limit holds when the chat resumes on another node.
+    #[serde(default)]
     pub(super) lookups: DistinctWindow<String>,
     /// Messages answered so far (also picks response variants).
     pub(super) turns: u64,
