@@ -3,37 +3,15 @@
 
 mod common;
 
-use casebot::store::{CaseRecord, HistoryEntry};
-use common::{Client, TestServer};
+use common::{Client, TestServer, case_with_history};
 use serde_json::Value;
-
-fn record(rn: &str, form: &str, status: &str, updated: &str) -> CaseRecord {
-    CaseRecord {
-        receipt_number: rn.to_string(),
-        form: form.to_string(),
-        status: status.to_string(),
-        updated: updated.to_string(),
-        description: None,
-        history: vec![
-            HistoryEntry {
-                date: "2026-03-02".into(),
-                status: "Case Was Received".into(),
-            },
-            HistoryEntry {
-                date: updated.into(),
-                status: status.into(),
-            },
-        ],
-        extra: Default::default(),
-    }
-}
 
 async fn server_with_cases() -> TestServer {
     let server = TestServer::start().await;
     for r in [
-        record("EAC2190012345", "I-130", "Case Was Approved", "2026-09-14"),
-        record("IOE0912345678", "I-765", "Case Was Received", "2026-03-02"),
-        record(
+        case_with_history("EAC2190012345", "I-130", "Case Was Approved", "2026-09-14"),
+        case_with_history("IOE0912345678", "I-765", "Case Was Received", "2026-03-02"),
+        case_with_history(
             "LIN2290054321",
             "I-485",
             "Request for Additional Evidence Was Sent",
@@ -388,7 +366,7 @@ async fn followers_get_a_notification_when_the_case_changes() {
     assert_eq!(sub["intent"], "subscribe", "{sub}");
     server
         .store
-        .upsert(record(
+        .upsert(case_with_history(
             "IOE0912345678",
             "I-765",
             "Case Was Approved",
@@ -405,7 +383,7 @@ async fn followers_get_a_notification_when_the_case_changes() {
     assert_eq!(stop["intent"], "unsubscribe");
     server
         .store
-        .upsert(record(
+        .upsert(case_with_history(
             "IOE0912345678",
             "I-765",
             "Card Was Mailed To Me",
@@ -447,7 +425,7 @@ async fn a_resumed_session_gets_the_notifications_it_missed() {
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     server
         .store
-        .upsert(record(
+        .upsert(case_with_history(
             "LIN2290054321",
             "I-485",
             "Case Was Approved",

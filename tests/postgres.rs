@@ -9,30 +9,15 @@ mod support;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use common::Client;
+use common::{Client, case, entry};
 use support::pg::Node;
 use support::{TOKEN, http, record};
 
-use casebot::store::{CaseRecord, CaseStore, HistoryEntry, PgStore, UpsertOutcome, parse_record};
+use casebot::store::{CaseRecord, CaseStore, PgStore, UpsertOutcome};
 use support::pg::TestPg;
 
 /// How long a change may take to reach another node's feed.
 const WITHIN: Duration = Duration::from_secs(1);
-
-fn case(rn: &str, status: &str, updated: &str) -> CaseRecord {
-    parse_record(
-        format!(r#"{{"receipt_number":"{rn}","form":"I-485","status":"{status}","updated":"{updated}","office":"National Benefits Center"}}"#)
-            .as_bytes(),
-    )
-    .expect("valid record")
-}
-
-fn entry(date: &str, status: &str) -> HistoryEntry {
-    HistoryEntry {
-        date: date.into(),
-        status: status.into(),
-    }
-}
 
 fn statuses(record: &CaseRecord) -> Vec<&str> {
     record.history.iter().map(|h| h.status.as_str()).collect()

@@ -4,36 +4,14 @@
 
 mod common;
 
-use casebot::store::{CaseRecord, HistoryEntry};
-use common::{Client, TestServer};
+use common::{Client, TestServer, case_with_history};
 use serde_json::{Value, json};
-
-fn record(rn: &str, form: &str, status: &str, updated: &str) -> CaseRecord {
-    CaseRecord {
-        receipt_number: rn.to_string(),
-        form: form.to_string(),
-        status: status.to_string(),
-        updated: updated.to_string(),
-        description: None,
-        history: vec![
-            HistoryEntry {
-                date: "2026-03-02".into(),
-                status: "Case Was Received".into(),
-            },
-            HistoryEntry {
-                date: updated.into(),
-                status: status.into(),
-            },
-        ],
-        extra: Default::default(),
-    }
-}
 
 async fn server_with_cases() -> TestServer {
     let server = TestServer::start().await;
     for r in [
-        record("EAC2190012345", "I-130", "Case Was Approved", "2026-09-14"),
-        record("IOE0912345678", "I-765", "Case Was Received", "2026-03-02"),
+        case_with_history("EAC2190012345", "I-130", "Case Was Approved", "2026-09-14"),
+        case_with_history("IOE0912345678", "I-765", "Case Was Received", "2026-03-02"),
     ] {
         server.store.upsert(r).await.unwrap();
     }
@@ -117,7 +95,7 @@ async fn a_followed_case_sends_its_notification_in_spanish() {
     answered(&sub, "subscribe", "es");
     server
         .store
-        .upsert(record(
+        .upsert(case_with_history(
             "IOE0912345678",
             "I-765",
             "Case Was Approved",

@@ -1,25 +1,11 @@
 //! The case store on a real sled database in a temp dir: reads, writes, history, the change
 //! feed and the lock held by an open database.
 
-use casebot::store::{
-    CaseRecord, CaseStore, HistoryEntry, SledStore, StoreError, UpsertOutcome, parse_record,
-};
+mod common;
+
+use casebot::store::{CaseRecord, CaseStore, SledStore, StoreError, UpsertOutcome};
+use common::{case, entry};
 use tokio::sync::broadcast::error::TryRecvError;
-
-fn case(rn: &str, status: &str, updated: &str) -> CaseRecord {
-    parse_record(
-        format!(r#"{{"receipt_number":"{rn}","form":"I-485","status":"{status}","updated":"{updated}","office":"National Benefits Center"}}"#)
-            .as_bytes(),
-    )
-    .expect("valid record")
-}
-
-fn entry(date: &str, status: &str) -> HistoryEntry {
-    HistoryEntry {
-        date: date.into(),
-        status: status.into(),
-    }
-}
 
 #[tokio::test]
 async fn a_new_case_is_stored_with_its_first_history_entry_and_unknown_fields() {

@@ -26,29 +26,31 @@ pub(super) fn compare(contents: &[Content]) -> Vec<Diagnostic> {
 /// A warning at each intent or article of `from` with no counterpart in `to`.
 fn compare_targets(from: &Content, to: &Content, diags: &mut Vec<Diagnostic>) {
     let folder = to.lang.folder().map_or(String::new(), |f| format!("{f}/"));
-    for intent in &from.intents {
-        let id = intent.def.id.get_ref();
-        if to.intent(id).is_none() {
+    let intents = from.intents.iter().map(|i| {
+        let found = to.intent(i.def.id.get_ref()).is_some();
+        ("intent", "an intent", "intents", &i.def.id, &i.path, found)
+    });
+    let articles = from.articles.iter().map(|a| {
+        let id = a.meta.id.get_ref();
+        let found = to.articles.iter().any(|b| b.meta.id.get_ref() == id);
+        (
+            "article",
+            "an article",
+            "knowledge",
+            &a.meta.id,
+            &a.path,
+            found,
+        )
+    });
+    for (kind, one, dir, id, path, found) in intents.chain(articles) {
+        if !found {
             diags.push(from.diag_at(
-                &intent.path,
-                intent.def.id.span().start,
+                path,
+                id.span().start,
                 Severity::Warning,
                 format!(
-                    "intent `{id}` has no {} counterpart (an intent with the same id in intents/{folder})",
-                    to.lang.name()
-                ),
-            ));
-        }
-    }
-    for article in &from.articles {
-        let id = article.meta.id.get_ref();
-        if !to.articles.iter().any(|a| a.meta.id.get_ref() == id) {
-            diags.push(from.diag_at(
-                &article.path,
-                article.meta.id.span().start,
-                Severity::Warning,
-                format!(
-                    "article `{id}` has no {} counterpart (an article with the same id in knowledge/{folder})",
+                    "{kind} `{}` has no {} counterpart ({one} with the same id in {dir}/{folder})",
+                    id.get_ref(),
                     to.lang.name()
                 ),
             ));

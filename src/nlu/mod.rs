@@ -243,12 +243,6 @@ impl Nlu {
         self.languages[lang.index()].is_some()
     }
 
-    /// The language to answer `text` in, given the chat's language so far (see
-    /// [`Detector::choose`]); only a language with content.
-    pub fn choose_lang(&self, current: Option<Lang>, fallback: Lang, text: &str) -> Lang {
-        self.spoken(self.detector.choose(current, fallback, text))
-    }
-
     /// `lang` when there is content in it, else the first language there is.
     fn spoken(&self, lang: Lang) -> Lang {
         if self.speaks(lang) {

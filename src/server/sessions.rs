@@ -149,19 +149,15 @@ impl SessionRegistry {
         }
         self.make_room_locked(inner, ip, per_address);
         let token = new_token();
-        let dialog = Arc::new(Mutex::new(DialogState::default()));
-        inner.sessions.insert(
-            token.clone(),
-            Entry {
-                dialog: dialog.clone(),
-                live: Some((conn, sender)),
-                away: None,
-                ip,
-                missed: Vec::new(),
-                told: HashMap::new(),
-            },
+        let live = (conn, sender);
+        let dialog = insert_live_locked(
+            inner,
+            &token,
+            DialogState::default(),
+            HashMap::new(),
+            live,
+            ip,
         );
-        inner.addresses.entry(ip).or_default().sessions += 1;
         Attached {
             token,
             dialog,
@@ -205,7 +201,6 @@ impl SessionRegistry {
                 .or_default()
                 .insert(token.to_string());
         }
-        let dialog = Arc::new(Mutex::new(dialog));
         let told = missed
             .iter()
             .map(|n| {
@@ -215,18 +210,7 @@ impl SessionRegistry {
                 )
             })
             .collect();
-        inner.sessions.insert(
-            token.to_string(),
-            Entry {
-                dialog: dialog.clone(),
-                live: Some((conn, sender)),
-                away: None,
-                ip,
-                missed: Vec::new(),
-                told,
-            },
-        );
-        inner.addresses.entry(ip).or_default().sessions += 1;
+        let dialog = insert_live_locked(inner, token, dialog, told, (conn, sender), ip);
         Attached {
             token: token.to_string(),
             dialog,
@@ -380,6 +364,32 @@ impl SessionRegistry {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+/// Adds a session that is live on connection `live` from `ip` and counts it against the
+/// address; returns its shared dialog state.
+fn insert_live_locked(
+    inner: &mut Inner,
+    token: &str,
+    dialog: DialogState,
+    told: HashMap<String, (String, String)>,
+    live: (u64, mpsc::Sender<Outbound>),
+    ip: IpAddr,
+) -> Arc<Mutex<DialogState>> {
+    let dialog = Arc::new(Mutex::new(dialog));
+    inner.sessions.insert(
+        token.to_string(),
+        Entry {
+            dialog: dialog.clone(),
+            live: Some(live),
+            away: None,
+            ip,
+            missed: Vec::new(),
+            told,
+        },
+    );
+    inner.addresses.entry(ip).or_default().sessions += 1;
+    dialog
 }
 
 /// Forgets a session: its entry, its place in the detached indexes, its address's count and

@@ -142,14 +142,7 @@ impl AppState {
 
     /// Suggested first questions for new sessions in `lang`.
     pub fn starter_questions(&self, lang: Lang) -> Vec<String> {
-        let nlu = self.nlu();
-        nlu.get(lang)
-            .catalog()
-            .replies()
-            .starter_menu
-            .iter()
-            .map(|q| q.get_ref().clone())
-            .collect()
+        self.nlu().get(lang).catalog().replies().starters()
     }
 
     /// Marks the server as ready for `/healthz`.

@@ -10,7 +10,7 @@ use casebot::config::ServeConfig;
 use casebot::nlu::Nlu;
 use std::sync::Arc;
 
-use casebot::store::{SharedStore, SledStore};
+use casebot::store::{CaseRecord, HistoryEntry, SharedStore, SledStore, parse_record};
 use casebot::{AppState, run};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
@@ -232,5 +232,39 @@ pub fn copy_dir(from: &Path, to: &Path) {
         } else {
             std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
         }
+    }
+}
+
+/// An I-485 case at the National Benefits Center with `status` as of `updated`.
+pub fn case(rn: &str, status: &str, updated: &str) -> CaseRecord {
+    parse_record(
+        format!(r#"{{"receipt_number":"{rn}","form":"I-485","status":"{status}","updated":"{updated}","office":"National Benefits Center"}}"#)
+            .as_bytes(),
+    )
+    .expect("valid record")
+}
+
+/// One history entry.
+pub fn entry(date: &str, status: &str) -> HistoryEntry {
+    HistoryEntry {
+        date: date.into(),
+        status: status.into(),
+    }
+}
+
+/// A case of `form` received on 2026-03-02 and at `status` since `updated`, with both
+/// steps in its history.
+pub fn case_with_history(rn: &str, form: &str, status: &str, updated: &str) -> CaseRecord {
+    CaseRecord {
+        receipt_number: rn.to_string(),
+        form: form.to_string(),
+        status: status.to_string(),
+        updated: updated.to_string(),
+        description: None,
+        history: vec![
+            entry("2026-03-02", "Case Was Received"),
+            entry(updated, status),
+        ],
+        extra: Default::default(),
     }
 }

@@ -174,7 +174,7 @@ fn offer_close_second(turn: &Turn<'_>, answered: Target, answer: &mut Answer) {
 fn fallback(turn: &Turn<'_>, alone: &str, with_suggestions: &str) -> Acted {
     let suggestions = suggestions(turn);
     let (text, quick_replies) = if suggestions.is_empty() {
-        (alone, starter_menu(turn.replies()))
+        (alone, turn.replies().starters())
     } else {
         (with_suggestions, suggestions)
     };
@@ -186,15 +186,6 @@ fn fallback(turn: &Turn<'_>, alone: &str, with_suggestions: &str) -> Acted {
         links: Vec::new(),
     }
     .into()
-}
-
-/// The starter menu's buttons.
-pub(crate) fn starter_menu(replies: &crate::nlu::content::Replies) -> Vec<String> {
-    replies
-        .starter_menu
-        .iter()
-        .map(|q| q.get_ref().clone())
-        .collect()
 }
 
 /// Up to three "did you mean" questions from the candidates.

@@ -36,6 +36,11 @@ macro_rules! replies {
         impl Replies {
             $( $(#[doc = $doc])* pub fn $name(&self) -> &str { self.$name.get_ref() } )*
 
+            /// The starter menu's buttons.
+            pub fn starters(&self) -> Vec<String> {
+                self.starter_menu.iter().map(|q| q.get_ref().clone()).collect()
+            }
+
             /// Every sentence with its key and the placeholders casebot fills in it.
             pub fn sentences(&self) -> Vec<(&'static str, &Spanned<String>, &'static [&'static str])> {
                 vec![$( (stringify!($name), &self.$name, &[$($var),*]) ),*]
@@ -216,36 +221,21 @@ impl Catalog {
     /// with where (for `check`).
     pub(super) fn add(&mut self, tables: CatalogTables, path: &std::path::Path) -> Vec<String> {
         let mut twice = Vec::new();
-        if let Some(replies) = tables.replies {
-            if let Some((_, other)) = &self.replies {
-                twice.push(format!(
-                    "[replies] is also given in {}; keep one",
-                    other.display()
-                ));
-            } else {
-                self.replies = Some((replies, path.to_path_buf()));
-            }
-        }
-        if let Some(names) = tables.entity_names {
-            if let Some((_, other)) = &self.entity_names {
-                twice.push(format!(
-                    "[entity_names] is also given in {}; keep one",
-                    other.display()
-                ));
-            } else {
-                self.entity_names = Some((names, path.to_path_buf()));
-            }
-        }
-        if let Some(dates) = tables.dates {
-            if let Some((_, other)) = &self.dates {
-                twice.push(format!(
-                    "[dates] is also given in {}; keep one",
-                    other.display()
-                ));
-            } else {
-                self.dates = Some((dates, path.to_path_buf()));
-            }
-        }
+        keep_once(
+            &mut self.replies,
+            tables.replies,
+            path,
+            "[replies]",
+            &mut twice,
+        );
+        keep_once(
+            &mut self.entity_names,
+            tables.entity_names,
+            path,
+            "[entity_names]",
+            &mut twice,
+        );
+        keep_once(&mut self.dates, tables.dates, path, "[dates]", &mut twice);
         for status in tables.status {
             let index = self.statuses.len();
             for title in &status.titles {
@@ -331,6 +321,25 @@ impl Catalog {
     /// Every status title the catalog explains, by key.
     pub fn status_keys(&self) -> impl Iterator<Item = &str> {
         self.by_title.keys().map(String::as_str)
+    }
+}
+
+/// Keeps the first file's copy of a table that belongs in one file only; a second copy is
+/// reported in `twice`.
+fn keep_once<T>(
+    slot: &mut Option<(T, PathBuf)>,
+    table: Option<T>,
+    path: &std::path::Path,
+    name: &str,
+    twice: &mut Vec<String>,
+) {
+    let Some(table) = table else { return };
+    match slot {
+        Some((_, other)) => twice.push(format!(
+            "{name} is also given in {}; keep one",
+            other.display()
+        )),
+        None => *slot = Some((table, path.to_path_buf())),
     }
 }
 
