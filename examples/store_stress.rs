@@ -4,8 +4,12 @@
 //! dir and a server on 127.0.0.1:0, and stops by itself.
 //!
 //! ```sh
-//! cargo run --release --example store_stress -- [RUNS=10] [SECONDS=5] [WRITERS=8] [IMPORT=1]
+//! cargo run --release --example store_stress -- [RUNS=10] [SECONDS=5] [WRITERS=8] [IMPORT=1] [HTTP=0]
 //! ```
+//!
+//! With `HTTP=1` the writers and the import go through the admin API as an operator's
+//! scripts would: each writer a keep-alive loop of `PUT /api/cases/…`, the import a loop of
+//! `POST /api/cases/import` with 4,000 records. Otherwise they call the store in-process.
 //!
 //! Prints, per run: writes acknowledged per second, imported records per second, and the
 //! chat's reply latency (median, p99, max). A run whose writers do not all finish within
@@ -46,9 +50,10 @@ fn arg(n: usize, default: u64) -> u64 {
 async fn main() {
     let (runs, seconds, writers) = (arg(1, 10), arg(2, 5), arg(3, 8) as usize);
     let import = arg(4, 1) != 0;
+    let http = arg(5, 0) != 0;
     let mut wedged = 0;
     for run_no in 1..=runs {
-        match storm(Duration::from_secs(seconds), writers, import).await {
+        match storm(Duration::from_secs(seconds), writers, import, http).await {
             Some(r) => println!(
                 "run {run_no}: {:.0} writes/s, {:.0} imported records/s, chat reply median {:.2} ms, p99 {:.2} ms, max {:.2} ms ({} replies)",
                 r.writes as f64 / seconds as f64,
@@ -85,7 +90,36 @@ impl Figures {
     }
 }
 
-async fn storm(length: Duration, writers: usize, import: bool) -> Option<Figures> {
+const TOKEN: &str = "stress-token";
+
+/// A keep-alive HTTP client for the admin API.
+type Admin = hyper_util::client::legacy::Client<
+    hyper_util::client::legacy::connect::HttpConnector,
+    http_body_util::Full<bytes::Bytes>,
+>;
+
+async fn admin_call(client: &Admin, method: &str, url: String, body: String) {
+    let request = hyper::Request::builder()
+        .method(method)
+        .uri(url)
+        .header("authorization", format!("Bearer {TOKEN}"))
+        .header("content-type", "application/json")
+        .body(http_body_util::Full::new(bytes::Bytes::from(body)))
+        .expect("request");
+    let answer = client.request(request).await.expect("admin API answers");
+    let status = answer.status();
+    let body = http_body_util::BodyExt::collect(answer.into_body())
+        .await
+        .expect("body")
+        .to_bytes();
+    assert!(
+        status.is_success(),
+        "{status}: {}",
+        String::from_utf8_lossy(&body)
+    );
+}
+
+async fn storm(length: Duration, writers: usize, import: bool, http: bool) -> Option<Figures> {
     let dir = tempfile::tempdir().expect("temp dir");
     let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let mut config = ServeConfig::new(
@@ -96,6 +130,7 @@ async fn storm(length: Duration, writers: usize, import: bool) -> Option<Figures
     // The chat asks 50 times a second: this run measures the store, not the rate limit.
     config.limits.messages_per_sec = 1000.0;
     config.limits.message_burst = 1000.0;
+    config.admin_token = Some(TOKEN.into());
     let store: SharedStore = Arc::new(SledStore::open(&config.db).expect("open store"));
     store
         .upsert(case("EAC2690000001", "Case Was Received"))
@@ -119,16 +154,28 @@ async fn storm(length: Duration, writers: usize, import: bool) -> Option<Figures
     let mut tasks = tokio::task::JoinSet::new();
     let progress: Arc<Vec<std::sync::atomic::AtomicU64>> =
         Arc::new((0..writers).map(|_| Default::default()).collect());
+    let client: Admin =
+        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+            .build_http();
     for writer in 0..writers {
         let store = store.clone();
         let progress = progress.clone();
+        // Each HTTP writer keeps its own connection alive, as a script's loop would.
+        let client: Admin =
+            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                .build_http();
         tasks.spawn(async move {
             let mut writes = 0u64;
             while Instant::now() < end {
                 let rn = format!("EAC26{writer:02}{:06}", writes % 50);
                 let status = STATUSES[writes as usize % STATUSES.len()];
                 progress[writer].store(writes * 10 + 1, std::sync::atomic::Ordering::SeqCst);
-                store.upsert(case(&rn, status)).await.expect("write");
+                if http {
+                    let body = format!(r#"{{"receipt_number":"{rn}","form":"I-130","status":"{status}","updated":"2026-11-02"}}"#);
+                    admin_call(&client, "PUT", format!("http://{addr}/api/cases/{rn}"), body).await;
+                } else {
+                    store.upsert(case(&rn, status)).await.expect("write");
+                }
                 writes += 1;
                 progress[writer].store(writes * 10, std::sync::atomic::Ordering::SeqCst);
             }
@@ -145,10 +192,16 @@ async fn storm(length: Duration, writers: usize, import: bool) -> Option<Figures
                 let lines: String = (0..4000)
                     .map(|n| format!("{{\"receipt_number\":\"LIN26{n:08}\",\"form\":\"I-140\",\"status\":\"{status}\",\"updated\":\"2026-11-02\"}}\n"))
                     .collect();
-                let report = import::import_bytes(store.as_ref(), lines.as_bytes())
-                    .await
-                    .expect("import");
-                imported += report.accepted() as u64;
+                if http {
+                    admin_call(&client, "POST", format!("http://{addr}/api/cases/import"), lines)
+                        .await;
+                    imported += 4000;
+                } else {
+                    let report = import::import_bytes(store.as_ref(), lines.as_bytes())
+                        .await
+                        .expect("import");
+                    imported += report.accepted() as u64;
+                }
                 round += 1;
             }
             (0, imported)

@@ -9,6 +9,13 @@
 //! matches was in the same or an earlier flush). A read runs on the async worker while the
 //! writer is idle (a cached read takes a microsecond) and on tokio's blocking pool while a
 //! round is being applied or flushed, when it may have to wait.
+//!
+//! sled's `apply_batch` holds a lock every read of the tree waits on, for the whole batch.
+//! So a large atomic write is applied in small batches instead, behind a journal entry:
+//! the whole write goes into the `journal` tree first (one insert, which readers do not
+//! wait on), then its records in batches of [`APPLY_CHUNK`], then the entry is removed.
+//! sled recovers a prefix of the writes made, so after a crash either no part of such a
+//! write is there, or its journal entry is, and opening the store replays it in full.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -27,6 +34,8 @@ use crate::domain::case::{CaseRecord, UpsertOutcome, merge};
 const QUEUE_CAPACITY: usize = 1024;
 /// Records one round of the writer takes at most before it flushes and answers.
 const MAX_ROUND_RECORDS: usize = 32 * 1024;
+/// Records applied under one hold of sled's batch lock, which every read waits on.
+const APPLY_CHUNK: usize = 64;
 /// Name of the lock file that keeps a second process off the database.
 const LOCK_FILE: &str = "casebot.lock";
 
@@ -97,6 +106,8 @@ impl SledStore {
             .open()
             .map_err(|e| StoreError::Db(format!("{}: {e}", path.display())))?;
         let cases = db.open_tree("cases").map_err(db_err)?;
+        let journal = db.open_tree("journal").map_err(db_err)?;
+        replay_journal(&db, &cases, &journal)?;
         let (changes, _) = broadcast::channel(CHANGE_FEED_CAPACITY);
         let (commands, queue) = mpsc::channel(QUEUE_CAPACITY);
         let writing = Arc::new(AtomicBool::new(false));
@@ -104,6 +115,7 @@ impl SledStore {
             db,
             writing: writing.clone(),
             cases: cases.clone(),
+            journal,
             changes: changes.clone(),
             dirty: false,
             unpublished: Vec::new(),
@@ -320,6 +332,8 @@ struct Writer {
     db: sled::Db,
     writing: Arc<AtomicBool>,
     cases: sled::Tree,
+    /// Large atomic writes in progress (see the module documentation).
+    journal: sled::Tree,
     changes: broadcast::Sender<CaseChange>,
     /// Written since the last flush.
     dirty: bool,
@@ -434,11 +448,11 @@ impl Writer {
             }
             written.push((outcome, merged));
         }
-        let mut batch = sled::Batch::default();
-        for rn in &order {
-            batch.insert(rn.as_bytes(), encode(written_record(&written, latest[rn]))?);
-        }
-        self.cases.apply_batch(batch).map_err(db_err)?;
+        let entries = order
+            .iter()
+            .map(|rn| Ok((rn.as_bytes(), encode(written_record(&written, latest[rn]))?)))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        self.write_atomically(&entries)?;
         if !order.is_empty() {
             self.dirty = true;
         }
@@ -450,6 +464,23 @@ impl Writer {
             });
         }
         Ok(written)
+    }
+
+    /// Writes `entries` so that after a crash all of them or none are there, holding sled's
+    /// batch lock for at most [`APPLY_CHUNK`] of them at a time.
+    fn write_atomically(&mut self, entries: &[(&[u8], Vec<u8>)]) -> Result<(), StoreError> {
+        if entries.len() <= APPLY_CHUNK {
+            return apply(&self.cases, entries);
+        }
+        let key = self.db.generate_id().map_err(db_err)?.to_be_bytes();
+        self.journal
+            .insert(key, journal_entry(entries))
+            .map_err(db_err)?;
+        for chunk in entries.chunks(APPLY_CHUNK) {
+            apply(&self.cases, chunk)?;
+        }
+        self.journal.remove(key).map_err(db_err)?;
+        Ok(())
     }
 
     fn delete(&mut self, receipt_number: &str) -> Result<bool, StoreError> {
@@ -466,6 +497,73 @@ impl Writer {
         }
         Ok(old.is_some())
     }
+}
+
+/// Applies `entries` as one sled batch.
+fn apply(tree: &sled::Tree, entries: &[(&[u8], Vec<u8>)]) -> Result<(), StoreError> {
+    let mut batch = sled::Batch::default();
+    for (key, value) in entries {
+        batch.insert(*key, value.as_slice());
+    }
+    tree.apply_batch(batch).map_err(db_err)
+}
+
+/// Encodes a journal entry: each key and value, each preceded by its length (u32, big-endian).
+fn journal_entry(entries: &[(&[u8], Vec<u8>)]) -> Vec<u8> {
+    let size = entries.iter().map(|(k, v)| 8 + k.len() + v.len()).sum();
+    let mut out = Vec::with_capacity(size);
+    for (key, value) in entries {
+        for part in [*key, value.as_slice()] {
+            out.extend_from_slice(&(part.len() as u32).to_be_bytes());
+            out.extend_from_slice(part);
+        }
+    }
+    out
+}
+
+/// Decodes a journal entry into its keys and values.
+fn journal_records(mut entry: &[u8]) -> Result<Vec<(&[u8], Vec<u8>)>, StoreError> {
+    let mut records = Vec::new();
+    while !entry.is_empty() {
+        let key = journal_part(&mut entry)?;
+        let value = journal_part(&mut entry)?.to_vec();
+        records.push((key, value));
+    }
+    Ok(records)
+}
+
+/// Takes one length-prefixed part off the front of `entry`.
+fn journal_part<'a>(entry: &mut &'a [u8]) -> Result<&'a [u8], StoreError> {
+    let corrupt = || StoreError::Corrupt("a truncated journal entry".into());
+    let (len, rest) = entry.split_first_chunk::<4>().ok_or_else(corrupt)?;
+    let len = u32::from_be_bytes(*len) as usize;
+    let (part, rest) = rest.split_at_checked(len).ok_or_else(corrupt)?;
+    *entry = rest;
+    Ok(part)
+}
+
+/// Finishes the large atomic writes a crash interrupted: applies each journal entry in full,
+/// in the order they were made, then removes it and flushes.
+fn replay_journal(
+    db: &sled::Db,
+    cases: &sled::Tree,
+    journal: &sled::Tree,
+) -> Result<(), StoreError> {
+    let mut replayed = 0;
+    for entry in journal.iter() {
+        let (key, entry) = entry.map_err(db_err)?;
+        apply(cases, &journal_records(&entry)?)?;
+        journal.remove(key).map_err(db_err)?;
+        replayed += 1;
+    }
+    if replayed > 0 {
+        db.flush().map_err(db_err)?;
+        tracing::info!(
+            writes = replayed,
+            "finished interrupted case writes from the journal"
+        );
+    }
+    Ok(())
 }
 
 fn written_record(written: &[(UpsertOutcome, CaseRecord)], at: usize) -> &CaseRecord {
@@ -516,4 +614,72 @@ fn stored_values(
         }
     }
     Ok(values)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(rn: &str) -> Vec<u8> {
+        format!(r#"{{"receipt_number":"{rn}","form":"I-130","status":"Case Was Received","updated":"2026-11-02","history":[]}}"#).into_bytes()
+    }
+
+    #[test]
+    fn a_journal_entry_decodes_to_what_was_encoded() {
+        let entries = vec![
+            (&b"EAC2690000001"[..], record("EAC2690000001")),
+            (&b"K"[..], Vec::new()),
+        ];
+        let encoded = journal_entry(&entries);
+        assert_eq!(journal_records(&encoded).unwrap(), entries);
+        assert!(matches!(
+            journal_records(&encoded[..encoded.len() - 1]),
+            Err(StoreError::Corrupt(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn opening_the_store_finishes_a_large_write_a_crash_interrupted() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys: Vec<String> = (0..APPLY_CHUNK * 3)
+            .map(|n| format!("EAC26{n:08}"))
+            .collect();
+        let entries: Vec<(&[u8], Vec<u8>)> =
+            keys.iter().map(|k| (k.as_bytes(), record(k))).collect();
+        {
+            // What a crash leaves after the journal entry and the first chunk were written.
+            let db = sled::open(dir.path()).unwrap();
+            let cases = db.open_tree("cases").unwrap();
+            let journal = db.open_tree("journal").unwrap();
+            journal
+                .insert(7u64.to_be_bytes(), journal_entry(&entries))
+                .unwrap();
+            apply(&cases, &entries[..APPLY_CHUNK]).unwrap();
+            db.flush().unwrap();
+        }
+        let store = SledStore::open(dir.path()).unwrap();
+        assert_eq!(store.count().await.unwrap(), keys.len() as u64);
+        let last = store.get(keys.last().unwrap()).await.unwrap().unwrap();
+        assert_eq!(last.status, "Case Was Received");
+        drop(store);
+        let db = sled::open(dir.path()).unwrap();
+        assert!(
+            db.open_tree("journal").unwrap().is_empty(),
+            "the entry is gone once replayed"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_large_write_leaves_no_journal_entry_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        let records: Vec<CaseRecord> = (0..APPLY_CHUNK * 2 + 1)
+            .map(|n| serde_json::from_slice(&record(&format!("EAC26{n:08}"))).unwrap())
+            .collect();
+        store.upsert_batch(records).await.unwrap();
+        assert_eq!(store.count().await.unwrap(), (APPLY_CHUNK * 2 + 1) as u64);
+        drop(store);
+        let db = sled::open(dir.path()).unwrap();
+        assert!(db.open_tree("journal").unwrap().is_empty());
+    }
 }
