@@ -468,7 +468,7 @@ impl Writer {
 
     /// Writes `entries` so that after a crash all of them or none are there, holding sled's
     /// batch lock for at most [`APPLY_CHUNK`] of them at a time.
-    fn write_atomically(&mut self, entries: &[(&[u8], Vec<u8>)]) -> Result<(), StoreError> {
+    fn write_atomically(&mut self, entries: &[Entry<'_>]) -> Result<(), StoreError> {
         if entries.len() <= APPLY_CHUNK {
             return apply(&self.cases, entries);
         }
@@ -499,8 +499,11 @@ impl Writer {
     }
 }
 
+/// A key and its encoded record, ready to write.
+type Entry<'a> = (&'a [u8], Vec<u8>);
+
 /// Applies `entries` as one sled batch.
-fn apply(tree: &sled::Tree, entries: &[(&[u8], Vec<u8>)]) -> Result<(), StoreError> {
+fn apply(tree: &sled::Tree, entries: &[Entry<'_>]) -> Result<(), StoreError> {
     let mut batch = sled::Batch::default();
     for (key, value) in entries {
         batch.insert(*key, value.as_slice());
@@ -509,7 +512,7 @@ fn apply(tree: &sled::Tree, entries: &[(&[u8], Vec<u8>)]) -> Result<(), StoreErr
 }
 
 /// Encodes a journal entry: each key and value, each preceded by its length (u32, big-endian).
-fn journal_entry(entries: &[(&[u8], Vec<u8>)]) -> Vec<u8> {
+fn journal_entry(entries: &[Entry<'_>]) -> Vec<u8> {
     let size = entries.iter().map(|(k, v)| 8 + k.len() + v.len()).sum();
     let mut out = Vec::with_capacity(size);
     for (key, value) in entries {
@@ -522,7 +525,7 @@ fn journal_entry(entries: &[(&[u8], Vec<u8>)]) -> Vec<u8> {
 }
 
 /// Decodes a journal entry into its keys and values.
-fn journal_records(mut entry: &[u8]) -> Result<Vec<(&[u8], Vec<u8>)>, StoreError> {
+fn journal_records(mut entry: &[u8]) -> Result<Vec<Entry<'_>>, StoreError> {
     let mut records = Vec::new();
     while !entry.is_empty() {
         let key = journal_part(&mut entry)?;
@@ -644,8 +647,7 @@ mod tests {
         let keys: Vec<String> = (0..APPLY_CHUNK * 3)
             .map(|n| format!("EAC26{n:08}"))
             .collect();
-        let entries: Vec<(&[u8], Vec<u8>)> =
-            keys.iter().map(|k| (k.as_bytes(), record(k))).collect();
+        let entries: Vec<Entry<'_>> = keys.iter().map(|k| (k.as_bytes(), record(k))).collect();
         {
             // What a crash leaves after the journal entry and the first chunk were written.
             let db = sled::open(dir.path()).unwrap();
