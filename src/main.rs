@@ -38,6 +38,9 @@ enum Command {
     Eval(cli::eval::EvalArgs),
     /// Load case records from a JSON Lines file into the store.
     Import(cli::import::ImportArgs),
+    /// Write every case as JSON Lines that `import` reads back (a backup), from the store
+    /// or a running server.
+    Export(cli::export::ExportArgs),
     /// Generate chat load against a server and report throughput and latency.
     Load(cli::load::LoadArgs),
 }
@@ -68,6 +71,7 @@ fn main() -> ExitCode {
             Command::Test(args) => cli::content::test(args),
             Command::Eval(args) => cli::eval::run(args),
             Command::Import(args) => cli::import::run(args).await,
+            Command::Export(args) => cli::export::run(args).await,
             Command::Load(args) => cli::load::run(args).await,
         }
     })

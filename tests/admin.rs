@@ -49,6 +49,10 @@ async fn the_admin_api_does_not_exist_without_a_token_configured() {
     .await
     .unwrap();
     assert_eq!(get.status, 404);
+    let listing = http(server.addr, "GET", "/api/cases", Some(TOKEN), b"")
+        .await
+        .unwrap();
+    assert_eq!(listing.status, 404);
     assert_eq!(server.store.get("EAC2690000001").await.unwrap(), None);
 }
 
@@ -397,4 +401,183 @@ async fn a_follower_still_hears_of_a_change_when_a_huge_import_overruns_the_chan
     assert_eq!(frame["type"], "notification", "{frame}");
     assert_eq!(frame["receipt_number"], "IOE2600000000");
     assert_eq!(frame["status"], "Case Was Received");
+}
+
+/// `GET /api/cases` with `query`, with the token.
+async fn list(server: &TestServer, query: &str) -> support::Answer {
+    http(
+        server.addr,
+        "GET",
+        &format!("/api/cases{query}"),
+        Some(TOKEN),
+        b"",
+    )
+    .await
+    .unwrap()
+}
+
+/// The receipt numbers of a listing page.
+fn receipts(page: &serde_json::Value) -> Vec<String> {
+    page["cases"]
+        .as_array()
+        .expect("a list of cases")
+        .iter()
+        .map(|c| c["receipt_number"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_listing_pages_through_every_case_in_receipt_order() {
+    let server = server().await;
+    // Written out of order, one of them twice so it has a history of two steps.
+    let numbers = [
+        "WAC2690000005",
+        "EAC2690000001",
+        "LIN2690000003",
+        "EAC2690000002",
+        "SRC2690000004",
+        "IOE2690000006",
+        "MSC2690000007",
+    ];
+    let lines: Vec<String> = numbers
+        .iter()
+        .map(|rn| record(rn, "I-130", "Case Was Received", "2026-01-02"))
+        .collect();
+    assert_eq!(bulk_import(&server, &lines.join("\n")).await.status, 200);
+    let approved = record("LIN2690000003", "I-130", "Case Was Approved", "2026-03-04");
+    let put = http(
+        server.addr,
+        "PUT",
+        "/api/cases/LIN2690000003",
+        Some(TOKEN),
+        approved.as_bytes(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(put.status, 200);
+
+    let mut sorted: Vec<String> = numbers.iter().map(|s| s.to_string()).collect();
+    sorted.sort();
+    let (mut seen, mut cursor, mut pages) = (Vec::new(), None::<String>, 0);
+    loop {
+        let query = match &cursor {
+            Some(after) => format!("?limit=3&after={after}"),
+            None => "?limit=3".to_string(),
+        };
+        let answer = list(&server, &query).await;
+        assert_eq!(
+            answer.status,
+            200,
+            "{}",
+            String::from_utf8_lossy(&answer.body)
+        );
+        let page = answer.json();
+        pages += 1;
+        for case in page["cases"].as_array().unwrap() {
+            // Whole records, as GET of one case answers them.
+            let rn = case["receipt_number"].as_str().unwrap();
+            let one = http(
+                server.addr,
+                "GET",
+                &format!("/api/cases/{rn}"),
+                Some(TOKEN),
+                b"",
+            )
+            .await
+            .unwrap();
+            assert_eq!(&one.json(), case);
+        }
+        seen.extend(receipts(&page));
+        match page["next"].as_str() {
+            Some(next) => {
+                assert_eq!(Some(next), seen.last().map(String::as_str));
+                cursor = Some(next.to_string());
+            }
+            None => {
+                assert!(page["next"].is_null(), "{page}");
+                break;
+            }
+        }
+    }
+    assert_eq!(seen, sorted);
+    assert_eq!(
+        pages, 3,
+        "3 + 3 + 1: the last page says there is no next one"
+    );
+    let lin = list(&server, "?after=IOE2690000006&limit=1").await.json();
+    assert_eq!(
+        lin["cases"][0]["history"],
+        json!([{"date": "2026-01-02", "status": "Case Was Received"},
+               {"date": "2026-03-04", "status": "Case Was Approved"}])
+    );
+
+    // A page that ends exactly at the last case says so; one past it is empty.
+    let last = list(&server, "?after=MSC2690000007&limit=2").await.json();
+    assert_eq!(receipts(&last), ["SRC2690000004", "WAC2690000005"]);
+    assert!(last["next"].is_null());
+    let past = list(&server, "?after=WAC2690000005").await.json();
+    assert_eq!(past, json!({"cases": [], "next": null}));
+}
+
+#[tokio::test]
+async fn the_listing_caps_its_limit_and_refuses_bad_parameters_with_a_json_error() {
+    let server = server().await;
+    let lines: Vec<String> = (0..1005)
+        .map(|i| {
+            record(
+                &format!("EAC26{i:08}"),
+                "I-130",
+                "Case Was Received",
+                "2026-01-02",
+            )
+        })
+        .collect();
+    assert_eq!(bulk_import(&server, &lines.join("\n")).await.status, 200);
+    let default = list(&server, "").await.json();
+    assert_eq!(receipts(&default).len(), 100);
+    assert_eq!(default["next"], "EAC2600000099");
+    let capped = list(&server, "?limit=5000").await.json();
+    assert_eq!(receipts(&capped).len(), 1000);
+    assert_eq!(capped["next"], "EAC2600000999");
+
+    for (query, field) in [
+        ("?limit=0", "limit"),
+        ("?limit=ten", "limit"),
+        ("?limit=-3", "limit"),
+        ("?after=eac2600000001", "after"),
+        ("?after=EAC260000000", "after"),
+        ("?afer=EAC2600000001", "afer"),
+        ("?limit=5&limit=6", "limit"),
+    ] {
+        let answer = list(&server, query).await;
+        assert_eq!(answer.status, 400, "{query}");
+        let body = answer.json();
+        assert_eq!(body["field"], field, "{query}: {body}");
+        assert!(
+            body["error"].as_str().is_some_and(|e| !e.is_empty()),
+            "{body}"
+        );
+    }
+    let hinted = list(&server, "?after=eac2600000001").await.json();
+    assert!(
+        hinted["error"]
+            .as_str()
+            .unwrap()
+            .contains("did you mean EAC2600000001?"),
+        "{hinted}"
+    );
+
+    // Like every admin call: the token is needed, and other methods are named.
+    let anonymous = http(server.addr, "GET", "/api/cases", None, b"")
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status, 401);
+    let post = http(server.addr, "POST", "/api/cases", Some(TOKEN), b"{}")
+        .await
+        .unwrap();
+    assert_eq!(post.status, 405);
+    assert_eq!(
+        post.headers.get("allow").and_then(|v| v.to_str().ok()),
+        Some("GET, HEAD")
+    );
 }

@@ -1,6 +1,8 @@
 //! The `Origin` check on the chat upgrade, over real connections: a page on a foreign site
 //! cannot open a chat in the visitor's name, while the server's own page, localhost and
-//! configured origins can.
+//! configured origins can. A refused chat is upgraded and closed at once with 4403, before
+//! any chat frame, so a browser page learns why (a refused upgrade's status is hidden from
+//! it).
 
 mod common;
 
@@ -8,41 +10,80 @@ use common::{TestServer, WAIT};
 use futures_util::StreamExt;
 use serde_json::Value;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::http::{HeaderValue, StatusCode};
+use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::{Error, Message};
 
-/// Opens `/ws` with the given `Origin` and returns the HTTP status of the refusal, or
-/// `None` when the chat opened (and sent its welcome).
-async fn open_with_origin(server: &TestServer, origin: Option<&str>) -> Option<StatusCode> {
+/// How a `/ws` request with a given `Origin` ended.
+#[derive(Debug, PartialEq, Eq)]
+enum Opened {
+    /// The chat opened with its welcome.
+    Chat,
+    /// The server closed the connection before any frame, with this code and reason.
+    Closed(u16, String),
+}
+
+/// The refusal of a foreign origin.
+fn refused() -> Opened {
+    Opened::Closed(4403, "origin not allowed".to_string())
+}
+
+/// Opens `/ws` with the given `Origin` (and `Host`, when given) and reads the first frame:
+/// the welcome of a chat, or a Close. A refusal must be the only frame: after it the
+/// connection ends.
+async fn open(server: &TestServer, origin: Option<&str>, host: Option<&str>) -> Opened {
     let mut request = server.ws_url().into_client_request().expect("request");
+    let headers = request.headers_mut();
     if let Some(origin) = origin {
-        request.headers_mut().insert(
+        headers.insert(
             "origin",
             HeaderValue::from_str(origin).expect("header value"),
         );
     }
+    if let Some(host) = host {
+        headers.insert("host", HeaderValue::from_str(host).expect("header value"));
+    }
     let result = tokio::time::timeout(WAIT, tokio_tungstenite::connect_async(request))
         .await
         .expect("answer in time");
-    match result {
-        Ok((mut ws, _)) => {
-            let first = tokio::time::timeout(WAIT, ws.next())
-                .await
-                .expect("welcome in time");
-            let Some(Ok(Message::Text(text))) = first else {
-                panic!("expected a welcome, got {first:?}")
-            };
+    let mut ws = match result {
+        Ok((ws, _)) => ws,
+        Err(Error::Http(response)) => panic!("refused with HTTP {}", response.status()),
+        Err(e) => panic!("unexpected handshake error: {e}"),
+    };
+    let first = tokio::time::timeout(WAIT, ws.next())
+        .await
+        .expect("a first frame in time");
+    match first {
+        Some(Ok(Message::Text(text))) => {
             let welcome: Value = serde_json::from_str(&text).expect("JSON");
             assert_eq!(welcome["type"], "welcome");
-            None
+            Opened::Chat
         }
-        Err(Error::Http(response)) => Some(response.status()),
-        Err(e) => panic!("unexpected handshake error: {e}"),
+        Some(Ok(Message::Close(Some(frame)))) => {
+            // The client answers the Close; the server then ends the connection.
+            let rest = tokio::time::timeout(WAIT, ws.next())
+                .await
+                .expect("the connection ends in time");
+            assert!(
+                !matches!(rest, Some(Ok(Message::Text(_) | Message::Binary(_)))),
+                "nothing follows the refusal: {rest:?}"
+            );
+            Opened::Closed(u16::from(frame.code), frame.reason.to_string())
+        }
+        other => panic!("expected a welcome or a Close, got {other:?}"),
     }
 }
 
+async fn open_with_origin(server: &TestServer, origin: Option<&str>) -> Opened {
+    open(server, origin, None).await
+}
+
+async fn open_with_origin_and_host(server: &TestServer, origin: &str, host: &str) -> Opened {
+    open(server, Some(origin), Some(host)).await
+}
+
 #[tokio::test]
-async fn a_forged_foreign_origin_is_refused_with_403() {
+async fn a_forged_foreign_origin_is_closed_with_4403_before_any_frame() {
     let server = TestServer::start().await;
     for origin in [
         "https://evil.example",
@@ -54,12 +95,35 @@ async fn a_forged_foreign_origin_is_refused_with_403() {
     ] {
         assert_eq!(
             open_with_origin(&server, Some(origin)).await,
-            Some(StatusCode::FORBIDDEN),
+            refused(),
             "origin {origin}"
         );
     }
+    // No session was created for the refused chats.
+    assert_eq!(server.state.sessions().len(), 0);
     // The refusal is per request: the server goes on serving everyone else.
     let mut client = server.client().await;
+    assert_eq!(client.ask("hello").await["type"], "reply");
+    server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_refusal_takes_no_chat_slot_and_creates_no_session() {
+    // With one chat allowed per address and that one open, a foreign origin still gets its
+    // own refusal (4403), not the connection limit's 429, and then the slot's owner goes on.
+    let server = TestServer::start_with(|c| c.limits.max_connections_per_ip = 1).await;
+    let mut client = server.client().await;
+    for _ in 0..3 {
+        assert_eq!(
+            open_with_origin(&server, Some("https://evil.example")).await,
+            refused()
+        );
+    }
+    assert_eq!(
+        server.state.sessions().len(),
+        1,
+        "only the open chat's session"
+    );
     assert_eq!(client.ask("hello").await["type"], "reply");
     server.stop().await.unwrap();
 }
@@ -70,19 +134,19 @@ async fn the_servers_own_origin_and_localhost_are_allowed() {
     let own = format!("http://{}", server.addr);
     assert_eq!(
         open_with_origin(&server, Some(&own)).await,
-        None,
+        Opened::Chat,
         "own origin"
     );
     assert_eq!(
         open_with_origin(&server, Some("http://localhost:3000")).await,
-        None
+        Opened::Chat
     );
     assert_eq!(
         open_with_origin(&server, Some("http://127.0.0.1:9999")).await,
-        None
+        Opened::Chat
     );
     // Non-browser clients send no Origin at all.
-    assert_eq!(open_with_origin(&server, None).await, None);
+    assert_eq!(open_with_origin(&server, None).await, Opened::Chat);
     server.stop().await.unwrap();
 }
 
@@ -97,46 +161,26 @@ async fn configured_origins_are_allowed_and_only_those() {
     .await;
     assert_eq!(
         open_with_origin(&server, Some("https://www.example.gov")).await,
-        None
+        Opened::Chat
     );
     assert_eq!(
         open_with_origin(&server, Some("https://HELP.example.gov")).await,
-        None
+        Opened::Chat
     );
     // Same host, other scheme or port: a different origin.
     assert_eq!(
         open_with_origin(&server, Some("http://www.example.gov")).await,
-        Some(StatusCode::FORBIDDEN)
+        refused()
     );
     assert_eq!(
         open_with_origin(&server, Some("https://www.example.gov:8443")).await,
-        Some(StatusCode::FORBIDDEN)
+        refused()
     );
     assert_eq!(
         open_with_origin(&server, Some("https://example.gov")).await,
-        Some(StatusCode::FORBIDDEN)
+        refused()
     );
     server.stop().await.unwrap();
-}
-
-/// Opens `/ws` with the given `Origin` and `Host`; the refusal's status, or `None`.
-async fn open_with_origin_and_host(
-    server: &TestServer,
-    origin: &str,
-    host: &str,
-) -> Option<StatusCode> {
-    let mut request = server.ws_url().into_client_request().expect("request");
-    let headers = request.headers_mut();
-    headers.insert("origin", HeaderValue::from_str(origin).unwrap());
-    headers.insert("host", HeaderValue::from_str(host).unwrap());
-    match tokio::time::timeout(WAIT, tokio_tungstenite::connect_async(request))
-        .await
-        .expect("answer in time")
-    {
-        Ok(_) => None,
-        Err(Error::Http(response)) => Some(response.status()),
-        Err(e) => panic!("unexpected handshake error: {e}"),
-    }
 }
 
 #[tokio::test]
@@ -148,7 +192,7 @@ async fn a_host_header_matching_the_origin_does_not_make_it_allowed() {
     let name = format!("rebind.evil.example:{port}");
     assert_eq!(
         open_with_origin_and_host(&server, &format!("http://{name}"), &name).await,
-        Some(StatusCode::FORBIDDEN)
+        refused()
     );
     server.stop().await.unwrap();
 }
@@ -161,17 +205,17 @@ async fn the_scheme_is_part_of_the_origin() {
     .await;
     assert_eq!(
         open_with_origin_and_host(&server, "http://www.example.gov", "www.example.gov").await,
-        Some(StatusCode::FORBIDDEN)
+        refused()
     );
     assert_eq!(
         open_with_origin_and_host(&server, "https://www.example.gov", "www.example.gov").await,
-        None
+        Opened::Chat
     );
     // The server's own address, by the scheme it speaks.
     let own = server.addr.to_string();
     assert_eq!(
         open_with_origin_and_host(&server, &format!("https://{own}"), &own).await,
-        None,
+        Opened::Chat,
         "loopback addresses count as localhost, either scheme"
     );
     server.stop().await.unwrap();

@@ -5,64 +5,11 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use casebot::store::CaseRecord;
 use common::TestServer;
 use futures_util::SinkExt;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
-use tracing_subscriber::EnvFilter;
-use tracing_subscriber::fmt::MakeWriter;
-use tracing_subscriber::prelude::*;
-
-/// Everything logged by the process.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Captured {
-    type Writer = Captured;
-
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
-/// Logs everything at trace level, through the same filters and panic hook the server
-/// installs in production, into a buffer.
-fn capture_logs() -> Captured {
-    let captured = Captured::default();
-    let fmt = tracing_subscriber::fmt::layer()
-        .with_ansi(false)
-        .fmt_fields(casebot::logging::EscapedFields)
-        .with_writer(captured.clone());
-    tracing_subscriber::registry()
-        .with(EnvFilter::new("trace"))
-        .with(casebot::logging::no_payload_logs())
-        .with(fmt)
-        .try_init()
-        .expect("the only subscriber of this test process");
-    casebot::logging::install_panic_hook();
-    captured
-}
 
 /// What users type, and every form the identifiers could take in a log line.
 const TYPED: &[&str] = &[
@@ -143,7 +90,7 @@ fn as_byte_list(s: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn identifiers_never_reach_logs_error_frames_or_panic_output() {
-    let logs = capture_logs();
+    let logs = common::logs::capture("trace");
     let server = TestServer::start().await;
     let record: CaseRecord = serde_json::from_value(json!({
         "receipt_number": "EAC2290112233", "form": "I-130", "status": "Case Was Received",

@@ -48,6 +48,27 @@ async fn the_demo_page_embeds_the_widget_under_a_strict_policy() {
 }
 
 #[tokio::test]
+async fn the_demo_page_lists_demo_receipt_numbers_that_the_seed_file_has() {
+    let server = TestServer::start().await;
+    let page = get(&server, "/", None).await;
+    let listed: Vec<&str> = body(&page)
+        .split("<code>")
+        .skip(1)
+        .filter_map(|rest| rest.split_once("</code>").map(|(code, _)| code))
+        .filter(|code| casebot::store::check_receipt_number(code).is_ok())
+        .collect();
+    assert!(listed.len() >= 3, "a few demo receipt numbers: {listed:?}");
+    let seed = std::fs::read_to_string(common::repo().join("data/demo-cases.jsonl")).unwrap();
+    for rn in listed {
+        assert!(
+            seed.contains(&format!("\"receipt_number\": \"{rn}\"")),
+            "{rn} is not a demo case"
+        );
+    }
+    server.stop().await.unwrap();
+}
+
+#[tokio::test]
 async fn the_widget_script_is_javascript_with_its_styles_and_revalidates() {
     let server = TestServer::start().await;
     let script = get(&server, "/widget.js", None).await;

@@ -8,6 +8,10 @@
   const MAX_KEPT = 200;
   const BACKOFF_MIN = 500;
   const BACKOFF_MAX = 30000;
+  // The server's close code for a page whose origin it does not allow (docs/protocol.md).
+  const CLOSE_REFUSED = 4403;
+  // Space kept above a long answer scrolled to its first line, in pixels.
+  const SCROLL_MARGIN = 8;
 
   const STRINGS = {
     en: {
@@ -22,6 +26,7 @@
       empty: "That message is empty; please type a question.",
       slowDown: "You are sending messages too quickly. Please wait a moment and try again.",
       error: "Something went wrong; please try again.",
+      unavailable: "Unavailable", refused: "This site is not allowed to use this chat.",
       language: "Language", name: "English",
     },
     es: {
@@ -36,6 +41,7 @@
       empty: "Ese mensaje está vacío; escriba una pregunta, por favor.",
       slowDown: "Está enviando mensajes demasiado rápido. Espere un momento e inténtelo de nuevo.",
       error: "Algo salió mal; inténtelo de nuevo, por favor.",
+      unavailable: "No disponible", refused: "Este sitio no tiene permiso para usar este chat.",
       language: "Idioma", name: "Español",
     },
   };
@@ -234,7 +240,6 @@
     heading.textContent = title;
     log.setAttribute("aria-label", title);
     closeBtn.setAttribute("aria-label", t.close);
-    offline.textContent = t.offlineNote;
     typing.setAttribute("aria-label", t.typing);
     input.placeholder = t.placeholder;
     input.setAttribute("aria-label", t.placeholder);
@@ -318,7 +323,9 @@
     m.time = m.time || Date.now();
     m.lang = tag(m.lang) || lang;
     state.messages.push(m);
-    log.insertBefore(render(m), typing);
+    const node = render(m);
+    log.insertBefore(node, typing);
+    anchor = m.role === "user" ? null : node;
     if (m.role !== "user") {
       announce(m);
       if (!state.open) state.unread++;
@@ -332,11 +339,33 @@
     return "w" + Date.now().toString(36) + Math.random().toString(36).slice(2, 6) + ++counter;
   }
 
+  // Announces one of the widget's own sentences to screen readers.
+  function say(text) {
+    live.textContent = "";
+    setTimeout(() => live.replaceChildren(el("span", { lang }, text)), 50);
+  }
+
   function announce(m) {
     const prefix = m.role === "note" ? el("span", { lang }, `${t.update}: `) : null;
     const text = el("span", { lang: m.lang }, plain(m.text));
     live.textContent = "";
     setTimeout(() => live.replaceChildren(...[prefix, text].filter(Boolean)), 50);
+  }
+
+  // The latest answer, note or widget note, kept in view; null after the person's own
+  // message, when the transcript simply ends at the bottom.
+  let anchor = null;
+
+  // Scrolls to the end, unless that would hide the first lines of the latest answer: a
+  // long answer is shown from its first line, a short one still ends at the bottom.
+  function scroll() {
+    const bottom = log.scrollHeight - log.clientHeight;
+    if (!anchor || !anchor.isConnected) {
+      log.scrollTop = bottom;
+      return;
+    }
+    const top = log.scrollTop + anchor.getBoundingClientRect().top - log.getBoundingClientRect().top - SCROLL_MARGIN;
+    log.scrollTop = Math.max(0, Math.min(bottom, top));
   }
 
   function refresh() {
@@ -352,11 +381,15 @@
     badge.textContent = state.unread > 9 ? "9+" : String(state.unread);
     launcher.setAttribute("aria-label", state.unread && !state.open ? `${t.open} (${state.unread} ${t.unread})` : state.open ? t.close : t.open);
     save();
-    requestAnimationFrame(() => (log.scrollTop = log.scrollHeight));
+    requestAnimationFrame(scroll);
   }
 
   function rebuild() {
-    for (const m of state.messages) log.insertBefore(render(m), typing);
+    for (const m of state.messages) {
+      const node = render(m);
+      log.insertBefore(node, typing);
+      anchor = m.role === "user" ? null : node;
+    }
   }
 
   // ---- open and close ----
@@ -427,10 +460,14 @@
   let sentLang = null;
   let langChosen = false;
 
+  // "refused": the server does not allow this page's origin. Reconnecting cannot help, so
+  // the widget says so and tries again only when the person acts (sends, reopens).
   function setConn(next) {
     conn = next;
-    status.textContent = next === "online" ? t.online : next === "connecting" ? t.connecting : next === "replaced" || next === "idle" ? "" : t.offline;
-    offline.hidden = next !== "offline";
+    status.textContent = next === "online" ? t.online : next === "connecting" ? t.connecting
+      : next === "refused" ? t.unavailable : next === "replaced" || next === "idle" ? "" : t.offline;
+    offline.textContent = next === "refused" ? t.refused : t.offlineNote;
+    offline.hidden = next !== "offline" && next !== "refused";
     for (const m of state.messages) if (m.status === "pending") updateState(m);
     refresh();
   }
@@ -466,6 +503,17 @@
       if (e.code === 4001) {
         setConn("replaced");
         add({ role: "system", text: t.replaced });
+        return;
+      }
+      if (e.code === CLOSE_REFUSED) {
+        setConn("refused");
+        for (const m of state.messages) {
+          if (m.status !== "pending") continue;
+          m.status = "failed";
+          updateState(m);
+        }
+        refresh();
+        say(t.refused);
         return;
       }
       setConn("offline");

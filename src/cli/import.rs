@@ -9,7 +9,8 @@ use std::process::ExitCode;
 use clap::Args;
 use tokio::io::AsyncBufReadExt;
 
-use super::http::{self, HttpError, Method, Request};
+use super::admin_api::{AdminApi, AdminApiError};
+use super::http::Method;
 use crate::store::import::{ImportError, ImportEvent, ImportReport};
 use crate::store::{CaseStore, PgStore, SledStore, StoreError};
 
@@ -64,17 +65,6 @@ pub enum ImportCommandError {
     /// The import into the database failed.
     #[error("{0}")]
     Import(#[from] ImportError),
-    /// `--url` is not an `http://` URL.
-    #[error(
-        "--url {0:?} must start with http:// (for TLS, import on the server host through its local address)"
-    )]
-    NotHttp(String),
-    /// `--url` names no host.
-    #[error("--url {0:?} has no host")]
-    NoHost(String),
-    /// `--url` without an admin token.
-    #[error("--url needs the server's admin token: pass --token or set CASEBOT_ADMIN_TOKEN")]
-    MissingToken,
     /// The file could not be opened.
     #[error("cannot open {}: {source}", file.display())]
     Open {
@@ -91,26 +81,9 @@ pub enum ImportCommandError {
         /// What failed.
         source: std::io::Error,
     },
-    /// The server could not be reached, or its answer was not HTTP.
+    /// The running server's admin API gave no usable answer.
     #[error(transparent)]
-    Http(#[from] HttpError),
-    /// The server answered 200 with a body that is not an import report.
-    #[error("unexpected answer from the server: {0}")]
-    BadAnswer(serde_json::Error),
-    /// The server refused the admin token.
-    #[error("the server refused the admin token (401)")]
-    TokenRefused,
-    /// The server runs without an admin token, so its admin API is off.
-    #[error("the server's admin API is off: start it with CASEBOT_ADMIN_TOKEN set")]
-    AdminOff,
-    /// Any other refusal, with the server's `error` text (or its body).
-    #[error("the server answered {status}: {message}")]
-    Refused {
-        /// The HTTP status.
-        status: u16,
-        /// What the server said.
-        message: String,
-    },
+    Server(#[from] AdminApiError),
 }
 
 /// Runs the import; returns the exit code.
@@ -199,12 +172,7 @@ async fn import_via_server(
     args: &ImportArgs,
     url: &str,
 ) -> Result<ImportReport, ImportCommandError> {
-    let server = ServerUrl::parse(url)?;
-    let token = args
-        .token
-        .as_deref()
-        .filter(|t| !t.is_empty())
-        .ok_or(ImportCommandError::MissingToken)?;
+    let server = AdminApi::new(url, args.token.as_deref())?;
     let file =
         tokio::fs::File::open(&args.file)
             .await
@@ -240,7 +208,14 @@ async fn import_via_server(
             } else {
                 (body, Vec::new(), 0)
             };
-            let part = post_import(&server, token, send).await?;
+            let part: ImportReport = server
+                .call(
+                    Method::POST,
+                    "/api/cases/import",
+                    "application/x-ndjson",
+                    send,
+                )
+                .await?;
             for r in &part.rejected {
                 eprintln!("{name}:{}: {}", r.line + lines_sent, r.reason);
             }
@@ -262,84 +237,4 @@ async fn import_via_server(
         eprint!("\r\x1b[K");
     }
     Ok(total)
-}
-
-async fn post_import(
-    server: &ServerUrl,
-    token: &str,
-    body: Vec<u8>,
-) -> Result<ImportReport, ImportCommandError> {
-    let request = Request::builder()
-        .method(Method::POST)
-        .uri(format!("http://{}/api/cases/import", server.authority))
-        .header("authorization", format!("Bearer {token}"))
-        .header("content-type", "application/x-ndjson")
-        .body(http::Body::from(body))
-        .map_err(HttpError::from)?;
-    let answer = http::send(request).await?;
-    match answer.status.as_u16() {
-        200 => serde_json::from_slice(&answer.body).map_err(ImportCommandError::BadAnswer),
-        401 => Err(ImportCommandError::TokenRefused),
-        404 => Err(ImportCommandError::AdminOff),
-        status => {
-            let message = serde_json::from_slice::<serde_json::Value>(&answer.body)
-                .ok()
-                .and_then(|v| v["error"].as_str().map(str::to_string))
-                .unwrap_or_else(|| String::from_utf8_lossy(&answer.body).into_owned());
-            Err(ImportCommandError::Refused { status, message })
-        }
-    }
-}
-
-/// `http://host:port` of a running server.
-#[derive(Debug)]
-struct ServerUrl {
-    authority: String,
-}
-
-impl ServerUrl {
-    fn parse(url: &str) -> Result<Self, ImportCommandError> {
-        let rest = url
-            .strip_prefix("http://")
-            .ok_or_else(|| ImportCommandError::NotHttp(url.to_string()))?;
-        let authority = rest.split('/').next().unwrap_or_default();
-        if authority.is_empty() {
-            return Err(ImportCommandError::NoHost(url.to_string()));
-        }
-        let authority = if authority
-            .rsplit_once(':')
-            .is_some_and(|(_, p)| p.parse::<u16>().is_ok())
-        {
-            authority.to_string()
-        } else {
-            format!("{authority}:80")
-        };
-        Ok(ServerUrl { authority })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn urls_need_http_and_get_a_default_port() {
-        assert_eq!(
-            ServerUrl::parse("http://127.0.0.1:8080/")
-                .unwrap()
-                .authority,
-            "127.0.0.1:8080"
-        );
-        assert_eq!(
-            ServerUrl::parse("http://cases.internal").unwrap().authority,
-            "cases.internal:80"
-        );
-        assert!(
-            ServerUrl::parse("https://x")
-                .unwrap_err()
-                .to_string()
-                .contains("http://")
-        );
-        assert!(ServerUrl::parse("127.0.0.1:8080").is_err());
-    }
 }

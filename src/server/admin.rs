@@ -1,21 +1,27 @@
-//! The admin API: `PUT`/`GET`/`DELETE /api/cases/{receipt_number}` and
-//! `POST /api/cases/import` (JSON Lines), enabled only when an admin token is configured.
+//! The admin API: `PUT`/`GET`/`DELETE /api/cases/{receipt_number}`, the paged listing
+//! `GET /api/cases?after=RECEIPT&limit=N` and `POST /api/cases/import` (JSON Lines),
+//! enabled only when an admin token is configured.
 //!
 //! Every call needs `Authorization: Bearer <token>`; the token is compared in constant
 //! time. Writes answer only once they are durable, and go through the store, so sessions
-//! following a case are notified.
+//! following a case are notified. Each write and bulk import is logged at `info` with what
+//! it did, receipt numbers masked.
 
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{post, put};
+use axum::routing::{get, post, put};
 use serde_json::{Value, json};
 
+use super::page_query;
 use super::state::AppState;
+use crate::domain::identifiers::EntityKind;
+use crate::nlu::mask::mask_value;
 use crate::store::{self, InvalidRecord};
 
 /// Largest body of a single-record call.
@@ -26,6 +32,12 @@ pub const MAX_IMPORT_BYTES: usize = 32 * 1024 * 1024;
 /// Routes under `/api`.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route(
+            "/api/cases",
+            get(list_cases).fallback(|State(state): State<AppState>| async move {
+                other_method(&state, "GET, HEAD")
+            }),
+        )
         .route(
             "/api/cases/{receipt_number}",
             put(put_case)
@@ -99,7 +111,7 @@ fn store_failure(e: store::StoreError) -> Response {
             .insert(header::RETRY_AFTER, header::HeaderValue::from_static("2"));
         return response;
     }
-    tracing::error!(error = %e, "admin API write failed");
+    tracing::error!(error = %e, "admin API call failed: the case store failed");
     error(
         StatusCode::INTERNAL_SERVER_ERROR,
         format!("the case store failed: {e}"),
@@ -167,49 +179,80 @@ fn bad_path(rn: &str) -> Option<Response> {
         .map(|reason| error(StatusCode::BAD_REQUEST, reason, Some("receipt_number")))
 }
 
+/// How a logged admin call ended when it wrote nothing: the word for the log line.
+fn failure_word(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::BAD_REQUEST => "invalid",
+        StatusCode::NOT_FOUND => "not found",
+        StatusCode::SERVICE_UNAVAILABLE => "database unreachable",
+        _ => "failed",
+    }
+}
+
+/// The receipt number of a path as it may be logged: masked, or `malformed` when it is not
+/// a receipt number at all (it could be any identifier someone typed into the path).
+fn logged_case(rn: &str) -> String {
+    if store::check_receipt_number(rn).is_ok() {
+        mask_value(EntityKind::ReceiptNumber, rn)
+    } else {
+        "malformed".to_string()
+    }
+}
+
 async fn put_case(
     _: Admin,
     State(state): State<AppState>,
     Path(rn): Path<String>,
     body: Bytes,
 ) -> Response {
-    if let Some(r) = bad_path(&rn) {
-        return r;
+    let (result, response) = write_case(&state, &rn, &body).await;
+    let result = result.unwrap_or_else(|| failure_word(response.status()));
+    tracing::info!(action = "put", case = %logged_case(&rn), result, "admin API: PUT of a case");
+    response
+}
+
+/// The `PUT` itself: what it did (when it wrote) and the answer.
+async fn write_case(state: &AppState, rn: &str, body: &[u8]) -> (Option<&'static str>, Response) {
+    if let Some(r) = bad_path(rn) {
+        return (None, r);
     }
-    let mut value: Value = match serde_json::from_slice(&body) {
+    let mut value: Value = match serde_json::from_slice(body) {
         Ok(v) => v,
         Err(e) => {
-            return error(
+            let answer = error(
                 StatusCode::BAD_REQUEST,
                 format!("malformed JSON: {e}"),
                 None,
             );
+            return (None, answer);
         }
     };
     if let Some(object) = value.as_object_mut() {
         match object.get("receipt_number") {
             None => {
-                object.insert("receipt_number".into(), Value::String(rn.clone()));
+                object.insert("receipt_number".into(), Value::String(rn.to_string()));
             }
             Some(Value::String(given)) if *given == rn => {}
             Some(given) => {
-                return error(
+                let answer = error(
                     StatusCode::BAD_REQUEST,
                     format!("`receipt_number` {given} in the body does not match {rn} in the path"),
                     Some("receipt_number"),
                 );
+                return (None, answer);
             }
         }
     }
     let record = match store::record_from_value(value) {
         Ok(r) => r,
-        Err(e) => return invalid(e),
+        Err(e) => return (None, invalid(e)),
     };
     match state.store().upsert(record).await {
-        Ok((outcome, stored)) => {
-            Json(json!({ "result": outcome.as_str(), "case": stored })).into_response()
-        }
-        Err(e) => store_failure(e),
+        Ok((outcome, stored)) => (
+            Some(outcome.as_str()),
+            Json(json!({ "result": outcome.as_str(), "case": stored })).into_response(),
+        ),
+        Err(e) => (None, store_failure(e)),
     }
 }
 
@@ -225,21 +268,82 @@ async fn get_case(_: Admin, State(state): State<AppState>, Path(rn): Path<String
 }
 
 async fn delete_case(_: Admin, State(state): State<AppState>, Path(rn): Path<String>) -> Response {
-    if let Some(r) = bad_path(&rn) {
-        return r;
-    }
-    match state.store().delete(&rn).await {
-        Ok(true) => StatusCode::NO_CONTENT.into_response(),
-        Ok(false) => error(StatusCode::NOT_FOUND, format!("no case {rn}"), None),
-        Err(e) => store_failure(e),
-    }
+    let response = match bad_path(&rn) {
+        Some(r) => r,
+        None => match state.store().delete(&rn).await {
+            Ok(true) => StatusCode::NO_CONTENT.into_response(),
+            Ok(false) => error(StatusCode::NOT_FOUND, format!("no case {rn}"), None),
+            Err(e) => store_failure(e),
+        },
+    };
+    let result = match response.status() {
+        StatusCode::NO_CONTENT => "deleted",
+        status => failure_word(status),
+    };
+    tracing::info!(action = "delete", case = %logged_case(&rn), result, "admin API: DELETE of a case");
+    response
 }
 
 async fn import_cases(_: Admin, State(state): State<AppState>, body: Bytes) -> Response {
     match store::import::import_bytes(state.store().as_ref(), &body).await {
-        Ok(report) => Json(report).into_response(),
-        Err(store::import::ImportError::Store(e)) => store_failure(e),
-        Err(e) => error(StatusCode::BAD_REQUEST, e.to_string(), None),
+        Ok(report) => {
+            tracing::info!(
+                action = "import",
+                bytes = body.len(),
+                inserted = report.inserted,
+                updated = report.updated,
+                unchanged = report.unchanged,
+                rejected = report.rejected_total,
+                "admin API: bulk import"
+            );
+            Json(report).into_response()
+        }
+        Err(e) => {
+            let response = match e {
+                store::import::ImportError::Store(e) => store_failure(e),
+                e => error(StatusCode::BAD_REQUEST, e.to_string(), None),
+            };
+            tracing::info!(
+                action = "import",
+                bytes = body.len(),
+                result = failure_word(response.status()),
+                "admin API: bulk import stopped; records written before the failure stay"
+            );
+            response
+        }
+    }
+}
+
+/// `GET /api/cases?after=RECEIPT&limit=N`: up to `limit` cases in receipt-number order
+/// after `after`, and the cursor of the next page (`null` after the last one).
+async fn list_cases(
+    _: Admin,
+    State(state): State<AppState>,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Response {
+    let pairs = match query {
+        Ok(Query(pairs)) => pairs,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e.body_text(), None),
+    };
+    let page = match page_query::parse(&pairs) {
+        Ok(page) => page,
+        Err(bad) => return error(StatusCode::BAD_REQUEST, bad.reason, Some(&bad.field)),
+    };
+    // One record more than asked says whether another page follows, so the last page
+    // says `next: null` and a listing needs no empty page at the end.
+    match state
+        .store()
+        .page(page.after.as_deref(), page.limit + 1)
+        .await
+    {
+        Ok(mut cases) => {
+            let next = (cases.len() > page.limit).then(|| {
+                cases.truncate(page.limit);
+                cases.last().map(|c| c.receipt_number.clone())
+            });
+            Json(json!({ "cases": cases, "next": next.flatten() })).into_response()
+        }
+        Err(e) => store_failure(e),
     }
 }
 

@@ -7,6 +7,7 @@ mod connections;
 mod frames;
 mod http;
 pub mod lookups;
+mod page_query;
 pub mod pg_sessions;
 pub mod protocol;
 pub mod rate;

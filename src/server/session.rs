@@ -245,6 +245,20 @@ fn short_id(token: &str) -> String {
     format!("{:08x}", hasher.finish() as u32)
 }
 
+/// Closes a just-upgraded connection with `code` and `reason` before any chat frame, and
+/// waits up to 2 s for the client's Close.
+pub async fn close_at_once(mut socket: WebSocket, code: u16, reason: &'static str) {
+    let close = Message::Close(Some(CloseFrame {
+        code,
+        reason: Utf8Bytes::from_static(reason),
+    }));
+    let _ = timeout(
+        Duration::from_secs(2),
+        close_handshake(&mut socket, close, true),
+    )
+    .await;
+}
+
 /// Sends our Close and waits for the client's, discarding what it still sends. Dropping a
 /// socket with unread input makes the kernel reset the connection, which can destroy the
 /// Close frame before the client reads it (a flooding client would never learn why).

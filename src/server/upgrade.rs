@@ -1,5 +1,9 @@
 //! The WebSocket upgrade: origin check, connection limits, frame-size limits, and handing
 //! the socket to a tracked session task.
+//!
+//! A chat from a foreign origin is upgraded and closed at once with [`CLOSE_FOREIGN_ORIGIN`]:
+//! browsers hide the status of a refused upgrade from the page, so a `403` would leave the
+//! widget reconnecting forever, while a close code reaches it and it can say why.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -34,8 +38,8 @@ pub async fn ws_handler(
 ) -> Response {
     let own = local.map(|Extension(LocalAddr(addr))| addr);
     if !origin_allowed(&headers, own, &state.config().limits.allowed_origins) {
-        tracing::info!("refused a chat from a foreign origin");
-        return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
+        log_refused_origin(&headers);
+        return refuse_origin(ws, &state);
     }
     let client = client_ip(
         &headers,
@@ -74,6 +78,59 @@ pub async fn ws_handler(
 
 /// Longest `?session=` value looked up.
 const MAX_TOKEN_LEN: usize = 64;
+
+/// Close code of a chat refused for its origin (documented in docs/protocol.md); the
+/// widget stops reconnecting on it.
+pub const CLOSE_FOREIGN_ORIGIN: u16 = 4403;
+/// The close reason sent with [`CLOSE_FOREIGN_ORIGIN`].
+const FOREIGN_ORIGIN_REASON: &str = "origin not allowed";
+/// Most characters of a refused `Origin` quoted in the log.
+const MAX_LOGGED_ORIGIN_CHARS: usize = 100;
+/// Largest frame read from a refused connection before its Close arrives.
+const REFUSED_FRAME_BYTES: usize = 1024;
+
+/// Upgrades only to close at once with [`CLOSE_FOREIGN_ORIGIN`]: no welcome, no session,
+/// no chat slot. The connection still holds its open-connection slot until it closes,
+/// within the close handshake's 2 s.
+fn refuse_origin(ws: WebSocketUpgrade, state: &AppState) -> Response {
+    let tracker = state.tracker().clone();
+    ws.max_message_size(REFUSED_FRAME_BYTES)
+        .max_frame_size(REFUSED_FRAME_BYTES)
+        .read_buffer_size(REFUSED_FRAME_BYTES)
+        .write_buffer_size(0)
+        .on_failed_upgrade(|e| tracing::debug!(error = %e, "websocket upgrade failed"))
+        .on_upgrade(move |socket| {
+            tracker.track_future(super::session::close_at_once(
+                socket,
+                CLOSE_FOREIGN_ORIGIN,
+                FOREIGN_ORIGIN_REASON,
+            ))
+        })
+}
+
+/// Logs a refused origin so an operator can tell which page it was and what to change:
+/// the `Origin` as sent (length-capped; quoted with its control characters escaped).
+fn log_refused_origin(headers: &HeaderMap) {
+    let Some(value) = headers.get(header::ORIGIN) else {
+        return;
+    };
+    let text = String::from_utf8_lossy(value.as_bytes());
+    let mut shown: String = text.chars().take(MAX_LOGGED_ORIGIN_CHARS).collect();
+    if text.chars().count() > MAX_LOGGED_ORIGIN_CHARS {
+        shown.push('…');
+    }
+    if Origin::parse(&text).is_some() {
+        tracing::info!(
+            "refused a chat from origin {shown:?}: to allow chats from that site, add it to \
+             CASEBOT_ALLOWED_ORIGINS (comma-separated, scheme://host[:port])"
+        );
+    } else {
+        tracing::info!(
+            "refused a chat from origin {shown:?}: only http:// and https:// pages can be \
+             allowed (CASEBOT_ALLOWED_ORIGINS)"
+        );
+    }
+}
 
 /// An origin as compared: scheme, lowercase host (IPv6 without brackets) and port.
 #[derive(Debug, PartialEq, Eq)]

@@ -2,6 +2,7 @@
 // playwright-core, and offers small helpers to drive the widget.
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, existsSync } from "node:fs";
+import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -108,6 +109,34 @@ export async function openDemo(browser, url, viewport = { width: 1280, height: 8
   await page.goto(url + "/");
   await page.locator("#casebot-widget .launcher").waitFor();
   return page;
+}
+
+/**
+ * Serves the demo page from a second origin, http://127.0.0.2:PORT (loopback, so Chromium's
+ * local network checks let it reach the server, but neither localhost nor the server's own
+ * address, so the server does not allow it), with the widget loaded from `url`.
+ */
+export async function serveForeignPage(url) {
+  const html = (await (await fetch(url + "/")).text())
+    .replaceAll('src="/widget.js"', `src="${url}/widget.js"`)
+    .replaceAll('href="/demo.css"', `href="${url}/demo.css"`);
+  const server = createHttpServer((req, res) => {
+    res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+    res.end(html);
+  });
+  await new Promise((ok, fail) => {
+    server.once("error", fail);
+    server.listen(0, "127.0.0.2", ok);
+  });
+  return {
+    url: `http://127.0.0.2:${server.address().port}`,
+    close: () => new Promise((ok) => server.close(ok)),
+  };
+}
+
+/** Waits until the browser has laid out and painted what the page just changed. */
+export function settled(page) {
+  return page.evaluate(() => new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(ok))));
 }
 
 /** Updates a case through the admin API. */

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { REPO, focused, launch, openDemo, putCase, sharedServer, startServer, traffic, widget } from "./harness.mjs";
+import { REPO, focused, launch, openDemo, putCase, serveForeignPage, settled, sharedServer, startServer, traffic, widget } from "./harness.mjs";
 
 let browser;
 let server;
@@ -170,6 +170,81 @@ describe("the chat widget", () => {
       mkdirSync(join(REPO, "target/screenshots"), { recursive: true });
       await page.screenshot({ path: join(REPO, `target/screenshots/widget-${name}.png`) });
       await page.context().close();
+    }
+  });
+});
+
+describe("scrolling", () => {
+  /** Where the latest assistant message sits in the transcript's visible area. */
+  async function lastAnswer(page) {
+    await settled(page);
+    return page.evaluate(() => {
+      const root = document.getElementById("casebot-widget").shadowRoot;
+      const log = root.querySelector(".log");
+      const answer = [...root.querySelectorAll(".msg.bot")].at(-1).getBoundingClientRect();
+      const view = log.getBoundingClientRect();
+      return {
+        top: answer.top - view.top,
+        bottom: answer.bottom - view.top,
+        height: view.height,
+        atEnd: log.scrollTop >= log.scrollHeight - log.clientHeight - 1,
+      };
+    });
+  }
+
+  test("a long answer is shown from its first line; a short one ends at the bottom", async () => {
+    // A short window, so the panel's transcript is short and a case history overflows it.
+    const page = await openDemo(browser, server.url, { width: 1024, height: 520 });
+    const w = widget(page);
+    await w.launcher.click();
+    await w.bot.first().waitFor();
+    await w.ask("show me the history of MSC2590000007");
+    const long = await lastAnswer(page);
+    assert.ok(long.bottom - long.top > long.height, `the history is taller than the transcript: ${JSON.stringify(long)}`);
+    assert.ok(long.top >= 0 && long.top < 40, `its first line is in view: ${JSON.stringify(long)}`);
+    assert.equal(long.atEnd, false, "so the transcript is not scrolled to its end");
+
+    await w.ask("hello");
+    const short = await lastAnswer(page);
+    assert.equal(short.atEnd, true, `a short answer ends at the bottom: ${JSON.stringify(short)}`);
+    assert.ok(short.top >= 0 && short.bottom <= short.height + 1, JSON.stringify(short));
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+  });
+});
+
+describe("a page on an origin the server does not allow", () => {
+  test("says the site may not use the chat and does not reconnect", async () => {
+    const foreign = await serveForeignPage(server.url);
+    try {
+      const page = await openDemo(browser, foreign.url);
+      const seen = traffic(page);
+      const w = widget(page);
+      await w.launcher.click();
+      await w.offline.filter({ hasText: "This site is not allowed to use this chat." }).waitFor();
+      assert.equal(await w.status.innerText(), "Unavailable");
+      assert.equal(await w.bot.count(), 0, "no greeting: the server sent no welcome");
+      // The widget used to reconnect within a second, and for ever: it now waits.
+      await page.waitForTimeout(3000);
+      assert.equal(seen.urls.length, 1, `one connection only: ${seen.urls}`);
+      assert.deepEqual(seen.received, [], "no frame before the close");
+
+      // A message the person sends tries once more, and is marked as not sent.
+      await w.input.fill("hello");
+      await w.input.press("Enter");
+      await w.user.filter({ hasText: "Not sent" }).waitFor();
+      assert.equal(seen.urls.length, 2);
+      await page.waitForTimeout(1500);
+      assert.equal(seen.urls.length, 2, "still no reconnecting");
+      assert.equal(await w.offline.innerText(), "This site is not allowed to use this chat.");
+
+      await w.lang("es").click();
+      assert.equal(await w.offline.innerText(), "Este sitio no tiene permiso para usar este chat.");
+      assert.equal(await w.status.innerText(), "No disponible");
+      assert.deepEqual(page.problems, []);
+      await page.context().close();
+    } finally {
+      await foreign.close();
     }
   });
 });

@@ -2,6 +2,8 @@
 //! sled store in a temp dir, and talk to it over a real WebSocket.
 #![allow(dead_code)]
 
+pub mod logs;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
