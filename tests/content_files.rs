@@ -122,6 +122,54 @@ fn broken_toml_is_reported_with_line_and_column() {
 }
 
 #[test]
+fn a_string_left_open_is_reported_where_it_starts_in_both_languages() {
+    let dir = tempfile::tempdir().unwrap();
+    let (intents, knowledge) = content_copy(dir.path());
+    // Inside an array the parser only notices at the next element, a line further down.
+    write(
+        &intents,
+        "extra.toml",
+        "[[intent]]\nid = \"extra\"\nexamples = [\n  \"first way to ask\",\n  \"second way,\n  \"third way\",\n]\nresponses = [\"x\"]\n",
+    );
+    write(
+        &intents.join("es"),
+        "extra.toml",
+        "[[intent]]\nid = \"extra\nexamples = [\"una manera\"]\nresponses = [\"la respuesta\"]\n",
+    );
+    write(
+        &knowledge,
+        "zz-open.md",
+        "+++\nid = \"zz-open\"\nquestion = \"What is open?\"\nalternatives = [\n  \"first one\",\n  \"second one\",\n  \"third one,\n  \"fourth one\",\n]\n+++\nThe answer.\n",
+    );
+    write(
+        &knowledge.join("es"),
+        "zz-open.md",
+        "+++\nid = \"zz-open\"\nquestion = 'Qué está abierto?\n+++\nLa respuesta.\n",
+    );
+    let (ok, out) = casebot(&["check"], &intents, &knowledge);
+    assert!(!ok, "{out}");
+    let k = knowledge.display().to_string();
+    let i = intents.display().to_string();
+    for expected in [
+        format!(
+            "{i}/extra.toml:5:3: error: the string that starts here is not closed: end it with `\"` on the same line"
+        ),
+        format!(
+            "{i}/es/extra.toml:2:6: error: the string that starts here is not closed: end it with `\"` on the same line"
+        ),
+        format!(
+            "{k}/zz-open.md:7:3: error: the string that starts here is not closed: end it with `\"` on the same line"
+        ),
+        format!(
+            "{k}/es/zz-open.md:3:12: error: the string that starts here is not closed: end it with `'` on the same line"
+        ),
+    ] {
+        assert!(out.contains(&expected), "missing {expected:?} in:\n{out}");
+    }
+    assert!(!out.contains("missing comma"), "{out}");
+}
+
+#[test]
 fn semantic_mistakes_each_get_a_located_error() {
     let file = r#"
 [[intent]]
