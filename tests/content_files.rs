@@ -170,6 +170,51 @@ fn a_string_left_open_is_reported_where_it_starts_in_both_languages() {
 }
 
 #[test]
+fn an_example_under_two_topics_names_the_one_listed_first_and_where_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let (intents, knowledge) = content_copy(dir.path());
+    let shipped = |path: &Path, quoted: &str| {
+        let text = std::fs::read_to_string(path).unwrap();
+        let (n, line) = text
+            .lines()
+            .enumerate()
+            .find(|(_, l)| l.contains(quoted))
+            .unwrap_or_else(|| panic!("{quoted} in {}", path.display()));
+        (
+            n + 1,
+            line[..line.find(quoted).unwrap()].chars().count() + 1,
+        )
+    };
+    let (line, col) = shipped(&intents.join("conversation.toml"), "\"thank you\"");
+    let question = "What is a USCIS online account number?";
+    let article = knowledge.join("online-account-number.md");
+    let (q_line, q_col) = shipped(&article, &format!("\"{question}\""));
+    write(
+        &intents,
+        "extra.toml",
+        &format!(
+            "[[intent]]\nid = \"copycat\"\nexamples = [\"Thank you!\", \"{question}\"]\nresponses = [\"x\"]\n"
+        ),
+    );
+    let (ok, out) = casebot(&["check"], &intents, &knowledge);
+    assert!(!ok, "{out}");
+    let i = intents.display().to_string();
+    let k = knowledge.display().to_string();
+    for expected in [
+        // Intents come before articles: the existing intent example is named.
+        format!(
+            "{i}/extra.toml:3:13: error: \"Thank you!\" is also an example of `thanks`: \"thank you\" at {i}/conversation.toml:{line}:{col}; keep it under one intent or article"
+        ),
+        // The article's question comes after the new example, which is named at its place.
+        format!(
+            "{k}/online-account-number.md:{q_line}:{q_col}: error: \"{question}\" is also an example of `copycat`: \"{question}\" at {i}/extra.toml:3:27;"
+        ),
+    ] {
+        assert!(out.contains(&expected), "missing {expected:?} in:\n{out}");
+    }
+}
+
+#[test]
 fn semantic_mistakes_each_get_a_located_error() {
     let file = r#"
 [[intent]]
@@ -210,7 +255,7 @@ responses = ["x"]
             "intents/extra.toml:10:14: error: placeholder `{colour}` is not filled",
             "intents/extra.toml:14:13: error: invalid regex",
             "intents/extra.toml:19:10: error: unknown action `launch_rocket`",
-            "intents/extra.toml:24:13: error: \"thank you\" is also an example of `thanks`",
+            "intents/extra.toml:24:13: error: \"thank you\" is also an example of `thanks`: \"thank you\" at intents/conversation.toml:",
             "intents/extra.toml:30:21: error: unknown entity `shoe_size`",
         ],
     );
