@@ -51,6 +51,22 @@ async fn pipe_mode_prints_one_reply_per_line() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn pipe_mode_prints_bold_and_lists_as_plain_text() {
+    let server = TestServer::start().await;
+    // The help answer has a bullet list and a **bold** instruction.
+    let (ok, out) = chat_async(server.ws_url(), &[], "what can you do\n").await;
+    assert!(ok, "{out}");
+    assert!(out.contains("Type talk to a person for"), "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.trim_start().starts_with("- look up the status of a case")),
+        "{out}"
+    );
+    assert!(!out.contains("**"), "{out}");
+    assert!(!out.contains('\x1b'), "no escape codes in a pipe: {out:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn json_mode_prints_raw_frames() {
     let server = TestServer::start().await;
     let (ok, out) = chat_async(server.ws_url(), &["--json"], "hi\n").await;

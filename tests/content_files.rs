@@ -122,6 +122,99 @@ fn broken_toml_is_reported_with_line_and_column() {
 }
 
 #[test]
+fn a_string_left_open_is_reported_where_it_starts_in_both_languages() {
+    let dir = tempfile::tempdir().unwrap();
+    let (intents, knowledge) = content_copy(dir.path());
+    // Inside an array the parser only notices at the next element, a line further down.
+    write(
+        &intents,
+        "extra.toml",
+        "[[intent]]\nid = \"extra\"\nexamples = [\n  \"first way to ask\",\n  \"second way,\n  \"third way\",\n]\nresponses = [\"x\"]\n",
+    );
+    write(
+        &intents.join("es"),
+        "extra.toml",
+        "[[intent]]\nid = \"extra\nexamples = [\"una manera\"]\nresponses = [\"la respuesta\"]\n",
+    );
+    write(
+        &knowledge,
+        "zz-open.md",
+        "+++\nid = \"zz-open\"\nquestion = \"What is open?\"\nalternatives = [\n  \"first one\",\n  \"second one\",\n  \"third one,\n  \"fourth one\",\n]\n+++\nThe answer.\n",
+    );
+    write(
+        &knowledge.join("es"),
+        "zz-open.md",
+        "+++\nid = \"zz-open\"\nquestion = 'Qué está abierto?\n+++\nLa respuesta.\n",
+    );
+    let (ok, out) = casebot(&["check"], &intents, &knowledge);
+    assert!(!ok, "{out}");
+    let k = knowledge.display().to_string();
+    let i = intents.display().to_string();
+    for expected in [
+        format!(
+            "{i}/extra.toml:5:3: error: the string that starts here is not closed: end it with `\"` on the same line"
+        ),
+        format!(
+            "{i}/es/extra.toml:2:6: error: the string that starts here is not closed: end it with `\"` on the same line"
+        ),
+        format!(
+            "{k}/zz-open.md:7:3: error: the string that starts here is not closed: end it with `\"` on the same line"
+        ),
+        format!(
+            "{k}/es/zz-open.md:3:12: error: the string that starts here is not closed: end it with `'` on the same line"
+        ),
+    ] {
+        assert!(out.contains(&expected), "missing {expected:?} in:\n{out}");
+    }
+    assert!(!out.contains("missing comma"), "{out}");
+}
+
+#[test]
+fn an_example_under_two_topics_names_the_one_listed_first_and_where_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let (intents, knowledge) = content_copy(dir.path());
+    let shipped = |path: &Path, quoted: &str| {
+        let text = std::fs::read_to_string(path).unwrap();
+        let (n, line) = text
+            .lines()
+            .enumerate()
+            .find(|(_, l)| l.contains(quoted))
+            .unwrap_or_else(|| panic!("{quoted} in {}", path.display()));
+        (
+            n + 1,
+            line[..line.find(quoted).unwrap()].chars().count() + 1,
+        )
+    };
+    let (line, col) = shipped(&intents.join("conversation.toml"), "\"thank you\"");
+    let question = "What is a USCIS online account number?";
+    let article = knowledge.join("online-account-number.md");
+    let (q_line, q_col) = shipped(&article, &format!("\"{question}\""));
+    write(
+        &intents,
+        "extra.toml",
+        &format!(
+            "[[intent]]\nid = \"copycat\"\nexamples = [\"Thank you!\", \"{question}\"]\nresponses = [\"x\"]\n"
+        ),
+    );
+    let (ok, out) = casebot(&["check"], &intents, &knowledge);
+    assert!(!ok, "{out}");
+    let i = intents.display().to_string();
+    let k = knowledge.display().to_string();
+    for expected in [
+        // Intents come before articles: the existing intent example is named.
+        format!(
+            "{i}/extra.toml:3:13: error: \"Thank you!\" is also an example of `thanks`: \"thank you\" at {i}/conversation.toml:{line}:{col}; keep it under one intent or article"
+        ),
+        // The article's question comes after the new example, which is named at its place.
+        format!(
+            "{k}/online-account-number.md:{q_line}:{q_col}: error: \"{question}\" is also an example of `copycat`: \"{question}\" at {i}/extra.toml:3:27;"
+        ),
+    ] {
+        assert!(out.contains(&expected), "missing {expected:?} in:\n{out}");
+    }
+}
+
+#[test]
 fn semantic_mistakes_each_get_a_located_error() {
     let file = r#"
 [[intent]]
@@ -162,7 +255,7 @@ responses = ["x"]
             "intents/extra.toml:10:14: error: placeholder `{colour}` is not filled",
             "intents/extra.toml:14:13: error: invalid regex",
             "intents/extra.toml:19:10: error: unknown action `launch_rocket`",
-            "intents/extra.toml:24:13: error: \"thank you\" is also an example of `thanks`",
+            "intents/extra.toml:24:13: error: \"thank you\" is also an example of `thanks`: \"thank you\" at intents/conversation.toml:",
             "intents/extra.toml:30:21: error: unknown entity `shoe_size`",
         ],
     );

@@ -3,7 +3,10 @@
 //! Interactive when stdin is a terminal: a prompt, replies with numbered quick replies (type
 //! the number to pick one), notifications as they arrive. Otherwise it reads one message per
 //! line, waits for each reply and prints it (the raw frames with `--json`), so it works in
-//! shell pipelines and scripts.
+//! shell pipelines and scripts. Answers show bold and lists as a terminal can, and as plain
+//! text when the output is not a terminal.
+
+mod markdown;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -16,6 +19,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio_tungstenite::tungstenite::{self, Message};
 
 use crate::server::protocol::{ServerFrame, ServerFrameHead, ServerFrameKind};
+use markdown::{Style, render};
 
 /// Arguments of `casebot chat`.
 #[derive(Debug, Args)]
@@ -255,6 +259,12 @@ fn newer_kind(text: &str) -> bool {
 
 /// Prints a frame for people; returns the quick replies of a reply or welcome.
 fn print_frame(frame: &ServerFrame, numbered: bool) -> Option<Vec<String>> {
+    let style = if std::io::stdout().is_terminal() {
+        Style::Ansi
+    } else {
+        Style::Plain
+    };
+    let show = |text: &str| render(text, style).replace('\n', "\n         ");
     let (text, links, quick) = match frame {
         ServerFrame::Welcome {
             text,
@@ -263,24 +273,25 @@ fn print_frame(frame: &ServerFrame, numbered: bool) -> Option<Vec<String>> {
         } => (text, &[][..], quick_replies),
         ServerFrame::Reply(reply) => (&reply.text, &reply.links[..], &reply.quick_replies),
         ServerFrame::Notification(n) => {
-            println!("casebot (update)> {}", n.text);
+            println!("casebot (update)> {}", show(&n.text));
             return None;
         }
         ServerFrame::Error { code, message, .. } => {
-            println!("casebot (error {})> {message}", code.as_str());
+            println!("casebot (error {})> {}", code.as_str(), show(message));
             return None;
         }
         ServerFrame::Pong { .. } => return None,
     };
-    println!("casebot> {}", text.replace('\n', "\n         "));
+    println!("casebot> {}", show(text));
     for link in links {
-        println!("         -> {}: {}", link.title, link.url);
+        println!("         -> {}: {}", show(&link.title), link.url);
     }
     if numbered {
         for (i, q) in quick.iter().enumerate() {
-            println!("         [{}] {q}", i + 1);
+            println!("         [{}] {}", i + 1, show(q));
         }
     } else if !quick.is_empty() {
+        let quick: Vec<String> = quick.iter().map(|q| show(q)).collect();
         println!("         suggestions: {}", quick.join(" | "));
     }
     Some(quick.clone())

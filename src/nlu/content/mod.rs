@@ -10,6 +10,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -20,6 +21,7 @@ use super::lang::Lang;
 use crate::domain::Link;
 
 mod catalog;
+mod unclosed;
 mod validate;
 
 pub use catalog::{Catalog, DateFormat, EntityNames, Replies, StatusDef, StatusGuide, status_key};
@@ -319,7 +321,7 @@ impl Content {
             if path.file_name().is_some_and(|n| n == "synonyms.toml") {
                 match toml::from_str::<SynonymFile>(&text) {
                     Ok(file) => content.synonyms.extend(file.synonyms),
-                    Err(e) => diags.push(toml_error(&path, &text, 0, &e)),
+                    Err(e) => diags.push(toml_error(&path, &text, 0..text.len(), &e)),
                 }
             } else {
                 match toml::from_str::<IntentFile>(&text) {
@@ -364,7 +366,7 @@ impl Content {
                             });
                         }
                     }
-                    Err(e) => diags.push(toml_error(&path, &text, 0, &e)),
+                    Err(e) => diags.push(toml_error(&path, &text, 0..text.len(), &e)),
                 }
             }
             content.sources.insert(path, text);
@@ -558,16 +560,21 @@ fn read(path: &Path, diags: &mut Vec<Diagnostic>) -> Option<String> {
     }
 }
 
-/// Turns a TOML error into a diagnostic; `offset` is where the TOML starts in the file.
-fn toml_error(path: &Path, text: &str, offset: usize, e: &toml::de::Error) -> Diagnostic {
-    let at = offset + e.span().map_or(0, |s| s.start);
-    let (line, col) = line_col(text, at);
+/// Turns a TOML error into a diagnostic; `toml` is where the TOML is in the file's `text`.
+/// A string left open before the place the parser gave up is the mistake to point at.
+fn toml_error(path: &Path, text: &str, toml: Range<usize>, e: &toml::de::Error) -> Diagnostic {
+    let stopped = e.span().map(|s| s.start);
+    let (at, message) = match unclosed::first_unclosed(&text[toml.clone()]) {
+        Some(open) if stopped.is_none_or(|s| open.at <= s) => (open.at, open.message()),
+        _ => (stopped.unwrap_or(0), explain_toml_error(e.message())),
+    };
+    let (line, col) = line_col(text, toml.start + at);
     Diagnostic {
         path: path.to_path_buf(),
         line,
         col,
         severity: Severity::Error,
-        message: explain_toml_error(e.message()),
+        message,
     }
 }
 
@@ -597,7 +604,7 @@ fn explain_toml_error(message: &str) -> String {
 pub fn parse_intent_file(path: &Path, text: &str) -> Result<Vec<IntentDef>, Diagnostic> {
     toml::from_str::<IntentFile>(text)
         .map(|file| file.intent)
-        .map_err(|e| toml_error(path, text, 0, &e))
+        .map_err(|e| toml_error(path, text, 0..text.len(), &e))
 }
 
 /// Splits an article into front matter and body and parses the front matter.
@@ -644,7 +651,7 @@ pub fn parse_article(path: &Path, text: &str) -> Result<Article, Diagnostic> {
                 path: path.to_path_buf(),
             })
         }
-        Err(e) => Err(toml_error(path, text, fm_start, &e)),
+        Err(e) => Err(toml_error(path, text, fm_start..fm_start + front.len(), &e)),
     }
 }
 

@@ -449,22 +449,33 @@ impl Content {
     }
 
     /// The same utterance under two different intents or articles is an error: the matcher
-    /// cannot honour both.
+    /// cannot honour both. The message names the one listed first, where it is.
     fn duplicate_utterances(&self) -> Vec<Diagnostic> {
-        let mut seen: HashMap<String, &str> = HashMap::new();
+        let mut seen: HashMap<String, (&str, &Path, &Spanned<String>)> = HashMap::new();
         let mut diags = Vec::new();
         for (id, path, utterance) in self.utterances() {
             let key = crate::nlu::normalize::fold_for_compare(utterance.get_ref());
             match seen.get(&key) {
-                Some(owner) if *owner != id => diags.push(self.diag_at(
-                    path,
-                    utterance.span().start,
-                    Severity::Error,
-                    format!("\"{}\" is also an example of `{owner}`; keep it under one intent or article", utterance.get_ref()),
-                )),
+                Some((owner, first_path, first)) if *owner != id => {
+                    let (line, col) = self
+                        .sources
+                        .get(*first_path)
+                        .map_or((0, 0), |t| line_col(t, first.span().start));
+                    diags.push(self.diag_at(
+                        path,
+                        utterance.span().start,
+                        Severity::Error,
+                        format!(
+                            "\"{}\" is also an example of `{owner}`: \"{}\" at {}:{line}:{col}; keep it under one intent or article",
+                            utterance.get_ref(),
+                            first.get_ref(),
+                            first_path.display()
+                        ),
+                    ))
+                }
                 Some(_) => {}
                 None => {
-                    seen.insert(key, id);
+                    seen.insert(key, (id, path, utterance));
                 }
             }
         }
