@@ -31,7 +31,7 @@ enum Command {
     /// Chat with a running server from the terminal, or pipe messages through it.
     Chat(cli::chat::ChatArgs),
     /// Validate the intent and knowledge files.
-    Check(cli::content::ContentArgs),
+    Check(cli::content::CheckArgs),
     /// Run every test utterance in the content files through the real matcher.
     Test(cli::content::TestArgs),
     /// Measure the content on labelled questions (JSON Lines), per language.
@@ -67,7 +67,7 @@ fn main() -> ExitCode {
         match command {
             Command::Serve(config) => cli::serve::run(*config).await,
             Command::Chat(args) => cli::chat::run(args).await,
-            Command::Check(args) => cli::content::check(args),
+            Command::Check(args) => cli::content::check(args).await,
             Command::Test(args) => cli::content::test(args),
             Command::Eval(args) => cli::eval::run(args),
             Command::Import(args) => cli::import::run(args).await,

@@ -1,13 +1,17 @@
 //! `casebot check` and `casebot test`: what FAQ authors run on their edits.
 
+mod committed;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
 
+use super::http::Method;
 use crate::dialog::evaluate::{self, Kind};
 use crate::nlu::{Diagnostic, Lang, Nlu, Severity};
+use crate::reload::{ReloadOutcome, ReloadStatus, load_checked};
 
 /// Arguments shared by `check` and `test`.
 #[derive(Debug, Args)]
@@ -33,15 +37,19 @@ pub struct TestArgs {
     pub leave_one_out: bool,
 }
 
-/// Loads, compiles and evaluates the content: every problem, errors first by file.
-pub fn check_all(
-    args: &ContentArgs,
-) -> Result<(Nlu, evaluate::Report, Vec<Diagnostic>), Vec<Diagnostic>> {
-    let (nlu, mut diags) = Nlu::load(&args.intents, &args.knowledge)?;
-    let report = evaluate::run(&nlu);
-    diags.extend(report.diagnostics(&nlu));
-    diags.sort_by(|a, b| (&a.path, a.line, a.col).cmp(&(&b.path, b.line, b.col)));
-    Ok((nlu, report, diags))
+/// Arguments of `check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The content folders.
+    #[command(flatten)]
+    pub content: ContentArgs,
+    /// Instead of the files here, show what a running server made of its latest content
+    /// edit (`http://HOST:PORT`; needs the admin token).
+    #[arg(long)]
+    pub url: Option<String>,
+    /// The server's admin token, for `--url`.
+    #[arg(long, env = "CASEBOT_ADMIN_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
 }
 
 fn print_all(diags: &[Diagnostic]) -> usize {
@@ -54,48 +62,140 @@ fn print_all(diags: &[Diagnostic]) -> usize {
         .count()
 }
 
-/// `casebot check`: prints every problem as `path:line:col: message`; exits non-zero on
-/// errors.
-pub fn check(args: ContentArgs) -> ExitCode {
-    match check_all(&args) {
-        Ok((nlu, _, diags)) => {
-            let errors = print_all(&diags);
-            let languages: Vec<String> = nlu
-                .languages()
-                .map(|l| {
-                    format!(
-                        "{}: {} intents, {} articles",
-                        l.lang.name(),
-                        l.content.intents.len(),
-                        l.content.articles.len()
-                    )
-                })
-                .collect();
-            println!(
-                "{}: {}; {errors} error(s), {} warning(s)",
-                if errors == 0 { "ok" } else { "failed" },
-                languages.join("; "),
-                diags.len() - errors
+/// `casebot check`: prints every problem as `path:line:col: message`, exactly what would
+/// stop a running server from taking the edit (errors) and what it would take but is worth
+/// fixing (warnings); exits non-zero on errors. When the content is in a git work tree,
+/// also reports the utterances the uncommitted change sends elsewhere than the last commit
+/// did. With `--url`, shows a running server's latest reload instead.
+pub async fn check(args: CheckArgs) -> ExitCode {
+    if let Some(url) = &args.url {
+        return check_server(url, args.token.as_deref()).await;
+    }
+    let ContentArgs { intents, knowledge } = args.content;
+    let checked = tokio::task::spawn_blocking(move || {
+        let before = committed::content(&intents, &knowledge);
+        let checked = load_checked(&intents, &knowledge, before.as_ref());
+        (checked, before.is_some())
+    })
+    .await;
+    let Ok((checked, compared)) = checked else {
+        println!("failed: the check stopped unexpectedly");
+        return ExitCode::FAILURE;
+    };
+    let (nlu, diags) = match checked {
+        Ok(checked) => (Some(checked.nlu), checked.warnings),
+        Err(problems) => {
+            // Content that loads but has errors still gets its summary below.
+            (None, problems)
+        }
+    };
+    let errors = print_all(&diags);
+    let mut summary = Vec::new();
+    if let Some(nlu) = &nlu {
+        for l in nlu.languages() {
+            summary.push(format!(
+                "{}: {} intents, {} articles",
+                l.lang.name(),
+                l.content.intents.len(),
+                l.content.articles.len()
+            ));
+        }
+    }
+    if compared {
+        summary.push("compared with the last commit".into());
+    }
+    println!(
+        "{}: {}{errors} error(s), {} warning(s)",
+        if errors == 0 { "ok" } else { "failed" },
+        summary.iter().map(|s| format!("{s}; ")).collect::<String>(),
+        diags.len() - errors
+    );
+    if errors == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// `casebot check --url`: prints a running server's latest reload result.
+async fn check_server(url: &str, token: Option<&str>) -> ExitCode {
+    let endpoint = format!("{}/api/content", url.trim_end_matches('/'));
+    let answer = match super::http::request(Method::GET, &endpoint, token, "").await {
+        Ok(answer) => answer,
+        Err(e) => {
+            eprintln!("casebot check: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match answer.status.as_u16() {
+        200 => {}
+        401 => {
+            eprintln!(
+                "casebot check: the server refused the admin token (set --token or CASEBOT_ADMIN_TOKEN)"
             );
-            if errors == 0 {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            }
+            return ExitCode::FAILURE;
         }
-        Err(diags) => {
-            let errors = print_all(&diags);
-            println!("failed: {errors} error(s)");
-            ExitCode::FAILURE
+        404 => {
+            eprintln!(
+                "casebot check: {endpoint} is not there; the server's admin API is off (start it with CASEBOT_ADMIN_TOKEN)"
+            );
+            return ExitCode::FAILURE;
         }
+        status => {
+            eprintln!("casebot check: the server answered {status}");
+            return ExitCode::FAILURE;
+        }
+    }
+    let status: ReloadStatus = match serde_json::from_slice(&answer.body) {
+        Ok(status) => status,
+        Err(e) => {
+            eprintln!("casebot check: not a reload status: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    for e in &status.errors {
+        println!("{e}: error");
+    }
+    for w in &status.warnings {
+        println!("{w}: warning");
+    }
+    let age = std::time::SystemTime::now()
+        .duration_since(std::time::SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+        .saturating_sub(status.at);
+    let what = match status.outcome {
+        ReloadOutcome::Started => "the content loaded when the server started",
+        ReloadOutcome::Ok => "the latest edit went live",
+        ReloadOutcome::Refused => {
+            "the latest edit was refused; the content before it is still live"
+        }
+    };
+    println!(
+        "{}: {what} ({age} s ago); {} error(s), {} warning(s)",
+        if status.live_is_latest {
+            "ok"
+        } else {
+            "failed"
+        },
+        status.errors.len(),
+        status.warnings.len()
+    );
+    if status.live_is_latest {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
 }
 
 /// `casebot test`: runs every example and test utterance through the real pipeline; prints
 /// failures with where they landed, per-intent accuracy and a confusion list.
 pub fn test(args: TestArgs) -> ExitCode {
-    let (nlu, report) = match check_all(&args.content) {
-        Ok((nlu, report, _)) => (nlu, report),
+    let loaded = Nlu::load(&args.content.intents, &args.content.knowledge);
+    let (nlu, report) = match loaded {
+        Ok((nlu, _)) => {
+            let report = evaluate::run(&nlu);
+            (nlu, report)
+        }
         Err(diags) => {
             print_all(&diags);
             println!("the content does not load; run `casebot check` for details");

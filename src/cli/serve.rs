@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use crate::config::ServeConfig;
 use crate::nlu::Nlu;
+use crate::reload::{LiveContent, ReloadOutcome, ReloadStatus};
 use crate::server::pg_sessions::PgSessions;
 use crate::server::session_store::{LocalSessions, SessionStore};
 use crate::server::{self, AppState};
@@ -22,12 +23,12 @@ pub async fn run(config: ServeConfig) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let nlu = match Nlu::load(&config.intents, &config.knowledge) {
+    let (nlu, warnings) = match Nlu::load(&config.intents, &config.knowledge) {
         Ok((nlu, warnings)) => {
-            for w in warnings {
+            for w in &warnings {
                 tracing::warn!("{w}");
             }
-            nlu
+            (nlu, warnings)
         }
         Err(errors) => {
             for e in &errors {
@@ -83,6 +84,7 @@ pub async fn run(config: ServeConfig) -> ExitCode {
         );
     }
     let state = AppState::with_session_store(config, nlu, store, sessions);
+    state.record(ReloadStatus::new(ReloadOutcome::Started, &warnings));
     match server::run(listener, state, shutdown_signal()).await {
         Ok(()) => {
             tracing::info!("casebot stopped");

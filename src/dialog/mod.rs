@@ -23,6 +23,7 @@ pub mod decide;
 pub mod evaluate;
 pub mod labelled;
 mod notice;
+pub mod overlap;
 mod pipeline;
 mod render;
 pub mod state;

@@ -4,6 +4,7 @@
 
 pub mod admin;
 mod connections;
+mod content_status;
 mod frames;
 mod http;
 pub mod lookups;
@@ -37,21 +38,30 @@ pub fn app(state: AppState) -> Router {
         .route("/ws", get(upgrade::ws_handler))
         .merge(widget::routes())
         .merge(admin::routes())
+        .merge(content_status::routes())
         .with_state(state)
 }
 
 /// Liveness: 200 while serving, whether or not the database answers (chats that need no
-/// case data still work); the body says when it does not.
+/// case data still work); the body says when it does not, and when the last content edit
+/// was refused, so the live content is older than the files.
 async fn healthz(
     axum::extract::State(state): axum::extract::State<AppState>,
-) -> (StatusCode, &'static str) {
+) -> (StatusCode, String) {
     if !state.is_ready() {
-        (StatusCode::SERVICE_UNAVAILABLE, "starting or stopping")
-    } else if !state.store().available() {
-        (StatusCode::OK, "ok; database: down")
-    } else {
-        (StatusCode::OK, "ok")
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "starting or stopping".into(),
+        );
     }
+    let mut body = String::from("ok");
+    if !state.store().available() {
+        body.push_str("; database: down");
+    }
+    if !state.reload_status().live_is_latest {
+        body.push_str("; content: the last edit was refused, older content is live");
+    }
+    (StatusCode::OK, body)
 }
 
 /// Readiness for a load balancer: 503 while starting, stopping or cut off from the
@@ -79,12 +89,11 @@ pub async fn run(
     tokio::spawn(forward_notifications(state.clone(), background.clone()));
     tokio::spawn(sweep_sessions(state.clone(), background.clone()));
     let _watcher = if state.config().watch {
-        let live = state.clone();
         match crate::reload::watch(
             state.config().intents.clone(),
             state.config().knowledge.clone(),
             state.shutdown_token(),
-            move |nlu| live.swap_nlu(nlu),
+            state.clone(),
         ) {
             Ok(w) => Some(w),
             Err(e) => {

@@ -15,6 +15,7 @@ use super::sessions::SessionRegistry;
 use crate::config::ServeConfig;
 use crate::dialog::DialogOptions;
 use crate::nlu::{Lang, Nlu};
+use crate::reload::{LiveContent, ReloadOutcome, ReloadStatus};
 use crate::store::SharedStore;
 
 /// Shared state of a running server. Cheap to clone.
@@ -33,6 +34,7 @@ struct Inner {
     connections: ConnectionLimiter,
     lookups: AddressLookups,
     ready: AtomicBool,
+    reload: ArcSwap<ReloadStatus>,
 }
 
 impl AppState {
@@ -72,7 +74,13 @@ impl AppState {
             connections,
             lookups,
             ready: AtomicBool::new(false),
+            reload: ArcSwap::from_pointee(ReloadStatus::new(ReloadOutcome::Started, &[])),
         }))
+    }
+
+    /// The result of the latest attempt to put edited content live.
+    pub fn reload_status(&self) -> Arc<ReloadStatus> {
+        self.0.reload.load_full()
     }
 
     /// The configuration the server runs with.
@@ -163,5 +171,19 @@ impl AppState {
     /// Tracks the chat tasks, to wait for them at shutdown.
     pub fn tracker(&self) -> &TaskTracker {
         &self.0.tracker
+    }
+}
+
+impl LiveContent for AppState {
+    fn current(&self) -> Arc<Nlu> {
+        self.nlu()
+    }
+
+    fn swap(&self, nlu: Nlu) {
+        self.swap_nlu(nlu);
+    }
+
+    fn record(&self, status: ReloadStatus) {
+        self.0.reload.store(Arc::new(status));
     }
 }
