@@ -153,7 +153,8 @@ pub struct Checked {
 /// content does not load, or an example does not reach its own intent or article) refuse
 /// it, and the list then holds every problem, warnings too; failing tests, examples that
 /// take another topic's question and, when `before` is given, utterances the change sends
-/// elsewhere than `before` did are warnings.
+/// elsewhere than `before` did are warnings. With `before`, only examples it did not have
+/// are checked for taking another topic's question.
 pub fn load_checked(
     intents: &Path,
     knowledge: &Path,
@@ -162,7 +163,7 @@ pub fn load_checked(
     let (nlu, mut problems) = Nlu::load(intents, knowledge)?;
     let report = evaluate::run(&nlu);
     problems.extend(report.problems(&nlu));
-    problems.extend(overlap::near_duplicates(&nlu));
+    problems.extend(overlap::near_duplicates(&nlu, before));
     if let Some(before) = before {
         problems.extend(overlap::moved(&evaluate::run(before), &report, &nlu));
     }

@@ -34,8 +34,18 @@ struct Utterance<'a> {
 /// would answer it if the example were not listed, and one of the other's examples shares
 /// words with it. Listing it takes that way of asking away from the other topic. The
 /// warning names the other's closest example with its file and line. Only examples that
-/// pass the first test are held out and recompiled, so a check stays fast.
-pub fn near_duplicates(nlu: &Nlu) -> Vec<Diagnostic> {
+/// pass the first test are held out and recompiled, so a check stays fast; when `before`
+/// is given, only examples it did not have (new or edited ones) are looked at.
+pub fn near_duplicates(nlu: &Nlu, before: Option<&Nlu>) -> Vec<Diagnostic> {
+    let known: HashSet<(Lang, &str, &str)> = before
+        .into_iter()
+        .flat_map(|b| b.languages())
+        .flat_map(|l| {
+            l.content
+                .utterances()
+                .map(move |(target, _, text)| (l.lang, target, text.get_ref().as_str()))
+        })
+        .collect();
     let mut found = Vec::new();
     for language in nlu.languages() {
         let utterances: Vec<Utterance> = language
@@ -53,6 +63,9 @@ pub fn near_duplicates(nlu: &Nlu) -> Vec<Diagnostic> {
             normalizer.terms(text, &extraction).into_iter().collect()
         };
         for (n, u) in utterances.iter().enumerate() {
+            if known.contains(&(language.lang, u.target, u.text.get_ref().as_str())) {
+                continue;
+            }
             let Some(rival) = rival(language, u) else {
                 continue;
             };
