@@ -316,7 +316,7 @@ names = ["Gmail"]
 }
 
 #[test]
-fn an_example_the_matcher_sends_elsewhere_and_a_failing_test_are_errors() {
+fn a_failing_test_is_a_warning_for_check_and_fails_casebot_test() {
     let file = r#"
 [[intent]]
 id = "weather"
@@ -324,10 +324,11 @@ examples = ["is it raining outside today"]
 responses = ["I can't see the sky."]
 tests = ["talk to a person"]
 "#;
+    // It would go live on a running server too: one hard test does not hold back other edits.
     let (ok, out) = check_with(file);
-    assert!(!ok);
+    assert!(ok, "{out}");
     assert!(
-        out.contains("intents/extra.toml:6:10: error: test \"talk to a person\" should reach `weather` but reaches `talk_to_person`"),
+        out.contains("intents/extra.toml:6:10: warning: test \"talk to a person\" should reach `weather` but reaches `talk_to_person`"),
         "{out}"
     );
     let dir = tempfile::tempdir().unwrap();

@@ -19,7 +19,7 @@ const SPOKEN: &[&str] = &[
 ];
 
 /// Code under [`SPOKEN`] whose words are for authors, not for the chat.
-const FOR_AUTHORS: &[&str] = &["src/dialog/evaluate.rs"];
+const FOR_AUTHORS: &[&str] = &["src/dialog/evaluate.rs", "src/dialog/overlap.rs"];
 
 fn rust_files(path: &Path) -> Vec<PathBuf> {
     if !path.exists() {
