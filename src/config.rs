@@ -40,6 +40,12 @@ pub struct ServeConfig {
     #[arg(long, env = "CASEBOT_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,
 
+    /// Address of a second listener that serves only `GET /metrics`, without a token, for
+    /// a Prometheus server (e.g. `127.0.0.1:9464`). Unset: metrics are served on the main
+    /// address at `/metrics` to requests with the admin token only.
+    #[arg(long, env = "CASEBOT_METRICS_ADDR")]
+    pub metrics_addr: Option<SocketAddr>,
+
     /// Watch the content folders and reload on change.
     #[arg(
         long,
@@ -262,6 +268,7 @@ impl ServeConfig {
             knowledge,
             seed: String::new(),
             admin_token: None,
+            metrics_addr: None,
             watch: false,
             limits: Limits::default(),
         }

@@ -83,7 +83,28 @@ pub async fn run(config: ServeConfig) -> ExitCode {
              escapes: such messages close the chat with 1009 instead of getting text_too_long"
         );
     }
+    let metrics_listener = match config.metrics_addr {
+        Some(addr) => match tokio::net::TcpListener::bind(addr).await {
+            Ok(l) => Some(l),
+            Err(e) => {
+                eprintln!("casebot: cannot listen for metrics on {addr}: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+        None => None,
+    };
     let state = AppState::with_session_store(config, nlu, store, sessions);
+    if let Some(listener) = metrics_listener {
+        if let Ok(addr) = listener.local_addr() {
+            tracing::info!(%addr, "metrics are served at http://{addr}/metrics");
+        }
+        let stop = state.shutdown_token();
+        tokio::spawn(async move {
+            if let Err(e) = server::serve_metrics(listener, stop).await {
+                tracing::error!(error = %e, "the metrics listener stopped");
+            }
+        });
+    }
     state.record(ReloadStatus::new(ReloadOutcome::Started, &warnings));
     match server::run(listener, state, shutdown_signal()).await {
         Ok(()) => {

@@ -77,6 +77,13 @@ impl Language {
         }
     }
 
+    /// The ids of every intent and article, intents first.
+    pub fn target_ids(&self) -> impl Iterator<Item = &str> {
+        let intents = self.content.intents.iter().map(|i| i.def.id.get_ref());
+        let articles = self.content.articles.iter().map(|a| a.meta.id.get_ref());
+        intents.chain(articles).map(String::as_str)
+    }
+
     /// The intent or article with this id.
     pub fn target(&self, id: &str) -> Option<Target> {
         self.intent_index(id).map(Target::Intent).or_else(|| {

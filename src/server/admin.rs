@@ -29,9 +29,10 @@ pub const MAX_RECORD_BYTES: usize = 64 * 1024;
 /// Largest body of a bulk import call.
 pub const MAX_IMPORT_BYTES: usize = 32 * 1024 * 1024;
 
-/// Routes under `/api`.
+/// Routes under `/api`, and `GET /metrics`.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/metrics", get(metrics_text))
         .route(
             "/api/cases",
             get(list_cases).fallback(|State(state): State<AppState>| async move {
@@ -161,6 +162,11 @@ impl FromRequestParts<AppState> for Admin {
             }
         }
     }
+}
+
+/// `GET /metrics` with the admin token: the Prometheus metrics.
+async fn metrics_text(_: Admin) -> Response {
+    super::metrics::response()
 }
 
 /// Compares two byte strings in time that depends only on their lengths.

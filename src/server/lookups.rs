@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::future::BoxFuture;
 
+use super::metrics::{self, LookupResult};
 use super::session_store::SessionStore;
 use crate::dialog::CaseLookup;
 use crate::limit::DistinctWindow;
@@ -86,19 +87,30 @@ pub struct GatedCases<'a> {
 
 impl CaseLookup for GatedCases<'_> {
     fn lookup<'a>(&'a self, receipt_number: &'a str) -> StoreFuture<'a, Option<CaseRecord>> {
-        self.store.get(receipt_number)
+        Box::pin(async move {
+            let found = self.store.get(receipt_number).await;
+            metrics::case_lookup(match &found {
+                Ok(Some(_)) => LookupResult::Found,
+                Ok(None) => LookupResult::NotFound,
+                Err(_) => LookupResult::Error,
+            });
+            found
+        })
     }
 
     fn allow<'a>(&'a self, receipt_number: &'a str) -> BoxFuture<'a, bool> {
         Box::pin(async move {
-            if !self.limiter.allow(self.ip, self.session, receipt_number) {
-                return false;
+            let allowed = self.limiter.allow(self.ip, self.session, receipt_number) && {
+                let (limit, window) = (self.limiter.limit(), self.limiter.window());
+                self.shared
+                    .allow_lookup(self.ip, self.session, receipt_number, limit, window)
+                    .await
+                    .unwrap_or(true)
+            };
+            if !allowed {
+                metrics::case_lookup(LookupResult::Refused);
             }
-            let (limit, window) = (self.limiter.limit(), self.limiter.window());
-            self.shared
-                .allow_lookup(self.ip, self.session, receipt_number, limit, window)
-                .await
-                .unwrap_or(true)
+            allowed
         })
     }
 }

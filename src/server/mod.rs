@@ -8,6 +8,7 @@ mod content_status;
 mod frames;
 mod http;
 pub mod lookups;
+pub mod metrics;
 mod page_query;
 pub mod pg_sessions;
 pub mod protocol;
@@ -146,6 +147,17 @@ pub async fn run(
     Ok(())
 }
 
+/// Serves `GET /metrics` without a token on `listener` (an address only the monitoring
+/// system reaches, from `--metrics-addr`) until `stop` is cancelled. Nothing else is served
+/// there.
+pub async fn serve_metrics(listener: TcpListener, stop: CancellationToken) -> std::io::Result<()> {
+    metrics::install();
+    let router = Router::new().route("/metrics", get(|| async { metrics::response() }));
+    axum::serve(listener, router)
+        .with_graceful_shutdown(stop.cancelled_owned())
+        .await
+}
+
 /// Turns store changes into notifications for the sessions that follow each case.
 async fn forward_notifications(state: AppState, stop: CancellationToken) {
     let mut changes = state.store().subscribe();
@@ -199,6 +211,7 @@ async fn sweep_sessions(state: AppState, stop: CancellationToken) {
         tokio::select! {
             _ = stop.cancelled() => return,
             _ = every.tick() => {
+                metrics::upkeep();
                 state.lookups().sweep();
                 state
                     .session_store()

@@ -323,6 +323,7 @@ async fn handle_text(
     raw: &str,
 ) -> ServerFrame {
     use futures_util::FutureExt;
+    let started = std::time::Instant::now();
     let limits = &state.config().limits;
     let (text, id, debug, chosen) = match parse_client_frame(raw, limits.max_text_chars) {
         Ok(ClientFrame::Message {
@@ -381,6 +382,9 @@ async fn handle_text(
             "answered"
         );
     }
+    let took = started.elapsed();
+    let target = outcome.answer.intent.as_deref();
+    state.answer_counters().answered(outcome.lang, target, took);
     let language = nlu.get(outcome.lang);
     ServerFrame::Reply(super::frames::reply(outcome, id, debug, language))
 }
@@ -395,6 +399,9 @@ fn lock(
 
 /// Sends one frame; false when the client is gone or stuck.
 async fn send(socket: &mut WebSocket, frame: &ServerFrame, within: Duration) -> bool {
+    if let ServerFrame::Error { code, .. } = frame {
+        super::metrics::error_frame(*code);
+    }
     let text = frame.to_json();
     matches!(
         timeout(within, socket.send(Message::Text(text.into()))).await,

@@ -10,6 +10,7 @@ use tokio_util::task::TaskTracker;
 
 use super::connections::ConnectionLimiter;
 use super::lookups::AddressLookups;
+use super::metrics::{self, AnswerCounters};
 use super::session_store::{LocalSessions, SessionStore};
 use super::sessions::SessionRegistry;
 use crate::config::ServeConfig;
@@ -35,6 +36,7 @@ struct Inner {
     lookups: AddressLookups,
     ready: AtomicBool,
     reload: ArcSwap<ReloadStatus>,
+    answers: ArcSwap<AnswerCounters>,
 }
 
 impl AppState {
@@ -62,8 +64,11 @@ impl AppState {
             config.limits.lookups_per_address,
             crate::dialog::LOOKUP_WINDOW,
         );
+        metrics::install();
+        let answers = ArcSwap::from_pointee(AnswerCounters::new(&nlu));
         AppState(Arc::new(Inner {
             config,
+            answers,
             nlu: ArcSwap::from_pointee(nlu),
             store,
             sessions,
@@ -95,7 +100,13 @@ impl AppState {
 
     /// Replaces the content for new messages.
     pub fn swap_nlu(&self, nlu: Nlu) {
+        self.0.answers.store(Arc::new(AnswerCounters::new(&nlu)));
         self.0.nlu.store(Arc::new(nlu));
+    }
+
+    /// The answer counters of the live content's intents and articles.
+    pub fn answer_counters(&self) -> arc_swap::Guard<Arc<AnswerCounters>> {
+        self.0.answers.load()
     }
 
     /// The case store.
@@ -184,6 +195,9 @@ impl LiveContent for AppState {
     }
 
     fn record(&self, status: ReloadStatus) {
+        if status.outcome != ReloadOutcome::Started {
+            metrics::content_reload(status.outcome == ReloadOutcome::Ok);
+        }
         self.0.reload.store(Arc::new(status));
     }
 }

@@ -71,6 +71,7 @@ pub async fn ws_handler(
         .on_upgrade(move |socket| {
             tracker.track_future(async move {
                 let _guard = guard;
+                let _open = super::metrics::OpenConnection::open();
                 super::session::run(socket, state, resume, lang, client).await;
             })
         })
