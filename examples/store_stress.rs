@@ -55,13 +55,15 @@ async fn main() {
     for run_no in 1..=runs {
         match storm(Duration::from_secs(seconds), writers, import, http).await {
             Some(r) => println!(
-                "run {run_no}: {:.0} writes/s, {:.0} imported records/s, chat reply median {:.2} ms, p99 {:.2} ms, max {:.2} ms ({} replies)",
+                "run {run_no}: {:.0} writes/s, {:.0} imported records/s, chat reply median {:.2} ms, p99 {:.2} ms, max {:.2} ms ({} replies); store read p99 {:.2} ms, max {:.2} ms",
                 r.writes as f64 / seconds as f64,
                 r.imported as f64 / seconds as f64,
                 r.latency(0.5),
                 r.latency(0.99),
                 r.latency(1.0),
-                r.replies_ms.len()
+                r.replies_ms.len(),
+                quantile_of(&r.reads_ms, 0.99),
+                quantile_of(&r.reads_ms, 1.0),
             ),
             None => {
                 wedged += 1;
@@ -79,15 +81,21 @@ struct Figures {
     writes: u64,
     imported: u64,
     replies_ms: Vec<f64>,
+    /// The same case read straight from the store, timed the same way.
+    reads_ms: Vec<f64>,
 }
 
 impl Figures {
     fn latency(&self, quantile: f64) -> f64 {
-        let mut sorted = self.replies_ms.clone();
-        sorted.sort_by(f64::total_cmp);
-        let at = ((sorted.len() as f64 - 1.0) * quantile).round() as usize;
-        sorted.get(at).copied().unwrap_or(f64::NAN)
+        quantile_of(&self.replies_ms, quantile)
     }
+}
+
+fn quantile_of(values: &[f64], quantile: f64) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let at = ((sorted.len() as f64 - 1.0) * quantile).round() as usize;
+    sorted.get(at).copied().unwrap_or(f64::NAN)
 }
 
 const TOKEN: &str = "stress-token";
@@ -228,6 +236,19 @@ async fn storm(length: Duration, writers: usize, import: bool, http: bool) -> Op
         replies_ms
     });
 
+    let reader = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let mut reads_ms = Vec::new();
+            while Instant::now() < end {
+                let asked = Instant::now();
+                store.get("EAC2690000001").await.expect("read");
+                reads_ms.push(asked.elapsed().as_secs_f64() * 1000.0);
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            reads_ms
+        })
+    };
     let finish = async {
         let (mut writes, mut imported) = (0, 0);
         while let Some(done) = tasks.join_next().await {
@@ -236,10 +257,12 @@ async fn storm(length: Duration, writers: usize, import: bool, http: bool) -> Op
             imported += i;
         }
         let replies_ms = chat.await.expect("chat task");
+        let reads_ms = reader.await.expect("reader task");
         Figures {
             writes,
             imported,
             replies_ms,
+            reads_ms,
         }
     };
     let figures = tokio::time::timeout(length + Duration::from_secs(30), finish)

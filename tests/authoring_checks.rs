@@ -29,7 +29,12 @@ fn casebot(args: &[&str], dir: &Path) -> (bool, String) {
 
 fn git(dir: &Path, args: &[&str]) {
     let ok = Command::new("git")
-        .args(["-c", "user.name=author", "-c", "user.email=author@example.invalid"])
+        .args([
+            "-c",
+            "user.name=author",
+            "-c",
+            "user.email=author@example.invalid",
+        ])
         .args(args)
         .current_dir(dir)
         .output()
@@ -132,7 +137,11 @@ async fn healthz(server: &TestServer) -> String {
 }
 
 /// Waits until the server has judged an edit: its status is no longer `expected_not`.
-async fn next_status(server: &TestServer, previous_at: &serde_json::Value, outcome: &str) -> serde_json::Value {
+async fn next_status(
+    server: &TestServer,
+    previous_at: &serde_json::Value,
+    outcome: &str,
+) -> serde_json::Value {
     for _ in 0..300 {
         let status = content_status(server).await;
         if status["outcome"] == outcome && (status["at"] != *previous_at || outcome != "ok") {
@@ -171,7 +180,8 @@ async fn a_running_server_shows_what_it_made_of_the_latest_edit() {
     assert_eq!(refused["live_is_latest"], false, "{refused}");
     let error = &refused["errors"][0];
     assert!(
-        error["path"].as_str().unwrap().ends_with("llamas.toml") && error["line"].as_u64().unwrap() >= 1,
+        error["path"].as_str().unwrap().ends_with("llamas.toml")
+            && error["line"].as_u64().unwrap() >= 1,
         "{refused}"
     );
     assert!(healthz(&server).await.contains("the last edit was refused"));
@@ -194,7 +204,11 @@ async fn a_running_server_shows_what_it_made_of_the_latest_edit() {
         "the failing test is reported: {live}"
     );
     assert_eq!(
-        server.client().await.ask("do you ship llamas overnight").await["intent"],
+        server
+            .client()
+            .await
+            .ask("do you ship llamas overnight")
+            .await["intent"],
         "llamas"
     );
     assert_eq!(healthz(&server).await, "ok");
