@@ -13,6 +13,7 @@ mod page_query;
 pub mod pg_sessions;
 pub mod protocol;
 pub mod rate;
+pub mod report;
 pub mod session;
 pub mod session_store;
 pub mod sessions;
