@@ -33,7 +33,12 @@ pub struct ReportArgs {
     #[arg(long, env = "CASEBOT_DB", default_value = "data/db")]
     pub db: PathBuf,
     /// PostgreSQL database (not supported yet: the records are kept in sled only).
-    #[arg(long, env = "CASEBOT_DATABASE_URL", hide_env_values = true, conflicts_with = "url")]
+    #[arg(
+        long,
+        env = "CASEBOT_DATABASE_URL",
+        hide_env_values = true,
+        conflicts_with = "url"
+    )]
     pub database_url: Option<String>,
     /// Read the report from a running server instead, e.g. `http://127.0.0.1:8080`.
     #[arg(long, env = "CASEBOT_URL")]
@@ -87,9 +92,11 @@ async fn from_server(args: &ReportArgs, url: &str) -> Result<Report, String> {
 
 async fn from_store(args: &ReportArgs) -> Result<Report, String> {
     if args.database_url.as_deref().is_some_and(|u| !u.is_empty()) {
-        return Err("the record of unanswered messages is kept in the sled store only; \
+        return Err(
+            "the record of unanswered messages is kept in the sled store only; \
                     with PostgreSQL, nothing is recorded yet"
-            .into());
+                .into(),
+        );
     }
     let window = report::parse_since(&args.since)?;
     let store = SledStore::open(&args.db).map_err(|e| match e {

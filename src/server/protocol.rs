@@ -167,9 +167,7 @@ struct RawFrame<'a> {
 use crate::config::MAX_ID_CHARS;
 
 /// The fields a client frame may carry; a frame naming one twice is refused.
-const FIELDS: [&str; 7] = [
-    "type", "text", "id", "debug", "lang", "reply_to", "helpful",
-];
+const FIELDS: [&str; 7] = ["type", "text", "id", "debug", "lang", "reply_to", "helpful"];
 
 /// Decodes and validates one text frame from a client.
 ///
@@ -274,14 +272,12 @@ fn diagnose(raw: &str) -> FrameError {
                 _ => ErrorCode::InvalidFrame,
             }
         }
-        Some(Value::String(t)) if t == "feedback" => {
-            match map.get("id") {
-                None | Some(Value::Null | Value::Number(_) | Value::String(_)) => {
-                    ErrorCode::InvalidFeedback
-                }
-                Some(_) => ErrorCode::InvalidId,
+        Some(Value::String(t)) if t == "feedback" => match map.get("id") {
+            None | Some(Value::Null | Value::Number(_) | Value::String(_)) => {
+                ErrorCode::InvalidFeedback
             }
-        }
+            Some(_) => ErrorCode::InvalidId,
+        },
         Some(Value::String(_)) => ErrorCode::UnknownType,
         _ => ErrorCode::MissingType,
     };
@@ -596,8 +592,11 @@ mod tests {
     #[test]
     fn reads_feedback_and_names_a_bad_one() {
         assert_eq!(
-            parse_client_frame(r#"{"type":"feedback","reply_to":"r1","helpful":false}"#, 100)
-                .unwrap(),
+            parse_client_frame(
+                r#"{"type":"feedback","reply_to":"r1","helpful":false}"#,
+                100
+            )
+            .unwrap(),
             ClientFrame::Feedback {
                 reply_to: "r1".into(),
                 helpful: false

@@ -25,7 +25,11 @@ pub fn parse_since(since: &str) -> Result<Duration, String> {
         "d" => 24 * 60 * 60,
         "h" => 60 * 60,
         "m" => 60,
-        _ => return Err(format!("`{since}` is not a window; write e.g. 7d, 24h or 90m")),
+        _ => {
+            return Err(format!(
+                "`{since}` is not a window; write e.g. 7d, 24h or 90m"
+            ));
+        }
     };
     let n: u64 = number
         .parse()
@@ -130,7 +134,11 @@ mod tests {
     #[test]
     fn the_same_question_worded_apart_is_one_group() {
         let records = [
-            record("how do I adopt a llama?", UnansweredKind::Fallback, ("a", 0.2)),
+            record(
+                "how do I adopt a llama?",
+                UnansweredKind::Fallback,
+                ("a", 0.2),
+            ),
             record("adopt llama how", UnansweredKind::NotHelpful, ("b", 0.4)),
             record("zxqv blorf", UnansweredKind::Fallback, ("a", 0.1)),
         ];

@@ -131,7 +131,8 @@ pub async fn sweep(state: &AppState, now: std::time::SystemTime) {
     let Some(log) = state.unanswered() else {
         return;
     };
-    let before = unix_ms(now).saturating_sub(state.config().unanswered_retention().as_millis() as u64);
+    let before =
+        unix_ms(now).saturating_sub(state.config().unanswered_retention().as_millis() as u64);
     match log.sweep(before).await {
         Ok(0) => {}
         Ok(dropped) => tracing::debug!(dropped, "old unanswered records dropped"),
