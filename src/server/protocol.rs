@@ -687,6 +687,7 @@ mod tests {
     /// new variant cannot be forgotten here.
     fn every_frame() -> Vec<(ServerFrame, Value)> {
         let reply = Reply {
+            id: Some("1f-3".into()),
             reply_to: Some(Value::from("m1")),
             lang: "en".into(),
             text: "Your I-130 is at **Case Was Received**.".into(),
@@ -739,7 +740,7 @@ mod tests {
             ),
             (
                 ServerFrame::Reply(reply.clone()),
-                json!({"type": "reply", "reply_to": "m1", "lang": "en",
+                json!({"type": "reply", "id": "1f-3", "reply_to": "m1", "lang": "en",
                        "text": "Your I-130 is at **Case Was Received**.",
                        "intent": "case_status", "confidence": 0.97,
                        "entities": [{"kind": "receipt_number", "value": "EAC2190012345",
