@@ -28,6 +28,7 @@
       error: "Something went wrong; please try again.",
       unavailable: "Unavailable", refused: "This site is not allowed to use this chat.",
       language: "Language", name: "English",
+      helpful: "Helpful", notHelpful: "Not helpful", thanks: "Thanks for your feedback.",
     },
     es: {
       title: "Asistente virtual", open: "Abrir el chat", close: "Cerrar el chat", unread: "sin leer",
@@ -43,6 +44,7 @@
       error: "Algo salió mal; inténtelo de nuevo, por favor.",
       unavailable: "No disponible", refused: "Este sitio no tiene permiso para usar este chat.",
       language: "Idioma", name: "Español",
+      helpful: "Me ayudó", notHelpful: "No me ayudó", thanks: "Gracias por su opinión.",
     },
   };
 
@@ -305,9 +307,52 @@
     }
     const meta = el("div", { class: "meta" }, el("time", { class: "time", datetime: when.toISOString() }, when.toLocaleTimeString(lang, { hour: "numeric", minute: "2-digit" })));
     node.append(meta);
+    if (m.role === "bot" && m.replyId) node.append(votes(m));
     nodes.set(m.id, node);
     updateState(m);
     return node;
+  }
+
+  // Thumbs up / thumbs down under an answer (never under a notification); once the server
+  // took the vote, a thank-you replaces them.
+  function votes(m) {
+    const box = el("div", { class: "votes", lang });
+    if (m.voted === "received") {
+      box.append(el("span", { class: "thanks" }, t.thanks));
+      return box;
+    }
+    for (const [helpful, icon, label] of [[true, "\u{1F44D}", t.helpful], [false, "\u{1F44E}", t.notHelpful]]) {
+      box.append(el("button", {
+        type: "button", class: "vote", "aria-label": label, title: label,
+        "aria-pressed": String(m.voted === helpful),
+        disabled: m.voted != null ? true : null,
+        onclick: () => vote(m, helpful),
+      }, icon));
+    }
+    return box;
+  }
+
+  function vote(m, helpful) {
+    if (m.voted != null || !ws || ws.readyState !== WebSocket.OPEN) return;
+    m.voted = helpful;
+    ws.send(JSON.stringify({ type: "feedback", reply_to: m.replyId, helpful }));
+    redrawVotes(m);
+  }
+
+  function redrawVotes(m) {
+    const node = nodes.get(m.id);
+    if (!node) return;
+    node.querySelector(".votes")?.remove();
+    node.append(votes(m));
+    save();
+  }
+
+  function voteReceived(f) {
+    const m = state.messages.find((x) => x.role === "bot" && x.replyId === f.reply_to);
+    if (!m) return;
+    m.voted = "received";
+    redrawVotes(m);
+    say(t.thanks);
   }
 
   function updateState(m) {
@@ -547,6 +592,8 @@
         return add({ role: "note", text: String(f.text || f.status || ""), receipt: f.receipt_number, lang: f.lang });
       case "error":
         return error(f);
+      case "feedback_received":
+        return voteReceived(f);
       default:
         return undefined;
     }
@@ -589,12 +636,14 @@
       role: "bot",
       text: String(f.text || ""),
       lang: f.lang,
+      replyId: typeof f.id === "string" ? f.id : null,
       quick: Array.isArray(f.quick_replies) ? f.quick_replies.map(String) : [],
       links: Array.isArray(f.links) ? f.links.filter((l) => l && typeof l.url === "string") : [],
     });
   }
 
   function error(f) {
+    if (f.code === "unknown_reply" || f.code === "invalid_feedback") return; // a vote from before a reconnect
     const asked = pendingFor(f.reply_to);
     if (asked && asked.status !== "pending") return;
     if (asked) {

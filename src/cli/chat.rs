@@ -280,7 +280,7 @@ fn print_frame(frame: &ServerFrame, numbered: bool) -> Option<Vec<String>> {
             println!("casebot (error {})> {}", code.as_str(), show(message));
             return None;
         }
-        ServerFrame::Pong { .. } => return None,
+        ServerFrame::Pong { .. } | ServerFrame::FeedbackReceived { .. } => return None,
     };
     println!("casebot> {}", show(text));
     for link in links {

@@ -17,7 +17,7 @@ use crate::config::ServeConfig;
 use crate::dialog::DialogOptions;
 use crate::nlu::{Lang, Nlu};
 use crate::reload::{LiveContent, ReloadOutcome, ReloadStatus};
-use crate::store::SharedStore;
+use crate::store::{SharedStore, UnansweredLog};
 
 /// Shared state of a running server. Cheap to clone.
 #[derive(Clone)]
@@ -37,6 +37,7 @@ struct Inner {
     ready: AtomicBool,
     reload: ArcSwap<ReloadStatus>,
     answers: ArcSwap<AnswerCounters>,
+    unanswered: Option<Arc<dyn UnansweredLog>>,
 }
 
 impl AppState {
@@ -66,8 +67,10 @@ impl AppState {
         );
         metrics::install();
         let answers = ArcSwap::from_pointee(AnswerCounters::new(&nlu));
+        let unanswered = store.unanswered();
         AppState(Arc::new(Inner {
             config,
+            unanswered,
             answers,
             nlu: ArcSwap::from_pointee(nlu),
             store,
@@ -112,6 +115,11 @@ impl AppState {
     /// The case store.
     pub fn store(&self) -> &SharedStore {
         &self.0.store
+    }
+
+    /// Where what went unanswered is recorded: the case store's own log, when it has one.
+    pub fn unanswered(&self) -> Option<&dyn UnansweredLog> {
+        self.0.unanswered.as_deref()
     }
 
     /// The session registry.
