@@ -563,3 +563,37 @@ async fn the_per_chat_look_up_limit_moves_with_a_chat_to_another_node() {
     );
     b.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_went_unanswered_on_one_node_is_in_the_report_of_another() {
+    let pg = TestPg::start().await;
+    let a = Node::start(&pg.url).await;
+    let b = Node::start(&pg.url).await;
+    let mut person = Client::connect(&a.ws_url(None)).await;
+    let reply = person
+        .ask("do llamas dream of electric sheep? write to ana.lopez@example.com")
+        .await;
+    assert_eq!(reply["intent"], serde_json::Value::Null, "{reply}");
+
+    let report = http(b.addr, "GET", "/api/report?since=1d", Some(TOKEN), b"")
+        .await
+        .unwrap();
+    assert_eq!(report.status, 200);
+    let body = report.json().to_string();
+    assert!(
+        body.contains("llama"),
+        "the other node's report has it: {body}"
+    );
+    assert!(!body.contains("ana.lopez"), "the e-mail is masked: {body}");
+
+    let log = PgStore::connect(&pg.url)
+        .await
+        .unwrap()
+        .unanswered()
+        .unwrap();
+    assert_eq!(log.since(0).await.unwrap().len(), 1);
+    assert_eq!(log.sweep(u64::MAX).await.unwrap(), 1);
+    assert!(log.since(0).await.unwrap().is_empty());
+    a.stop().await;
+    b.stop().await;
+}

@@ -14,7 +14,7 @@ use super::content::ContentArgs;
 use super::http::Method;
 use crate::nlu::Nlu;
 use crate::server::report::{self, Report};
-use crate::store::{CaseStore, SledStore, StoreError, unix_ms};
+use crate::store::{CaseStore, PgStore, SledStore, StoreError, unix_ms};
 
 /// Arguments of `casebot report`.
 #[derive(Debug, Args)]
@@ -32,7 +32,7 @@ pub struct ReportArgs {
     /// Directory of the sled database.
     #[arg(long, env = "CASEBOT_DB", default_value = "data/db")]
     pub db: PathBuf,
-    /// PostgreSQL database (not supported yet: the records are kept in sled only).
+    /// PostgreSQL database to read the records from, instead of `--db`.
     #[arg(
         long,
         env = "CASEBOT_DATABASE_URL",
@@ -91,24 +91,23 @@ async fn from_server(args: &ReportArgs, url: &str) -> Result<Report, String> {
 }
 
 async fn from_store(args: &ReportArgs) -> Result<Report, String> {
-    if args.database_url.as_deref().is_some_and(|u| !u.is_empty()) {
-        return Err(
-            "the record of unanswered messages is kept in the sled store only; \
-                    with PostgreSQL, nothing is recorded yet"
-                .into(),
-        );
-    }
     let window = report::parse_since(&args.since)?;
-    let store = SledStore::open(&args.db).map_err(|e| match e {
-        StoreError::Locked(path) => format!(
-            "the database at {path} is in use, most likely by a running `casebot serve`; \
-             ask that server instead: casebot report --url http://HOST:PORT --token \"$CASEBOT_ADMIN_TOKEN\""
-        ),
-        other => other.to_string(),
-    })?;
-    let log = store
-        .unanswered()
-        .ok_or("this store keeps no record of unanswered messages")?;
+    let log = match args.database_url.as_deref().filter(|u| !u.is_empty()) {
+        Some(url) => PgStore::connect(url)
+            .await
+            .map_err(|e| e.to_string())?
+            .unanswered(),
+        None => SledStore::open(&args.db)
+            .map_err(|e| match e {
+                StoreError::Locked(path) => format!(
+                    "the database at {path} is in use, most likely by a running `casebot serve`; \
+                     ask that server instead: casebot report --url http://HOST:PORT --token \"$CASEBOT_ADMIN_TOKEN\""
+                ),
+                other => other.to_string(),
+            })?
+            .unanswered(),
+    }
+    .ok_or("this store keeps no record of unanswered messages")?;
     let from = unix_ms(std::time::SystemTime::now()).saturating_sub(window.as_millis() as u64);
     let records = log.since(from).await.map_err(|e| e.to_string())?;
     let (nlu, _) = Nlu::load(&args.content.intents, &args.content.knowledge).map_err(|d| {

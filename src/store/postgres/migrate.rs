@@ -25,6 +25,11 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
         "address_lookups",
         include_str!("../../../migrations/0003_address_lookups.sql"),
     ),
+    (
+        4,
+        "unanswered",
+        include_str!("../../../migrations/0004_unanswered.sql"),
+    ),
 ];
 
 /// Key of the advisory lock held while migrating ("casebot" in ASCII).

@@ -5,7 +5,9 @@ mod listen;
 mod migrate;
 mod pool;
 mod store;
+mod unanswered;
 mod write;
 
 pub use migrate::MIGRATIONS;
 pub use store::PgStore;
+pub use unanswered::PgUnanswered;

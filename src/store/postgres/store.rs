@@ -10,8 +10,10 @@ use deadpool_postgres::Pool;
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
+use super::unanswered::PgUnanswered;
 use super::{listen, migrate, pool, write};
 use crate::domain::case::{CaseRecord, UpsertOutcome};
+use crate::store::unanswered::UnansweredLog;
 use crate::store::{CHANGE_FEED_CAPACITY, CaseChange, CaseStore, StoreError, StoreFuture};
 
 /// Records per transaction of a file import: large enough to amortize a commit, small
@@ -243,5 +245,9 @@ impl CaseStore for PgStore {
 
     fn available(&self) -> bool {
         self.inner.up.load(Ordering::Acquire)
+    }
+
+    fn unanswered(&self) -> Option<Arc<dyn UnansweredLog>> {
+        Some(Arc::new(PgUnanswered::new(self.inner.pool.clone())))
     }
 }
