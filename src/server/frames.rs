@@ -31,6 +31,7 @@ pub fn reply(outcome: Outcome, reply_to: Option<Value>, debug: bool, nlu: &Langu
                 })
                 .collect()
         }),
+        agent: None,
     }
 }
 
