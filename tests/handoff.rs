@@ -286,3 +286,40 @@ async fn accepting_the_offer_after_two_fallbacks_queues_the_chat() {
     assert_eq!(person_next(&mut person, "queued").await["position"], 1);
     assert_eq!(agent.waiting().await.len(), 1);
 }
+
+async fn get(server: &TestServer, path: &str) -> casebot::cli::http::Response {
+    use casebot::cli::http::{self, Request};
+    let request = Request::get(server.http_url(path))
+        .body(http::Body::default())
+        .expect("a request");
+    tokio::time::timeout(WAIT, http::send(request))
+        .await
+        .expect("in time")
+        .expect("an answer")
+}
+
+#[tokio::test]
+async fn the_agent_page_is_served_only_with_an_agent_token() {
+    let server = with_agents(300).await;
+    for (path, kind) in [
+        ("/agent", "text/html"),
+        ("/agent.js", "text/javascript"),
+        ("/agent.css", "text/css"),
+    ] {
+        let answer = get(&server, path).await;
+        assert_eq!(answer.status, 200, "{path}");
+        let content_type = answer
+            .headers
+            .get("content-type")
+            .unwrap()
+            .to_str()
+            .unwrap();
+        assert!(content_type.starts_with(kind), "{path}: {content_type}");
+    }
+    let page = String::from_utf8_lossy(&get(&server, "/agent").await.body).into_owned();
+    assert!(page.contains("/agent.js") && page.contains("Hand back"));
+    let plain = TestServer::start().await;
+    for path in ["/agent", "/agent.js", "/agent.css"] {
+        assert_eq!(get(&plain, path).await.status, 404, "{path}");
+    }
+}

@@ -859,6 +859,29 @@ mod tests {
     }
 
     #[test]
+    fn the_documented_live_agent_frames_read_back_unchanged() {
+        let doc = include_str!("../../docs/protocol.md");
+        let section = doc
+            .split("### What the person's client gets")
+            .nth(1)
+            .and_then(|s| s.split("\n### ").next())
+            .expect("a live agents section");
+        let mut read = 0;
+        for block in section.split("```json").skip(1) {
+            let example = block.split("```").next().unwrap();
+            let frame =
+                ServerFrame::from_json(example).unwrap_or_else(|e| panic!("{e}: {example}"));
+            let again: Value = serde_json::from_str(&frame.to_json()).unwrap();
+            assert_eq!(again, serde_json::from_str::<Value>(example).unwrap());
+            read += 1;
+        }
+        assert_eq!(
+            read, 6,
+            "queued, agent_joined, _message, _typing, _left, _unavailable"
+        );
+    }
+
+    #[test]
     fn a_head_is_borrowed_and_tolerates_unknown_types() {
         let text = r#"{"type":"reply","reply_to":"c1-2","text":"hi","entities":[]}"#;
         let head = ServerFrameHead::from_json(text).unwrap();
