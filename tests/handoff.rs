@@ -125,6 +125,11 @@ async fn a_person_talks_with_an_agent_and_comes_back_to_the_assistant() {
     assert_eq!(queued["position"], 1);
     assert!(queued["wait_seconds"].is_u64());
 
+    // Asking again keeps the place in line.
+    let again = person.ask("i want to talk to a human").await;
+    assert!(!again["text"].as_str().unwrap().contains(CONTACT_NUMBER));
+    assert_eq!(person_next(&mut person, "queued").await["position"], 1);
+
     let chats = agent.waiting().await;
     assert_eq!(chats.len(), 1);
     let chat = chats[0]["chat"].as_str().unwrap().to_string();
@@ -148,7 +153,8 @@ async fn a_person_talks_with_an_agent_and_comes_back_to_the_assistant() {
     assert_eq!(messages[1]["from"], "assistant");
     assert_eq!(messages[1]["text"], earlier["text"]);
     assert_eq!(messages[2]["text"], "talk to a person");
-    assert_eq!(messages.len(), 4);
+    assert_eq!(messages[4]["text"], "i want to talk to a human");
+    assert_eq!(messages.len(), 6);
 
     assert_eq!(
         person_next(&mut person, "agent_joined").await,

@@ -81,9 +81,6 @@
           line("person", f.text);
         }
         return;
-      case "ended":
-        if (f.chat === current) note("The chat ended.");
-        return;
       case "error":
         note(`Error: ${f.message || f.code}`);
         return;

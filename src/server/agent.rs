@@ -16,7 +16,7 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio::time::timeout;
 
-use super::handoff::{AGENT_QUEUE, AgentFrame, AgentRequest, Refused, Speaker};
+use super::handoff::{AGENT_QUEUE, AgentFrame, AgentRequest, Enqueued, Refused, Speaker};
 use super::protocol::{Reply, ServerFrame};
 use super::state::AppState;
 use crate::dialog::{Effect, Outcome};
@@ -262,34 +262,33 @@ pub fn after_turn(state: &AppState, token: &str, text: &str, outcome: &mut Outco
         return;
     }
     handoff.record(token, Speaker::Person, text, None);
-    if outcome.effects.contains(&Effect::TalkToPerson)
-        && let Some(chat) = handoff.enqueue(
+    if outcome.effects.contains(&Effect::TalkToPerson) {
+        let enqueued = handoff.enqueue(
             token,
             outcome.lang,
             outcome.answer.text.clone(),
             state.sessions(),
-        )
-    {
-        let nlu = state.nlu();
-        outcome.answer.text = nlu
-            .get(outcome.lang)
-            .catalog()
-            .replies()
-            .handoff_queued()
-            .to_string();
-        outcome.answer.links.clear();
-        outcome.answer.quick_replies.clear();
-        let wait = Duration::from_secs(state.config().agent_wait_seconds);
-        let state = state.clone();
-        tokio::spawn(async move {
-            let shutdown = state.shutdown_token();
-            tokio::select! {
-                _ = tokio::time::sleep(wait) => {
-                    state.handoff().expire(&chat, state.sessions());
+        );
+        if enqueued != Enqueued::NoAgent {
+            let nlu = state.nlu();
+            let replies = nlu.get(outcome.lang).catalog().replies();
+            outcome.answer.text = replies.handoff_queued().to_string();
+            outcome.answer.links.clear();
+            outcome.answer.quick_replies.clear();
+        }
+        if let Enqueued::New(chat) = enqueued {
+            let wait = Duration::from_secs(state.config().agent_wait_seconds);
+            let state = state.clone();
+            tokio::spawn(async move {
+                let shutdown = state.shutdown_token();
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {
+                        state.handoff().expire(&chat, state.sessions());
+                    }
+                    _ = shutdown.cancelled() => {}
                 }
-                _ = shutdown.cancelled() => {}
-            }
-        });
+            });
+        }
     }
     handoff.record(token, Speaker::Assistant, &outcome.answer.text, None);
 }

@@ -94,11 +94,6 @@ pub enum AgentFrame {
         /// What the person wrote.
         text: String,
     },
-    /// A chat this agent held ended without the agent (the server shut it).
-    Ended {
-        /// The chat.
-        chat: String,
-    },
     /// A frame could not be taken.
     Error {
         /// Stable machine-readable code.
@@ -161,6 +156,17 @@ pub enum AgentRequest {
         /// The chat.
         chat: String,
     },
+}
+
+/// What asking for a person did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Enqueued {
+    /// The chat joined the line under this id.
+    New(String),
+    /// The chat was in line already; its place was sent again.
+    Already,
+    /// No agent is online (or an agent holds the chat already).
+    NoAgent,
 }
 
 /// Why an agent's request was refused.
@@ -278,18 +284,24 @@ impl Handoff {
     }
 
     /// Puts the chat of session `token` in line when an agent is online; `contact` is the
-    /// answer to send if none takes it in time. Returns the chat's id, or `None` when no
-    /// agent is online (or it is already in line or with an agent).
+    /// answer to send if none takes it in time.
     pub fn enqueue(
         &self,
         token: &str,
         lang: Lang,
         contact: String,
         registry: &SessionRegistry,
-    ) -> Option<String> {
+    ) -> Enqueued {
         let mut inner = self.lock();
-        if inner.agents.is_empty() || inner.by_token.contains_key(token) {
-            return None;
+        if inner.agents.is_empty() {
+            return Enqueued::NoAgent;
+        }
+        if let Some(id) = inner.by_token.get(token) {
+            if inner.chats.get(id).is_some_and(|c| c.owner.is_some()) {
+                return Enqueued::NoAgent;
+            }
+            announce(&inner, registry);
+            return Enqueued::Already;
         }
         inner.next += 1;
         let id = format!("c{}", inner.next);
@@ -318,7 +330,7 @@ impl Handoff {
         inner.line.push(id.clone());
         tracing::info!(chat = %id, waiting = inner.line.len(), "a chat asked for a person");
         announce(&inner, registry);
-        Some(id)
+        Enqueued::New(id)
     }
 
     /// Gives up on chat `id` if it is still waiting: the person gets the contact center's
