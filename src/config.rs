@@ -67,9 +67,24 @@ pub struct ServeConfig {
     )]
     pub watch: bool,
 
+    /// Days the record of what went unanswered (fallbacks, near ties, "not helpful"
+    /// votes; masked text only) is kept before the periodic sweep drops it.
+    #[arg(long, env = "CASEBOT_UNANSWERED_RETENTION_DAYS", default_value_t = UNANSWERED_RETENTION_DAYS)]
+    pub unanswered_retention_days: u64,
+
     #[command(flatten)]
     #[allow(missing_docs)]
     pub limits: Limits,
+}
+
+/// Default of `--unanswered-retention-days`.
+pub const UNANSWERED_RETENTION_DAYS: u64 = 30;
+
+impl ServeConfig {
+    /// How long records of what went unanswered are kept.
+    pub fn unanswered_retention(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.unanswered_retention_days.saturating_mul(24 * 60 * 60))
+    }
 }
 
 /// Default of each limit, written once for both the command line and [`Limits::default`].
@@ -283,6 +298,7 @@ impl ServeConfig {
             agent_wait_seconds: 300,
             metrics_addr: None,
             watch: false,
+            unanswered_retention_days: UNANSWERED_RETENTION_DAYS,
             limits: Limits::default(),
         }
     }

@@ -41,6 +41,9 @@ enum Command {
     /// Write every case as JSON Lines that `import` reads back (a backup), from the store
     /// or a running server.
     Export(cli::export::ExportArgs),
+    /// What went unanswered (fallbacks, near ties, "not helpful" votes), grouped, from the
+    /// store or a running server; optionally as labelled questions for `eval`.
+    Report(cli::report::ReportArgs),
     /// Generate chat load against a server and report throughput and latency.
     Load(cli::load::LoadArgs),
 }
@@ -73,6 +76,7 @@ fn main() -> ExitCode {
             Command::Import(args) => cli::import::run(args).await,
             Command::Export(args) => cli::export::run(args).await,
             Command::Load(args) => cli::load::run(args).await,
+            Command::Report(args) => cli::report::run(args).await,
         }
     })
 }

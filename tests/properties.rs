@@ -16,6 +16,8 @@ use serde_json::{Value, json};
 /// The error codes docs/protocol.md promises; clients switch on them.
 const DOCUMENTED_CODES: &[&str] = &[
     "invalid_json",
+    "invalid_feedback",
+    "unknown_reply",
     "invalid_frame",
     "missing_type",
     "unknown_type",
@@ -105,7 +107,7 @@ proptest! {
                 prop_assert!(!text.trim().is_empty());
                 prop_assert!(text.chars().count() <= MAX_CHARS);
             }
-            Ok(ClientFrame::Ping { .. }) => {}
+            Ok(ClientFrame::Ping { .. } | ClientFrame::Feedback { .. }) => {}
             Err(e) => {
                 let sent = ServerFrame::error(e.code, e.id.clone()).to_json();
                 let sent: Value = serde_json::from_str(&sent).unwrap();

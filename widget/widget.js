@@ -30,6 +30,7 @@
       language: "Language", name: "English",
       inLine: "Waiting for a person: you are number {n} in line.", joined: "{name} joined the chat.",
       agentTyping: "{name} is typing", left: "{name} left; you're back with the assistant.", agent: "a person",
+      helpful: "Helpful", notHelpful: "Not helpful", thanks: "Thanks for your feedback.",
     },
     es: {
       title: "Asistente virtual", open: "Abrir el chat", close: "Cerrar el chat", unread: "sin leer",
@@ -47,6 +48,7 @@
       language: "Idioma", name: "Español",
       inLine: "Esperando a una persona: usted es el número {n} en la fila.", joined: "{name} se unió al chat.",
       agentTyping: "{name} está escribiendo", left: "{name} salió; vuelve a hablar con el asistente.", agent: "una persona",
+      helpful: "Me ayudó", notHelpful: "No me ayudó", thanks: "Gracias por su opinión.",
     },
   };
 
@@ -310,9 +312,52 @@
     }
     const meta = el("div", { class: "meta" }, el("time", { class: "time", datetime: when.toISOString() }, when.toLocaleTimeString(lang, { hour: "numeric", minute: "2-digit" })));
     node.append(meta);
+    if (m.role === "bot" && m.replyId) node.append(votes(m));
     nodes.set(m.id, node);
     updateState(m);
     return node;
+  }
+
+  // Thumbs up / thumbs down under an answer (never under a notification); once the server
+  // took the vote, a thank-you replaces them.
+  function votes(m) {
+    const box = el("div", { class: "votes", lang });
+    if (m.voted === "received") {
+      box.append(el("span", { class: "thanks" }, t.thanks));
+      return box;
+    }
+    for (const [helpful, icon, label] of [[true, "\u{1F44D}", t.helpful], [false, "\u{1F44E}", t.notHelpful]]) {
+      box.append(el("button", {
+        type: "button", class: "vote", "aria-label": label, title: label,
+        "aria-pressed": String(m.voted === helpful),
+        disabled: m.voted != null ? true : null,
+        onclick: () => vote(m, helpful),
+      }, icon));
+    }
+    return box;
+  }
+
+  function vote(m, helpful) {
+    if (m.voted != null || !ws || ws.readyState !== WebSocket.OPEN) return;
+    m.voted = helpful;
+    ws.send(JSON.stringify({ type: "feedback", reply_to: m.replyId, helpful }));
+    redrawVotes(m);
+  }
+
+  function redrawVotes(m) {
+    const node = nodes.get(m.id);
+    if (!node) return;
+    node.querySelector(".votes")?.remove();
+    node.append(votes(m));
+    save();
+  }
+
+  function voteReceived(f) {
+    const m = state.messages.find((x) => x.role === "bot" && x.replyId === f.reply_to);
+    if (!m) return;
+    m.voted = "received";
+    redrawVotes(m);
+    say(t.thanks);
   }
 
   function updateState(m) {
@@ -569,6 +614,8 @@
       case "agent_unavailable":
         state.queuePos = null;
         return add({ role: "bot", text: String(f.text || "") });
+      case "feedback_received":
+        return voteReceived(f);
       default:
         return undefined;
     }
@@ -638,12 +685,14 @@
       role: "bot",
       text: String(f.text || ""),
       lang: f.lang,
+      replyId: typeof f.id === "string" ? f.id : null,
       quick: Array.isArray(f.quick_replies) ? f.quick_replies.map(String) : [],
       links: Array.isArray(f.links) ? f.links.filter((l) => l && typeof l.url === "string") : [],
     });
   }
 
   function error(f) {
+    if (f.code === "unknown_reply" || f.code === "invalid_feedback") return; // a vote from before a reconnect
     const asked = pendingFor(f.reply_to);
     if (asked && asked.status !== "pending") return;
     if (asked) {

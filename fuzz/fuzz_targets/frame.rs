@@ -13,7 +13,7 @@ fuzz_target!(|data: &[u8]| {
             assert!(!text.trim().is_empty());
             assert!(text.chars().count() <= 2000);
         }
-        Ok(ClientFrame::Ping { .. }) => {}
+        Ok(ClientFrame::Ping { .. } | ClientFrame::Feedback { .. }) => {}
         Err(e) => {
             let sent = ServerFrame::error(e.code, e.id).to_json();
             let sent: serde_json::Value = serde_json::from_str(&sent).expect("error frames are JSON");

@@ -281,7 +281,7 @@ fn print_frame(frame: &ServerFrame, numbered: bool) -> Option<Vec<String>> {
             println!("casebot (error {})> {}", code.as_str(), show(message));
             return None;
         }
-        ServerFrame::Pong { .. } => return None,
+        ServerFrame::Pong { .. } | ServerFrame::FeedbackReceived { .. } => return None,
         ServerFrame::Queued { position, .. } => {
             println!("casebot (waiting for a person: #{position} in line)");
             return None;

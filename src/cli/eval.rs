@@ -17,7 +17,8 @@ use crate::nlu::{Lang, Nlu};
 pub struct EvalArgs {
     /// JSON Lines of `{"text": "...", "expect": "<intent or article id>" | null}`, with an
     /// optional `"lang": "en" | "es"` the answer must be in. `null` means the question
-    /// should fall back.
+    /// should fall back; `""` (what `casebot report --labelled` writes) means it has no
+    /// label yet, and is reported as needing one.
     #[arg(long)]
     pub labelled: PathBuf,
     /// Print the figures as one JSON object instead of text.
@@ -84,7 +85,11 @@ fn read(path: &PathBuf, nlu: &Nlu) -> Result<Vec<Labelled>, Vec<String>> {
                 continue;
             }
         };
-        if let Some(id) = &question.expect
+        if question.expect.as_deref() == Some("") {
+            problems.push(format!(
+                "{at}: needs a label: write the intent or article id that should answer in \"expect\", or null if casebot should fall back"
+            ));
+        } else if let Some(id) = &question.expect
             && nlu.languages().all(|l| l.target(id).is_none())
         {
             problems.push(format!("{at}: no intent or article has the id `{id}`"));

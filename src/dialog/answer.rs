@@ -33,6 +33,15 @@ pub enum Effect {
     TalkToPerson,
 }
 
+/// Why a turn is worth an FAQ author's look: the assistant did not know, or hesitated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Miss {
+    /// Nothing answered well enough: the fallback reply (with or without "did you mean").
+    Fallback,
+    /// The best candidate answered, but the second came within a near tie of it.
+    NearTie,
+}
+
 /// The result of one turn.
 #[derive(Debug, Clone, Default)]
 pub struct Outcome {
@@ -46,4 +55,6 @@ pub struct Outcome {
     pub entities: Vec<Entity>,
     /// The ranked candidates, for replies that asked for `debug`.
     pub ranked: Vec<Scored>,
+    /// Set when the turn fell back or answered a near tie.
+    pub miss: Option<Miss>,
 }

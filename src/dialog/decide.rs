@@ -10,6 +10,9 @@ use crate::nlu::{Language, Parse, Scored, Target};
 pub const ANSWER_THRESHOLD: f32 = 0.52;
 /// Confidence from which a candidate is offered as a "did you mean" suggestion.
 pub const SUGGEST_THRESHOLD: f32 = 0.3;
+/// Largest gap between the best two candidates, both able to answer, that counts as a
+/// near tie: the answer then offers the second as a "did you mean".
+pub const NEAR_TIE_MARGIN: f32 = 0.06;
 /// Confidence from which an article beats a receipt number typed in passing.
 const STRONG_ARTICLE: f32 = 0.75;
 /// Confidence of a case look-up answering a bare receipt number.
@@ -134,6 +137,17 @@ fn bare_receipt(top: Option<&Scored>, parse: &Parse, nlu: &Language) -> Option<D
         c.score.max(BARE_RECEIPT_CONFIDENCE)
     });
     Some(Decision::Intent { intent, confidence })
+}
+
+/// True when the best two candidates both score enough to answer and lie within
+/// [`NEAR_TIE_MARGIN`] of each other.
+pub fn near_tie(candidates: &[Scored]) -> bool {
+    match (candidates.first(), candidates.get(1)) {
+        (Some(best), Some(second)) => {
+            second.score >= ANSWER_THRESHOLD && best.score - second.score <= NEAR_TIE_MARGIN
+        }
+        _ => false,
+    }
 }
 
 /// True when the message holds something meant as a receipt number, valid or not, or

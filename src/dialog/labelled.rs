@@ -19,7 +19,8 @@ use crate::nlu::{Lang, Nlu};
 pub struct Labelled {
     /// The question as typed.
     pub text: String,
-    /// The intent or article id that should answer; `null` when it should fall back.
+    /// The intent or article id that should answer; `null` when it should fall back; `""`
+    /// when nobody labelled it yet (`casebot eval` then says it needs a label).
     pub expect: Option<String>,
     /// The language the answer must be in (`en`, `es`); any when left out.
     #[serde(default)]

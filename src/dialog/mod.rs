@@ -29,8 +29,10 @@ mod render;
 pub mod state;
 pub mod turn;
 
-pub use answer::{Answer, Effect, Outcome};
-pub use decide::{ANSWER_THRESHOLD, Decision, SUGGEST_THRESHOLD, decide};
+pub use answer::{Answer, Effect, Miss, Outcome};
+pub use decide::{
+    ANSWER_THRESHOLD, Decision, NEAR_TIE_MARGIN, SUGGEST_THRESHOLD, decide, near_tie,
+};
 pub use notice::notification_text;
 pub use pipeline::{respond, respond_now};
 pub use state::{DialogState, Memory, Pending};

@@ -19,6 +19,8 @@ const NEAR_MARGIN: f32 = 0.05;
 /// (shared terms over all terms of both): a rival that wins on other words (a synonym, a
 /// pattern) is left to `casebot test` to explain.
 const NEAR_OVERLAP: f32 = 0.5;
+/// Examples held out per language and check: each costs a recompile of the content.
+const MAX_HELD_OUT: usize = 40;
 /// Utterances quoted in one "moved" warning.
 const QUOTED: usize = 3;
 
@@ -62,16 +64,15 @@ pub fn near_duplicates(nlu: &Nlu, before: Option<&Nlu>) -> Vec<Diagnostic> {
             let extraction = crate::nlu::extract::extract(text);
             normalizer.terms(text, &extraction).into_iter().collect()
         };
+        // Cheap tests first: a rival that scores about as high, with a similar example.
+        let mut suspects: Vec<Suspect> = Vec::new();
         for (n, u) in utterances.iter().enumerate() {
             if known.contains(&(language.lang, u.target, u.text.get_ref().as_str())) {
                 continue;
             }
-            let Some(rival) = rival(language, u) else {
+            let Some((rival, lead)) = rival(language, u) else {
                 continue;
             };
-            if !taken_from(language, n, u, rival) {
-                continue;
-            }
             let mine = terms(u.text.get_ref());
             let closest = by_target
                 .get(rival)
@@ -82,15 +83,86 @@ pub fn near_duplicates(nlu: &Nlu, before: Option<&Nlu>) -> Vec<Diagnostic> {
             if let Some((share, theirs)) = closest
                 && share >= NEAR_OVERLAP
             {
-                found.push(warning(language, u, theirs));
+                suspects.push(Suspect {
+                    n,
+                    rival,
+                    lead,
+                    theirs,
+                });
             }
+        }
+        // The costly one, holding each out and recompiling, for the likeliest first.
+        suspects.sort_by(|a, b| b.lead.total_cmp(&a.lead).then(a.n.cmp(&b.n)));
+        let skipped = suspects.split_off(suspects.len().min(MAX_HELD_OUT));
+        let taken = held_out_in_parallel(language, &utterances, &suspects);
+        for (suspect, taken) in suspects.iter().zip(taken) {
+            if taken {
+                found.push(warning(language, &utterances[suspect.n], suspect.theirs));
+            }
+        }
+        if let Some(first) = skipped.iter().min_by_key(|s| s.n) {
+            let u = &utterances[first.n];
+            found.push(language.content.diag_at(
+                u.path,
+                u.text.span().start,
+                Severity::Warning,
+                format!(
+                    "{} more examples (this one first) score about as high for another topic \
+                     and were not checked for taking its questions (at most {MAX_HELD_OUT} per \
+                     check); commit the content, and `check` looks only at what you change",
+                    skipped.len()
+                ),
+            ));
         }
     }
     found
 }
 
-/// The other intent or article that answers `u` about as well as its own.
-fn rival<'a>(language: &'a Language, u: &Utterance) -> Option<&'a str> {
+/// An example another topic may have a claim on, before it is held out.
+struct Suspect<'u, 'a> {
+    /// Its place among the language's utterances.
+    n: usize,
+    rival: &'a str,
+    /// How far the rival scores above the example's own topic.
+    lead: f32,
+    /// The rival's example closest to it.
+    theirs: &'u Utterance<'a>,
+}
+
+/// [`taken_from`] for each suspect, on every core.
+fn held_out_in_parallel(
+    language: &Language,
+    utterances: &[Utterance],
+    suspects: &[Suspect],
+) -> Vec<bool> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut taken = vec![false; suspects.len()];
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|k| {
+                scope.spawn(move || {
+                    suspects
+                        .iter()
+                        .enumerate()
+                        .skip(k)
+                        .step_by(threads)
+                        .map(|(i, s)| (i, taken_from(language, s.n, &utterances[s.n], s.rival)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for worker in workers {
+            for (i, t) in worker.join().expect("hold-out worker") {
+                taken[i] = t;
+            }
+        }
+    });
+    taken
+}
+
+/// The other intent or article that answers `u` about as well as its own, and by how much
+/// it scores above it.
+fn rival<'a>(language: &'a Language, u: &Utterance) -> Option<(&'a str, f32)> {
     let candidates = language.parse(u.text.get_ref(), None).candidates;
     let own = candidates
         .iter()
@@ -101,7 +173,7 @@ fn rival<'a>(language: &'a Language, u: &Utterance) -> Option<&'a str> {
         .map(|c| (language.target_id(c.target), c.score))
         .find(|(id, _)| *id != u.target)
         .filter(|(_, score)| *score >= NEAR_SCORE && *score >= own - NEAR_MARGIN)
-        .map(|(id, _)| id)
+        .map(|(id, score)| (id, score - own))
 }
 
 /// True when, without `u` (the `n`th utterance of the content), the content would answer

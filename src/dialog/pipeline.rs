@@ -1,8 +1,8 @@
 //! The reply pipeline: choose the language, parse, decide, act, render.
 
 use super::actions;
-use super::answer::{Effect, Outcome};
-use super::decide::{ANSWER_THRESHOLD, Decision, decide};
+use super::answer::{Effect, Miss, Outcome};
+use super::decide::{ANSWER_THRESHOLD, Decision, decide, near_tie};
 use super::state::DialogState;
 use super::turn::{CaseLookup, DialogOptions, Turn};
 use crate::nlu::{Lang, Nlu};
@@ -36,6 +36,13 @@ pub async fn respond(
     let decision = decide(pending.as_ref(), &parse, language);
     // A message holding an SSN is not taken as the answer to anything, nor remembered.
     let aside = decision == Decision::PrivacyWarning;
+    let miss = match decision {
+        Decision::Fallback => Some(Miss::Fallback),
+        Decision::Intent { .. } | Decision::Article { .. } if near_tie(&parse.candidates) => {
+            Some(Miss::NearTie)
+        }
+        _ => None,
+    };
     if aside {
         state.pending = pending;
     } else {
@@ -82,6 +89,7 @@ pub async fn respond(
         effects: acted.effects,
         entities: parse.extraction.entities,
         ranked: parse.candidates,
+        miss,
     }
 }
 

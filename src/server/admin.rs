@@ -33,6 +33,7 @@ pub const MAX_IMPORT_BYTES: usize = 32 * 1024 * 1024;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/metrics", get(metrics_text))
+        .route("/api/report", get(unanswered_report))
         .route(
             "/api/cases",
             get(list_cases).fallback(|State(state): State<AppState>| async move {
@@ -167,6 +168,43 @@ impl FromRequestParts<AppState> for Admin {
 /// `GET /metrics` with the admin token: the Prometheus metrics.
 async fn metrics_text(_: Admin) -> Response {
     super::metrics::response()
+}
+
+/// The `?since=` of `GET /api/report`.
+#[derive(serde::Deserialize)]
+struct ReportQuery {
+    since: Option<String>,
+}
+
+/// `GET /api/report?since=7d` with the admin token: what went unanswered in the window
+/// (default 7 days), grouped (see [`super::report`]). Only masked text is ever stored, so
+/// only masked text is served.
+async fn unanswered_report(
+    _: Admin,
+    State(state): State<AppState>,
+    query: Result<Query<ReportQuery>, QueryRejection>,
+) -> Response {
+    let since = query
+        .ok()
+        .and_then(|Query(q)| q.since)
+        .unwrap_or_else(|| "7d".to_string());
+    let window = match super::report::parse_since(&since) {
+        Ok(w) => w,
+        Err(reason) => return error(StatusCode::BAD_REQUEST, reason, Some("since")),
+    };
+    let Some(log) = state.unanswered() else {
+        return error(
+            StatusCode::NOT_IMPLEMENTED,
+            "this store keeps no record of unanswered messages",
+            None,
+        );
+    };
+    let from = crate::store::unix_ms(std::time::SystemTime::now())
+        .saturating_sub(window.as_millis() as u64);
+    match log.since(from).await {
+        Ok(records) => Json(super::report::build(&records, &state.nlu())).into_response(),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string(), None),
+    }
 }
 
 /// Compares two byte strings in time that depends only on their lengths.

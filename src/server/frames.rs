@@ -9,10 +9,18 @@ use crate::domain::case::CaseRecord;
 use crate::nlu::extract::{Entity, EntityKind};
 use crate::nlu::{Lang, Language, Nlu};
 
-/// The reply frame for one turn; `debug` adds the ranked candidates.
-pub fn reply(outcome: Outcome, reply_to: Option<Value>, debug: bool, nlu: &Language) -> Reply {
+/// The reply frame for one turn, with the server's `id` for it; `debug` adds the ranked
+/// candidates.
+pub fn reply(
+    outcome: Outcome,
+    id: Option<String>,
+    reply_to: Option<Value>,
+    debug: bool,
+    nlu: &Language,
+) -> Reply {
     let answer = outcome.answer;
     Reply {
+        id,
         reply_to,
         lang: outcome.lang.code().to_string(),
         text: answer.text,

@@ -15,10 +15,12 @@ mod page_query;
 pub mod pg_sessions;
 pub mod protocol;
 pub mod rate;
+pub mod report;
 pub mod session;
 pub mod session_store;
 pub mod sessions;
 mod state;
+pub mod unanswered;
 mod upgrade;
 pub mod widget;
 
@@ -220,6 +222,7 @@ async fn sweep_sessions(state: AppState, stop: CancellationToken) {
                     .session_store()
                     .purge(state.config().limits.session_ttl(), crate::dialog::LOOKUP_WINDOW)
                     .await;
+                unanswered::sweep(&state, std::time::SystemTime::now()).await;
                 let dropped = state.sessions().sweep();
                 if dropped > 0 {
                     tracing::debug!(dropped, "expired sessions dropped");

@@ -25,6 +25,13 @@ pub enum ClientFrame<'a> {
         /// The language the person chose in the client, when it says.
         lang: Option<Lang>,
     },
+    /// A vote on one reply: was it helpful? Answered with `feedback_received`.
+    Feedback {
+        /// The `id` of the reply voted on, as the server sent it.
+        reply_to: String,
+        /// True for thumbs up, false for thumbs down.
+        helpful: bool,
+    },
     /// An application-level keep-alive; answered with `pong`.
     Ping {
         /// Client-chosen id echoed as `reply_to`.
@@ -62,6 +69,10 @@ pub enum ErrorCode {
     DuplicateField,
     /// A binary WebSocket frame; only text frames carry JSON.
     BinaryNotSupported,
+    /// A `feedback` frame without a string `reply_to` or a boolean `helpful`.
+    InvalidFeedback,
+    /// A `feedback` frame naming a reply this connection did not get recently.
+    UnknownReply,
     /// Messages are arriving faster than the per-connection limit.
     RateLimited,
     /// The server could not answer because of an internal fault.
@@ -85,6 +96,8 @@ impl ErrorCode {
             ErrorCode::InvalidLang => "invalid_lang",
             ErrorCode::DuplicateField => "duplicate_field",
             ErrorCode::BinaryNotSupported => "binary_not_supported",
+            ErrorCode::InvalidFeedback => "invalid_feedback",
+            ErrorCode::UnknownReply => "unknown_reply",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::Internal => "internal",
         }
@@ -111,6 +124,12 @@ impl ErrorCode {
             ErrorCode::DuplicateField => "A field appears more than once in the frame.",
             ErrorCode::BinaryNotSupported => {
                 "Binary frames are not supported; send JSON text frames."
+            }
+            ErrorCode::InvalidFeedback => {
+                "A feedback frame needs \"reply_to\" (a reply's id) and \"helpful\" (true or false)."
+            }
+            ErrorCode::UnknownReply => {
+                "That reply is not one of the recent answers on this connection; nothing was recorded."
             }
             ErrorCode::RateLimited => "You are sending messages too fast; please wait a moment.",
             ErrorCode::Internal => "Something went wrong on our side; please try again.",
@@ -139,12 +158,16 @@ struct RawFrame<'a> {
     debug: bool,
     #[serde(borrow, default)]
     lang: Option<Cow<'a, str>>,
+    #[serde(default)]
+    reply_to: Option<Value>,
+    #[serde(default)]
+    helpful: Option<Value>,
 }
 
 use crate::config::MAX_ID_CHARS;
 
 /// The fields a client frame may carry; a frame naming one twice is refused.
-const FIELDS: [&str; 5] = ["type", "text", "id", "debug", "lang"];
+const FIELDS: [&str; 7] = ["type", "text", "id", "debug", "lang", "reply_to", "helpful"];
 
 /// Decodes and validates one text frame from a client.
 ///
@@ -196,6 +219,14 @@ pub fn parse_client_frame(raw: &str, max_text_chars: usize) -> Result<ClientFram
             })
         }
         "ping" => Ok(ClientFrame::Ping { id }),
+        "feedback" => match (frame.reply_to, frame.helpful) {
+            (Some(Value::String(reply_to)), Some(Value::Bool(helpful)))
+                if !reply_to.is_empty() && reply_to.chars().count() <= MAX_ID_CHARS =>
+            {
+                Ok(ClientFrame::Feedback { reply_to, helpful })
+            }
+            _ => fail(ErrorCode::InvalidFeedback),
+        },
         _ => fail(ErrorCode::UnknownType),
     }
 }
@@ -241,6 +272,12 @@ fn diagnose(raw: &str) -> FrameError {
                 _ => ErrorCode::InvalidFrame,
             }
         }
+        Some(Value::String(t)) if t == "feedback" => match map.get("id") {
+            None | Some(Value::Null | Value::Number(_) | Value::String(_)) => {
+                ErrorCode::InvalidFeedback
+            }
+            Some(_) => ErrorCode::InvalidId,
+        },
         Some(Value::String(_)) => ErrorCode::UnknownType,
         _ => ErrorCode::MissingType,
     };
@@ -315,6 +352,9 @@ pub struct Candidate {
 /// The answer to one `message` frame.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Reply {
+    /// The server's id of this reply, which a `feedback` frame names.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub id: Option<String>,
     /// The `id` of the message this answers (null when the message had none).
     pub reply_to: Option<Value>,
     /// The language of the answer (`en`, `es`).
@@ -434,6 +474,13 @@ pub enum ServerFrame {
         /// The answer, in Markdown.
         text: String,
     },
+    /// A `feedback` frame was taken.
+    FeedbackReceived {
+        /// The id of the reply voted on.
+        reply_to: String,
+        /// The vote, as received.
+        helpful: bool,
+    },
 }
 
 impl ServerFrame {
@@ -472,6 +519,8 @@ pub enum ServerFrameKind {
     Error,
     /// [`ServerFrame::Pong`].
     Pong,
+    /// [`ServerFrame::FeedbackReceived`].
+    FeedbackReceived,
     /// A type this version does not know (sent by a newer server).
     #[serde(other)]
     Other,
@@ -577,6 +626,35 @@ mod tests {
     }
 
     #[test]
+    fn reads_feedback_and_names_a_bad_one() {
+        assert_eq!(
+            parse_client_frame(
+                r#"{"type":"feedback","reply_to":"r1","helpful":false}"#,
+                100
+            )
+            .unwrap(),
+            ClientFrame::Feedback {
+                reply_to: "r1".into(),
+                helpful: false
+            }
+        );
+        for bad in [
+            r#"{"type":"feedback","reply_to":"r1"}"#,
+            r#"{"type":"feedback","helpful":true}"#,
+            r#"{"type":"feedback","reply_to":7,"helpful":true}"#,
+            r#"{"type":"feedback","reply_to":"r1","helpful":"no"}"#,
+            r#"{"type":"feedback","reply_to":"","helpful":true}"#,
+            r#"{"type":"feedback","reply_to":"r1","helpful":true,"text":5}"#,
+        ] {
+            assert_eq!(code(bad), ErrorCode::InvalidFeedback, "{bad}");
+        }
+        assert_eq!(
+            code(r#"{"type":"feedback","reply_to":"r1","reply_to":"r2","helpful":true}"#),
+            ErrorCode::DuplicateField
+        );
+    }
+
+    #[test]
     fn other_repeated_keys_are_ignored_like_other_unknown_fields() {
         let frame = parse_client_frame(r#"{"type":"message","text":"hi","x":1,"x":2}"#, 100);
         assert!(matches!(frame, Ok(ClientFrame::Message { .. })));
@@ -598,6 +676,8 @@ mod tests {
             InvalidDebug,
             DuplicateField,
             BinaryNotSupported,
+            InvalidFeedback,
+            UnknownReply,
             RateLimited,
             Internal,
         ];
@@ -605,7 +685,8 @@ mod tests {
             match code {
                 InvalidJson | InvalidFrame | MissingType | UnknownType | MissingText
                 | InvalidText | EmptyText | TextTooLong | InvalidId | InvalidDebug
-                | InvalidLang | DuplicateField | BinaryNotSupported | RateLimited | Internal => {}
+                | InvalidLang | DuplicateField | BinaryNotSupported | InvalidFeedback
+                | UnknownReply | RateLimited | Internal => {}
             }
         }
         all
@@ -642,6 +723,7 @@ mod tests {
     /// new variant cannot be forgotten here.
     fn every_frame() -> Vec<(ServerFrame, Value)> {
         let reply = Reply {
+            id: Some("1f-3".into()),
             reply_to: Some(Value::from("m1")),
             lang: "en".into(),
             text: "Your I-130 is at **Case Was Received**.".into(),
@@ -695,7 +777,7 @@ mod tests {
             ),
             (
                 ServerFrame::Reply(reply.clone()),
-                json!({"type": "reply", "reply_to": "m1", "lang": "en",
+                json!({"type": "reply", "id": "1f-3", "reply_to": "m1", "lang": "en",
                        "text": "Your I-130 is at **Case Was Received**.",
                        "intent": "case_status", "confidence": 0.97,
                        "entities": [{"kind": "receipt_number", "value": "EAC2190012345",
@@ -793,6 +875,13 @@ mod tests {
                        "confidence": 0.0, "entities": [], "quick_replies": [], "links": [],
                        "agent": "Ana"}),
             ),
+            (
+                ServerFrame::FeedbackReceived {
+                    reply_to: "r3".into(),
+                    helpful: false,
+                },
+                json!({"type": "feedback_received", "reply_to": "r3", "helpful": false}),
+            ),
         ];
         for (frame, _) in &all {
             match frame {
@@ -806,7 +895,8 @@ mod tests {
                 | ServerFrame::AgentMessage { .. }
                 | ServerFrame::AgentTyping { .. }
                 | ServerFrame::AgentLeft {}
-                | ServerFrame::AgentUnavailable { .. } => {}
+                | ServerFrame::AgentUnavailable { .. }
+                | ServerFrame::FeedbackReceived { .. } => {}
             }
         }
         all
@@ -824,6 +914,9 @@ mod tests {
                 ServerFrame::Reply(r) => r.reply_to.clone(),
                 ServerFrame::Error { reply_to, .. } | ServerFrame::Pong { reply_to } => {
                     reply_to.clone()
+                }
+                ServerFrame::FeedbackReceived { reply_to, .. } => {
+                    Some(Value::String(reply_to.clone()))
                 }
                 _ => None,
             };

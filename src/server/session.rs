@@ -14,6 +14,7 @@ use super::protocol::{ClientFrame, ErrorCode, ServerFrame, parse_client_frame};
 use super::rate::TokenBucket;
 use super::sessions::Outbound;
 use super::state::AppState;
+use super::unanswered::RecentReplies;
 use crate::dialog::{self, Effect};
 use crate::nlu::Lang;
 use crate::nlu::mask::mask_text;
@@ -147,6 +148,7 @@ async fn serve(
     tokio::pin!(timer);
     let mut bucket = TokenBucket::new(limits.messages_per_sec, limits.message_burst);
     let mut strikes = 0u32;
+    let mut recent = RecentReplies::new(attached.conn);
 
     let end = if !ok {
         End::Gone
@@ -171,7 +173,7 @@ async fn serve(
                                 ServerFrame::error(ErrorCode::RateLimited, None)
                             } else {
                                 strikes = 0;
-                                handle_text(&state, &attached.token, &attached.dialog, client, &text).await
+                                handle_text(&state, &attached.token, &attached.dialog, client, &mut recent, &text).await
                             }
                         }
                         Message::Binary(_) => match take_token(&mut bucket, &mut strikes) {
@@ -325,6 +327,7 @@ async fn handle_text(
     token: &str,
     dialog: &std::sync::Mutex<dialog::DialogState>,
     client: std::net::IpAddr,
+    recent: &mut RecentReplies,
     raw: &str,
 ) -> ServerFrame {
     use futures_util::FutureExt;
@@ -338,6 +341,17 @@ async fn handle_text(
             lang,
         }) => (text, id, debug, lang),
         Ok(ClientFrame::Ping { id }) => return ServerFrame::Pong { reply_to: id },
+        Ok(ClientFrame::Feedback { reply_to, helpful }) => {
+            return match recent.vote(&reply_to, helpful) {
+                Ok(record) => {
+                    if let Some(record) = record {
+                        super::unanswered::write(state, record).await;
+                    }
+                    ServerFrame::FeedbackReceived { reply_to, helpful }
+                }
+                Err(_) => ServerFrame::error(ErrorCode::UnknownReply, None),
+            };
+        }
         Err(e) => {
             tracing::debug!(code = ?e.code, "refused a client frame");
             return ServerFrame::error(e.code, e.id);
@@ -397,7 +411,17 @@ async fn handle_text(
     let target = outcome.answer.intent.as_deref();
     state.answer_counters().answered(outcome.lang, target, took);
     let language = nlu.get(outcome.lang);
-    ServerFrame::Reply(super::frames::reply(outcome, id, debug, language))
+    let (reply_id, record) = recent.remember(&text, &outcome, language);
+    if let Some(record) = record {
+        super::unanswered::write(state, record).await;
+    }
+    ServerFrame::Reply(super::frames::reply(
+        outcome,
+        Some(reply_id),
+        id,
+        debug,
+        language,
+    ))
 }
 
 fn lock(

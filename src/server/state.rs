@@ -18,7 +18,7 @@ use crate::config::ServeConfig;
 use crate::dialog::DialogOptions;
 use crate::nlu::{Lang, Nlu};
 use crate::reload::{LiveContent, ReloadOutcome, ReloadStatus};
-use crate::store::SharedStore;
+use crate::store::{SharedStore, UnansweredLog};
 
 /// Shared state of a running server. Cheap to clone.
 #[derive(Clone)]
@@ -39,6 +39,7 @@ struct Inner {
     reload: ArcSwap<ReloadStatus>,
     answers: ArcSwap<AnswerCounters>,
     handoff: Handoff,
+    unanswered: Option<Arc<dyn UnansweredLog>>,
 }
 
 impl AppState {
@@ -69,9 +70,11 @@ impl AppState {
         metrics::install();
         let answers = ArcSwap::from_pointee(AnswerCounters::new(&nlu));
         let handoff = Handoff::new(config.agent_token.as_deref().is_some_and(|t| !t.is_empty()));
+        let unanswered = store.unanswered();
         AppState(Arc::new(Inner {
             handoff,
             config,
+            unanswered,
             answers,
             nlu: ArcSwap::from_pointee(nlu),
             store,
@@ -121,6 +124,11 @@ impl AppState {
     /// The live agent side: agents, the line, who holds which chat.
     pub fn handoff(&self) -> &Handoff {
         &self.0.handoff
+    }
+
+    /// Where what went unanswered is recorded: the case store's own log, when it has one.
+    pub fn unanswered(&self) -> Option<&dyn UnansweredLog> {
+        self.0.unanswered.as_deref()
     }
 
     /// The session registry.

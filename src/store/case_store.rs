@@ -5,6 +5,7 @@ use std::sync::Arc;
 use futures_util::future::BoxFuture;
 use tokio::sync::broadcast;
 
+use super::unanswered::UnansweredLog;
 use crate::domain::case::{CaseRecord, UpsertOutcome};
 
 /// Capacity of the change feed; a bulk import publishes one change per changed case.
@@ -107,5 +108,11 @@ pub trait CaseStore: Send + Sync + 'static {
     /// never waits). An embedded store is always available.
     fn available(&self) -> bool {
         true
+    }
+
+    /// The log of what went unanswered kept in the same database, when the backend has
+    /// one; `None` records nothing.
+    fn unanswered(&self) -> Option<Arc<dyn UnansweredLog>> {
+        None
     }
 }

@@ -12,6 +12,8 @@ mod case_store;
 pub mod import;
 pub mod postgres;
 mod sled;
+mod sled_unanswered;
+pub mod unanswered;
 
 pub use crate::domain::case::{
     CaseRecord, HistoryEntry, InvalidRecord, UpsertOutcome, check_date, check_receipt_number,
@@ -22,3 +24,7 @@ pub use case_store::{
 };
 pub use postgres::PgStore;
 pub use sled::SledStore;
+pub use sled_unanswered::SledUnanswered;
+pub use unanswered::{
+    ScoredId, UnansweredError, UnansweredKind, UnansweredLog, UnansweredRecord, unix_ms,
+};

@@ -28,6 +28,8 @@ use std::thread::JoinHandle;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::case_store::{CHANGE_FEED_CAPACITY, CaseChange, CaseStore, StoreError, StoreFuture};
+use super::sled_unanswered::SledUnanswered;
+use super::unanswered::UnansweredLog;
 use crate::domain::case::{CaseRecord, UpsertOutcome, merge};
 
 /// Commands waiting for the writer; senders wait when it is full (backpressure).
@@ -47,6 +49,8 @@ pub struct SledStore {
 
 struct Shared {
     cases: sled::Tree,
+    /// What went unanswered, in a tree of its own (see [`SledUnanswered`]).
+    unanswered: SledUnanswered,
     /// True while the writer applies or flushes a round: a read may then wait on it.
     writing: Arc<AtomicBool>,
     changes: broadcast::Sender<CaseChange>,
@@ -107,6 +111,7 @@ impl SledStore {
             .map_err(|e| StoreError::Db(format!("{}: {e}", path.display())))?;
         let cases = db.open_tree("cases").map_err(db_err)?;
         let journal = db.open_tree("journal").map_err(db_err)?;
+        let unanswered = SledUnanswered::open(&db).map_err(db_err)?;
         replay_journal(&db, &cases, &journal)?;
         let (changes, _) = broadcast::channel(CHANGE_FEED_CAPACITY);
         let (commands, queue) = mpsc::channel(QUEUE_CAPACITY);
@@ -127,6 +132,7 @@ impl SledStore {
         Ok(SledStore {
             shared: Arc::new(Shared {
                 cases,
+                unanswered,
                 writing,
                 changes,
                 commands: Some(commands),
@@ -253,6 +259,10 @@ impl CaseStore for SledStore {
 
     fn subscribe(&self) -> broadcast::Receiver<CaseChange> {
         self.shared.changes.subscribe()
+    }
+
+    fn unanswered(&self) -> Option<Arc<dyn UnansweredLog>> {
+        Some(Arc::new(self.shared.unanswered.clone()))
     }
 }
 

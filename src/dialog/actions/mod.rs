@@ -22,8 +22,6 @@ use crate::nlu::action::Action;
 use crate::nlu::content::Intent;
 use crate::nlu::extract::EntityKind;
 
-/// How close (in confidence) a second article must be to be offered next to the answer.
-const CLOSE_SECOND: f32 = 0.06;
 /// Most "did you mean" suggestions.
 const MAX_SUGGESTIONS: usize = 3;
 
@@ -157,8 +155,7 @@ fn offer_close_second(turn: &Turn<'_>, answered: Target, answer: &mut Answer) {
         return;
     };
     if best.target == answered
-        && second.score >= super::decide::ANSWER_THRESHOLD
-        && best.score - second.score <= CLOSE_SECOND
+        && super::decide::near_tie(&turn.parse.candidates)
         && let Target::Article(i) = second.target
     {
         let question = turn.nlu.content.articles[i].meta.question.get_ref().clone();
