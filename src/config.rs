@@ -40,6 +40,17 @@ pub struct ServeConfig {
     #[arg(long, env = "CASEBOT_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,
 
+    /// Token that enables the live agent side (`/agent` and `/agent/ws`): agents sign in
+    /// with it and take chats whose person asked for a person. Unset: asking for a person
+    /// gets the contact center's numbers, as always.
+    #[arg(long, env = "CASEBOT_AGENT_TOKEN", hide_env_values = true)]
+    pub agent_token: Option<String>,
+
+    /// Longest a chat waits in line for a live agent, in seconds; then the person gets the
+    /// contact center's numbers instead.
+    #[arg(long, env = "CASEBOT_AGENT_WAIT_SECONDS", default_value_t = 300)]
+    pub agent_wait_seconds: u64,
+
     /// Address of a second listener that serves only `GET /metrics`, without a token, for
     /// a Prometheus server (e.g. `127.0.0.1:9464`). Unset: metrics are served on the main
     /// address at `/metrics` to requests with the admin token only.
@@ -283,6 +294,8 @@ impl ServeConfig {
             knowledge,
             seed: String::new(),
             admin_token: None,
+            agent_token: None,
+            agent_wait_seconds: 300,
             metrics_addr: None,
             watch: false,
             unanswered_retention_days: UNANSWERED_RETENTION_DAYS,

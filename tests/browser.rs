@@ -8,6 +8,16 @@ use std::process::Command;
 
 #[test]
 fn widget_works_in_a_real_browser() {
+    run_node_tests("widget.test.mjs");
+}
+
+#[test]
+fn an_agent_takes_a_chat_in_a_real_browser() {
+    run_node_tests("agent.test.mjs");
+}
+
+/// Runs one file of Node tests in tests/browser against the casebot binary just built.
+fn run_node_tests(file: &str) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = root.join("tests/browser");
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_string());
@@ -20,6 +30,9 @@ fn widget_works_in_a_real_browser() {
         node.is_ok_and(|o| o.status.success()),
         "the browser tests need Node.js: run .ci/setup-browser.sh"
     );
+    // The two tests run at once; one installs the dependencies while the other waits.
+    static INSTALL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let installing = INSTALL.lock().unwrap_or_else(|p| p.into_inner());
     if !dir.join("node_modules/playwright-core").exists() {
         let status = Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
@@ -28,9 +41,10 @@ fn widget_works_in_a_real_browser() {
             .expect("run npm ci");
         assert!(status.success(), "npm ci in tests/browser failed");
     }
+    drop(installing);
     let out = Command::new("node")
         .args(["--test", "--test-concurrency=1", "--test-reporter=spec"])
-        .arg("widget.test.mjs")
+        .arg(file)
         .current_dir(&dir)
         .env("CASEBOT_BIN", env!("CARGO_BIN_EXE_casebot"))
         .env("CHROMIUM", &chromium)

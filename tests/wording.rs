@@ -16,6 +16,7 @@ const SPOKEN: &[&str] = &[
     "src/server/frames.rs",
     "src/server/state.rs",
     "src/server/sessions.rs",
+    "src/server/handoff.rs",
 ];
 
 /// Code under [`SPOKEN`] whose words are for authors, not for the chat.

@@ -28,6 +28,8 @@
       error: "Something went wrong; please try again.",
       unavailable: "Unavailable", refused: "This site is not allowed to use this chat.",
       language: "Language", name: "English",
+      inLine: "Waiting for a person: you are number {n} in line.", joined: "{name} joined the chat.",
+      agentTyping: "{name} is typing", left: "{name} left; you're back with the assistant.", agent: "a person",
       helpful: "Helpful", notHelpful: "Not helpful", thanks: "Thanks for your feedback.",
     },
     es: {
@@ -44,6 +46,8 @@
       error: "Algo salió mal; inténtelo de nuevo, por favor.",
       unavailable: "No disponible", refused: "Este sitio no tiene permiso para usar este chat.",
       language: "Idioma", name: "Español",
+      inLine: "Esperando a una persona: usted es el número {n} en la fila.", joined: "{name} se unió al chat.",
+      agentTyping: "{name} está escribiendo", left: "{name} salió; vuelve a hablar con el asistente.", agent: "una persona",
       helpful: "Me ayudó", notHelpful: "No me ayudó", thanks: "Gracias por su opinión.",
     },
   };
@@ -289,12 +293,13 @@
   function render(m) {
     const bubble = el("div", { class: "bubble" });
     if (m.role === "user") bubble.append(m.text);
+    else if (m.role === "agent") bubble.append(el("strong", { class: "agent-name" }, m.name || ""), el("br"), m.text);
     else {
       if (m.role === "note") bubble.append(el("strong", { class: "note-title", lang }, `${t.update}: ${m.receipt || ""}`));
       markdown(m.text, bubble);
     }
     const when = new Date(m.time);
-    const label = { user: t.you, bot: t.bot, note: t.update }[m.role];
+    const label = { user: t.you, bot: t.bot, note: t.update, agent: m.name }[m.role];
     const node = el("div", { class: "msg " + m.role, "data-id": m.id, lang: tag(m.lang) || lang, title: when.toLocaleString(lang) },
       label ? el("span", { class: "sr", lang }, label + ": ") : null, bubble);
     if (m.links && m.links.length) {
@@ -421,7 +426,7 @@
       for (const q of last.quick) quick.append(el("button", { type: "button", onclick: () => { send(q); input.focus(); } }, q));
       log.insertBefore(quick, typing);
     }
-    typing.hidden = !(conn === "online" && state.messages.some((m) => m.status === "pending"));
+    typing.hidden = !(conn === "online" && (typing.classList.contains("agent") || state.messages.some((m) => m.status === "pending")));
     badge.hidden = state.open || !state.unread;
     badge.textContent = state.unread > 9 ? "9+" : String(state.unread);
     launcher.setAttribute("aria-label", state.unread && !state.open ? `${t.open} (${state.unread} ${t.unread})` : state.open ? t.close : t.open);
@@ -592,6 +597,23 @@
         return add({ role: "note", text: String(f.text || f.status || ""), receipt: f.receipt_number, lang: f.lang });
       case "error":
         return error(f);
+      case "queued":
+        return queued(f);
+      case "agent_joined":
+        state.agent = String(f.name || t.agent);
+        return add({ role: "system", text: t.joined.replace("{name}", state.agent) });
+      case "agent_message":
+        agentTyping(false);
+        return add({ role: "agent", text: String(f.text || ""), name: String(f.name || state.agent || t.agent) });
+      case "agent_typing":
+        return agentTyping(true, String(f.name || state.agent || t.agent));
+      case "agent_left":
+        agentTyping(false);
+        state.queuePos = null;
+        return add({ role: "system", text: t.left.replace("{name}", state.agent || t.agent) });
+      case "agent_unavailable":
+        state.queuePos = null;
+        return add({ role: "bot", text: String(f.text || "") });
       case "feedback_received":
         return voteReceived(f);
       default:
@@ -628,10 +650,37 @@
     return state.messages.find((m) => m.status === "pending");
   }
 
+  // The place in line, said once per change.
+  function queued(f) {
+    const n = Number(f.position) || 1;
+    if (state.queuePos === n) return;
+    state.queuePos = n;
+    add({ role: "system", text: t.inLine.replace("{n}", String(n)) });
+  }
+
+  // The agent's typing indicator: shown for a few seconds after each agent_typing.
+  let agentTimer = null;
+  function agentTyping(on, name) {
+    clearTimeout(agentTimer);
+    typing.classList.toggle("agent", on);
+    if (on) {
+      typing.setAttribute("aria-label", t.agentTyping.replace("{name}", name));
+      agentTimer = setTimeout(() => agentTyping(false), 4000);
+    } else {
+      typing.setAttribute("aria-label", t.typing);
+    }
+    refresh();
+  }
+
   function reply(f) {
     const asked = pendingFor(f.reply_to);
     if (asked && asked.status !== "pending") return; // already answered on an earlier connection
     if (asked) asked.status = "done";
+    if (typeof f.agent === "string") {
+      // The message went to the live agent; the assistant stays quiet.
+      updateState(asked || {});
+      return refresh();
+    }
     add({
       role: "bot",
       text: String(f.text || ""),

@@ -271,6 +271,7 @@ fn print_frame(frame: &ServerFrame, numbered: bool) -> Option<Vec<String>> {
             quick_replies,
             ..
         } => (text, &[][..], quick_replies),
+        ServerFrame::Reply(reply) if reply.agent.is_some() => return None,
         ServerFrame::Reply(reply) => (&reply.text, &reply.links[..], &reply.quick_replies),
         ServerFrame::Notification(n) => {
             println!("casebot (update)> {}", show(&n.text));
@@ -281,6 +282,24 @@ fn print_frame(frame: &ServerFrame, numbered: bool) -> Option<Vec<String>> {
             return None;
         }
         ServerFrame::Pong { .. } | ServerFrame::FeedbackReceived { .. } => return None,
+        ServerFrame::Queued { position, .. } => {
+            println!("casebot (waiting for a person: #{position} in line)");
+            return None;
+        }
+        ServerFrame::AgentJoined { name } => {
+            println!("casebot ({name} joined)");
+            return None;
+        }
+        ServerFrame::AgentMessage { text, name } => {
+            println!("{name}> {}", show(text));
+            return None;
+        }
+        ServerFrame::AgentTyping { .. } => return None,
+        ServerFrame::AgentLeft {} => {
+            println!("casebot (the person left; the assistant answers again)");
+            return None;
+        }
+        ServerFrame::AgentUnavailable { text } => (text, &[][..], &Vec::new()),
     };
     println!("casebot> {}", show(text));
     for link in links {

@@ -28,6 +28,9 @@ pub enum Effect {
     Subscribe(String),
     /// Stop sending notifications about this case to the session.
     Unsubscribe(String),
+    /// The person asked to talk to a person: the server hands the chat to a live agent when
+    /// one is online, and otherwise sends the answer as it is (the contact center).
+    TalkToPerson,
 }
 
 /// Why a turn is worth an FAQ author's look: the assistant did not know, or hesitated.

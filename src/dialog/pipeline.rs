@@ -7,6 +7,12 @@ use super::state::DialogState;
 use super::turn::{CaseLookup, DialogOptions, Turn};
 use crate::nlu::{Lang, Nlu};
 
+/// The intent that asks for a person: answering with it hands the chat to a live agent when
+/// the server has one online.
+pub const TALK_TO_PERSON: &str = "talk_to_person";
+/// Fallbacks in a row after which the fallback offers to talk to a person.
+const OFFER_PERSON_AFTER: u32 = 2;
+
 /// Answers one message: choose its language, parse, decide, act, render. Pure apart from
 /// case-store reads.
 pub async fn respond(
@@ -49,7 +55,23 @@ pub async fn respond(
         cases,
         options,
     };
-    let acted = actions::act(decision, state, &turn).await;
+    let mut acted = actions::act(decision, state, &turn).await;
+    match acted.answer.intent.as_deref() {
+        None if !aside => {
+            state.fallbacks += 1;
+            let offer = turn.replies().talk_to_a_person();
+            if state.fallbacks >= OFFER_PERSON_AFTER
+                && !acted.answer.quick_replies.iter().any(|q| q == offer)
+            {
+                acted.answer.quick_replies.push(offer.to_string());
+            }
+        }
+        Some(TALK_TO_PERSON) => {
+            state.fallbacks = 0;
+            acted.effects.push(Effect::TalkToPerson);
+        }
+        _ => state.fallbacks = 0,
+    }
     if !aside {
         state.pending = acted.asks;
     }
@@ -57,6 +79,7 @@ pub async fn respond(
         match effect {
             Effect::Subscribe(rn) => state.subscriptions.insert(rn.clone()),
             Effect::Unsubscribe(rn) => state.subscriptions.remove(rn),
+            Effect::TalkToPerson => false,
         };
     }
     state.last_intent = acted.answer.intent.clone();

@@ -80,4 +80,6 @@ pub struct DialogState {
     pub(super) lookups: DistinctWindow<String>,
     /// Messages answered so far (also picks response variants).
     pub(super) turns: u64,
+    /// Fallbacks in a row; from the second on, the fallback offers a person.
+    pub(super) fallbacks: u32,
 }

@@ -39,6 +39,7 @@ pub fn reply(
                 })
                 .collect()
         }),
+        agent: None,
     }
 }
 

@@ -3,9 +3,11 @@
 //! server on port 0 and stop it at will.
 
 pub mod admin;
+pub mod agent;
 mod connections;
 mod content_status;
 mod frames;
+pub mod handoff;
 mod http;
 pub mod lookups;
 pub mod metrics;
@@ -41,6 +43,7 @@ pub fn app(state: AppState) -> Router {
         .route("/ws", get(upgrade::ws_handler))
         .merge(widget::routes())
         .merge(admin::routes())
+        .merge(agent::routes())
         .merge(content_status::routes())
         .with_state(state)
 }

@@ -375,6 +375,10 @@ pub struct Reply {
     /// Top candidates with scores, only when the message asked for `debug`.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub candidates: Option<Vec<Candidate>>,
+    /// Set while a live agent holds the chat: the message went to this agent, and the
+    /// reply is empty (the assistant stays quiet).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub agent: Option<String>,
 }
 
 /// A change to a case the session follows.
@@ -437,6 +441,38 @@ pub enum ServerFrame {
     Pong {
         /// The ping's `id`.
         reply_to: Option<Value>,
+    },
+    /// The chat waits for a live agent; sent again whenever the line moves.
+    Queued {
+        /// Place in line, from 1.
+        position: usize,
+        /// Seconds waited so far.
+        wait_seconds: u64,
+    },
+    /// A live agent took the chat; from now on messages go to the agent.
+    AgentJoined {
+        /// The agent's name.
+        name: String,
+    },
+    /// The agent wrote.
+    AgentMessage {
+        /// What the agent wrote.
+        text: String,
+        /// The agent's name.
+        name: String,
+    },
+    /// The agent is typing.
+    AgentTyping {
+        /// The agent's name.
+        name: String,
+    },
+    /// The agent left the chat; the assistant answers again.
+    AgentLeft {},
+    /// No agent could take the chat (none online any more, or the wait ran out): the
+    /// contact center's numbers and hours instead, in the chat's language.
+    AgentUnavailable {
+        /// The answer, in Markdown.
+        text: String,
     },
     /// A `feedback` frame was taken.
     FeedbackReceived {
@@ -708,6 +744,7 @@ mod tests {
                 url: "https://egov.uscis.gov/".into(),
             }],
             candidates: None,
+            agent: None,
         };
         let all = vec![
             (
@@ -799,6 +836,46 @@ mod tests {
                 json!({"type": "pong", "reply_to": null}),
             ),
             (
+                ServerFrame::Queued {
+                    position: 2,
+                    wait_seconds: 14,
+                },
+                json!({"type": "queued", "position": 2, "wait_seconds": 14}),
+            ),
+            (
+                ServerFrame::AgentJoined { name: "Ana".into() },
+                json!({"type": "agent_joined", "name": "Ana"}),
+            ),
+            (
+                ServerFrame::AgentMessage {
+                    text: "Hello!".into(),
+                    name: "Ana".into(),
+                },
+                json!({"type": "agent_message", "text": "Hello!", "name": "Ana"}),
+            ),
+            (
+                ServerFrame::AgentTyping { name: "Ana".into() },
+                json!({"type": "agent_typing", "name": "Ana"}),
+            ),
+            (ServerFrame::AgentLeft {}, json!({"type": "agent_left"})),
+            (
+                ServerFrame::AgentUnavailable {
+                    text: "Call us.".into(),
+                },
+                json!({"type": "agent_unavailable", "text": "Call us."}),
+            ),
+            (
+                ServerFrame::Reply(Reply {
+                    reply_to: Some(Value::from("m3")),
+                    lang: "en".into(),
+                    agent: Some("Ana".into()),
+                    ..Reply::default()
+                }),
+                json!({"type": "reply", "reply_to": "m3", "lang": "en", "text": "", "intent": null,
+                       "confidence": 0.0, "entities": [], "quick_replies": [], "links": [],
+                       "agent": "Ana"}),
+            ),
+            (
                 ServerFrame::FeedbackReceived {
                     reply_to: "r3".into(),
                     helpful: false,
@@ -813,6 +890,12 @@ mod tests {
                 | ServerFrame::Notification(_)
                 | ServerFrame::Error { .. }
                 | ServerFrame::Pong { .. }
+                | ServerFrame::Queued { .. }
+                | ServerFrame::AgentJoined { .. }
+                | ServerFrame::AgentMessage { .. }
+                | ServerFrame::AgentTyping { .. }
+                | ServerFrame::AgentLeft {}
+                | ServerFrame::AgentUnavailable { .. }
                 | ServerFrame::FeedbackReceived { .. } => {}
             }
         }
@@ -866,6 +949,29 @@ mod tests {
         }
         use ServerFrameKind::*;
         assert_eq!(kinds, [Welcome, Reply, Notification, Error]);
+    }
+
+    #[test]
+    fn the_documented_live_agent_frames_read_back_unchanged() {
+        let doc = include_str!("../../docs/protocol.md");
+        let section = doc
+            .split("### What the person's client gets")
+            .nth(1)
+            .and_then(|s| s.split("\n### ").next())
+            .expect("a live agents section");
+        let mut read = 0;
+        for block in section.split("```json").skip(1) {
+            let example = block.split("```").next().unwrap();
+            let frame =
+                ServerFrame::from_json(example).unwrap_or_else(|e| panic!("{e}: {example}"));
+            let again: Value = serde_json::from_str(&frame.to_json()).unwrap();
+            assert_eq!(again, serde_json::from_str::<Value>(example).unwrap());
+            read += 1;
+        }
+        assert_eq!(
+            read, 6,
+            "queued, agent_joined, _message, _typing, _left, _unavailable"
+        );
     }
 
     #[test]

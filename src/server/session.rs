@@ -198,6 +198,11 @@ async fn serve(
                             break End::Gone;
                         }
                     }
+                    Some(Outbound::Frame(frame)) => {
+                        if !send(&mut socket, &frame, send_timeout).await {
+                            break End::Gone;
+                        }
+                    }
                     Some(Outbound::Replaced) | None => break End::Close(CLOSE_REPLACED, "session resumed elsewhere"),
                 },
                 _ = &mut timer => {
@@ -352,6 +357,10 @@ async fn handle_text(
             return ServerFrame::error(e.code, e.id);
         }
     };
+    let chat_lang = chosen.or(lock(dialog).lang);
+    if let Some(relayed) = super::agent::relay(state, token, &text, &id, chat_lang) {
+        return relayed;
+    }
     let nlu = state.nlu();
     // The turn works on a copy of the session's state, so no lock is held while it waits
     // for the case store; only this connection's task answers for the session.
@@ -377,15 +386,17 @@ async fn handle_text(
     ))
     .catch_unwind()
     .await;
-    let Ok(outcome) = turn else {
+    let Ok(mut outcome) = turn else {
         return ServerFrame::error(ErrorCode::Internal, id);
     };
+    super::agent::after_turn(state, token, &text, &mut outcome);
     state.session_store().save(token, client, &session);
     *lock(dialog) = session;
     for effect in &outcome.effects {
         match effect {
             Effect::Subscribe(rn) => state.sessions().follow(token, rn, true),
             Effect::Unsubscribe(rn) => state.sessions().follow(token, rn, false),
+            Effect::TalkToPerson => {}
         }
     }
     if tracing::enabled!(tracing::Level::DEBUG) {

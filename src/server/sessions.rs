@@ -23,6 +23,8 @@ pub enum Outbound {
     Notification(Box<Notification>),
     /// Another connection resumed this session; this one must close.
     Replaced,
+    /// Any other frame for the person (the live agent hand-off's frames).
+    Frame(Box<super::protocol::ServerFrame>),
 }
 
 /// A session token: 128 bits from the operating system's CSPRNG, as 32 hex digits.
@@ -338,6 +340,16 @@ impl SessionRegistry {
             delivered += 1;
         }
         delivered
+    }
+
+    /// Passes `out` to the live connection of session `token`; false when the session is
+    /// away, unknown, or its connection's queue is full.
+    pub fn push(&self, token: &str, out: Outbound) -> bool {
+        let inner = self.inner.lock().expect("registry lock");
+        match inner.sessions.get(token).and_then(|e| e.live.as_ref()) {
+            Some((_, tx)) => tx.try_send(out).is_ok(),
+            None => false,
+        }
     }
 
     /// Drops sessions that have been away longer than the resume window.

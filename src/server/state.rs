@@ -9,6 +9,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::connections::ConnectionLimiter;
+use super::handoff::Handoff;
 use super::lookups::AddressLookups;
 use super::metrics::{self, AnswerCounters};
 use super::session_store::{LocalSessions, SessionStore};
@@ -37,6 +38,7 @@ struct Inner {
     ready: AtomicBool,
     reload: ArcSwap<ReloadStatus>,
     answers: ArcSwap<AnswerCounters>,
+    handoff: Handoff,
     unanswered: Option<Arc<dyn UnansweredLog>>,
 }
 
@@ -67,8 +69,10 @@ impl AppState {
         );
         metrics::install();
         let answers = ArcSwap::from_pointee(AnswerCounters::new(&nlu));
+        let handoff = Handoff::new(config.agent_token.as_deref().is_some_and(|t| !t.is_empty()));
         let unanswered = store.unanswered();
         AppState(Arc::new(Inner {
+            handoff,
             config,
             unanswered,
             answers,
@@ -115,6 +119,11 @@ impl AppState {
     /// The case store.
     pub fn store(&self) -> &SharedStore {
         &self.0.store
+    }
+
+    /// The live agent side: agents, the line, who holds which chat.
+    pub fn handoff(&self) -> &Handoff {
+        &self.0.handoff
     }
 
     /// Where what went unanswered is recorded: the case store's own log, when it has one.

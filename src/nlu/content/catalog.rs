@@ -68,6 +68,8 @@ replies! {
     check_status [],
     /// The quick reply offered when no case was found.
     talk_to_a_person [],
+    /// The answer to asking for a person while a live agent is online: the chat waits in line.
+    handoff_queued [],
     /// The quick reply offered when the chat follows no case.
     notify_me [],
     /// Asking for a slot the intent declares no question for.
