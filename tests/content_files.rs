@@ -439,7 +439,7 @@ async fn edits_go_live_without_a_restart_and_broken_edits_are_refused() {
         "[[intent]]\nid = \"llamas\"\nexamples = [\"do you ship llamas\", \"llama shipping overnight\"]\nresponses = [\"We don't ship llamas.\"]\n",
     );
     let mut live = false;
-    for _ in 0..50 {
+    for _ in 0..300 {
         tokio::time::sleep(Duration::from_millis(100)).await;
         if client.ask(question).await["intent"] == "llamas" {
             live = true;
@@ -546,7 +546,7 @@ async fn spanish_edits_go_live_and_a_counterpart_that_differs_is_refused() {
     std::fs::write(&replies, &edited).unwrap();
     let url = format!("{}?lang=es", server.ws_url());
     let mut live = false;
-    for _ in 0..50 {
+    for _ in 0..300 {
         tokio::time::sleep(Duration::from_millis(100)).await;
         let c = common::Client::connect(&url).await;
         if c.welcome["text"] == "¡Buenas! Pregúnteme por su caso, en español o en inglés." {

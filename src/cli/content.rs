@@ -153,11 +153,10 @@ async fn check_server(url: &str, token: Option<&str>) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    for e in &status.errors {
-        println!("{e}: error");
-    }
-    for w in &status.warnings {
-        println!("{w}: warning");
+    for (level, problems) in [("error", &status.errors), ("warning", &status.warnings)] {
+        for p in problems.iter() {
+            println!("{}:{}:{}: {level}: {}", p.path, p.line, p.col, p.message);
+        }
     }
     let age = std::time::SystemTime::now()
         .duration_since(std::time::SystemTime::UNIX_EPOCH)

@@ -5,6 +5,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use crate::config::ServeConfig;
+use crate::dialog::evaluate;
 use crate::nlu::Nlu;
 use crate::reload::{LiveContent, ReloadOutcome, ReloadStatus};
 use crate::server::pg_sessions::PgSessions;
@@ -105,7 +106,16 @@ pub async fn run(config: ServeConfig) -> ExitCode {
             }
         });
     }
-    state.record(ReloadStatus::new(ReloadOutcome::Started, &warnings));
+    // What `check` would say of the content now live, failing tests included, for
+    // `check --url` and `GET /api/content` (it went live whatever they say).
+    let mut problems = warnings;
+    let live = state.nlu();
+    if let Ok(found) =
+        tokio::task::spawn_blocking(move || evaluate::run(&live).problems(&live)).await
+    {
+        problems.extend(found);
+    }
+    state.record(ReloadStatus::new(ReloadOutcome::Started, &problems));
     match server::run(listener, state, shutdown_signal()).await {
         Ok(()) => {
             tracing::info!("casebot stopped");
