@@ -2,6 +2,8 @@
 # Load measurements of casebot against the reference server, on this machine.
 #
 #   bench/load.sh compare [ROUNDS] [SECONDS] [CONNECTIONS]  reference vs casebot, back to back
+#                     (REPLY_BYTES=N pads the reference's replies to N bytes: use casebot's
+#                     mean_reply_bytes so both servers send the same per reply)
 #   bench/load.sh idle [COUNT] [SERVERS]                    resident memory per idle connection
 #   bench/load.sh soak [SECONDS] [CONNECTIONS]              resident memory over a long full-load run
 #
@@ -28,14 +30,20 @@ rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 # CPU time (user + system) a process has used, in clock ticks.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
-# measure PORT NAME ROUND: one load run with the server's CPU time per reply.
+# measure PORT NAME ROUND: one load run with the server's and the load client's CPU time
+# per reply (the client must spend less than the servers for the comparison to hold).
 measure() {
-    local before after summary replies
+    local before after summary replies client_cpu times
+    times=$(mktemp)
     before=$(cpu_ticks "$SERVER")
-    summary=$(load "$1" --connections "$conns" --duration "$secs")
+    summary=$(/usr/bin/time -f "%U %S" -o "$times" "$CASEBOT" load --url "ws://127.0.0.1:$1/ws" \
+        --connections "$conns" --duration "$secs" | tail -n 1)
     after=$(cpu_ticks "$SERVER")
+    client_cpu=$(awk '{printf "%d", ($1 + $2) * 1000000}' "$times")
+    rm -f "$times"
     replies=$(grep -o '"replies":[0-9]*' <<<"$summary" | cut -d: -f2)
-    echo "$2 round $3 server_cpu_us_per_reply=$(( (after - before) * 1000000 / $(getconf CLK_TCK) / (replies > 0 ? replies : 1) )) $summary"
+    replies=$(( replies > 0 ? replies : 1 ))
+    echo "$2 round $3 server_cpu_us_per_reply=$(( (after - before) * 1000000 / $(getconf CLK_TCK) / replies )) client_cpu_us_per_reply=$(( client_cpu / replies )) $summary"
 }
 
 wait_port() {
@@ -58,7 +66,7 @@ start_casebot() {
 }
 
 start_reference() {
-    "$REFERENCE" 127.0.0.1:9090 2>/dev/null &
+    "$REFERENCE" 127.0.0.1:9090 "${REPLY_BYTES:-0}" 2>/dev/null &
     SERVER=$!
     wait_port 9090
 }

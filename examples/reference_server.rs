@@ -5,8 +5,12 @@
 //! on a machine; `casebot load` measures casebot against it with the same settings.
 //!
 //! ```sh
-//! cargo run --release --example reference_server -- 127.0.0.1:9090
+//! cargo run --release --example reference_server -- 127.0.0.1:9090 [REPLY_BYTES]
 //! ```
+//!
+//! With `REPLY_BYTES`, the reply's text is padded so that each reply frame is about that
+//! size: set it to casebot's mean reply size (`casebot load` reports `mean_reply_bytes`)
+//! so that both servers serialize and send the same amount per reply.
 
 use std::net::SocketAddr;
 
@@ -41,17 +45,46 @@ async fn main() -> std::io::Result<()> {
         })?,
         None => "127.0.0.1:9090".parse().expect("a valid default address"),
     };
-    let app = Router::new().route("/ws", get(upgrade));
+    let reply_bytes: usize = std::env::args()
+        .nth(2)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    let text: &'static str = Box::leak(padded_text(reply_bytes).into_boxed_str());
+    let app = Router::new().route("/ws", get(move |ws: WebSocketUpgrade| upgrade(ws, text)));
     let listener = tokio::net::TcpListener::bind(addr).await?;
     eprintln!("reference server on ws://{}/ws", listener.local_addr()?);
     axum::serve(listener, app).await
 }
 
-async fn upgrade(ws: WebSocketUpgrade) -> Response {
-    ws.on_upgrade(chat)
+/// The reply text, repeated until a reply frame is about `reply_bytes` long.
+fn padded_text(reply_bytes: usize) -> String {
+    let frame_without_text = reply_frame(&serde_json::Value::Null, "").to_string().len();
+    let mut text = REPLY_TEXT.to_string();
+    while frame_without_text + text.len() < reply_bytes {
+        text.push(' ');
+        text.push_str(REPLY_TEXT);
+    }
+    text.truncate(
+        reply_bytes
+            .saturating_sub(frame_without_text)
+            .max(REPLY_TEXT.len()),
+    );
+    text
 }
 
-async fn chat(mut socket: WebSocket) {
+fn reply_frame(id: &serde_json::Value, text: &str) -> serde_json::Value {
+    json!({
+        "type": "reply", "reply_to": id, "text": text,
+        "intent": "reference", "confidence": 1.0, "entities": [],
+        "quick_replies": ["Check my case status"], "links": [],
+    })
+}
+
+async fn upgrade(ws: WebSocketUpgrade, text: &'static str) -> Response {
+    ws.on_upgrade(move |socket| chat(socket, text))
+}
+
+async fn chat(mut socket: WebSocket, reply_text: &'static str) {
     let welcome = json!({"type": "welcome", "session": "reference", "protocol": 1}).to_string();
     if socket.send(Message::Text(welcome.into())).await.is_err() {
         return;
@@ -61,11 +94,7 @@ async fn chat(mut socket: WebSocket) {
             continue;
         };
         let reply = match serde_json::from_str::<ClientMessage>(&text) {
-            Ok(m) => json!({
-                "type": "reply", "reply_to": m.id, "text": REPLY_TEXT,
-                "intent": "reference", "confidence": 1.0, "entities": [],
-                "quick_replies": ["Check my case status"], "links": [],
-            }),
+            Ok(m) => reply_frame(&m.id.unwrap_or(serde_json::Value::Null), reply_text),
             Err(_) => json!({"type": "error", "code": "bad_json", "message": "not JSON"}),
         };
         if socket

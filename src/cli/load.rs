@@ -156,6 +156,9 @@ struct Tally {
     latency: Histogram,
     errors: u64,
     established: u64,
+    /// Bytes of every reply frame received, for the mean reply size a reference server
+    /// must match to do the same work.
+    reply_bytes: u64,
     /// The first failure, to tell the user why.
     first_error: Option<Failure>,
 }
@@ -249,6 +252,7 @@ async fn run_checked(args: LoadArgs) -> Result<(), LoadError> {
         total.latency.merge(&tally.latency);
         total.errors += tally.errors;
         total.established += tally.established;
+        total.reply_bytes += tally.reply_bytes;
         if total.first_error.is_none() {
             total.first_error = tally.first_error;
         }
@@ -398,7 +402,10 @@ async fn chat(
             Err(e) => Err(Failure::Send(e)),
         };
         match outcome {
-            Ok(()) => tally.latency.record(began.elapsed().as_micros() as u64),
+            Ok(bytes) => {
+                tally.latency.record(began.elapsed().as_micros() as u64);
+                tally.reply_bytes += bytes as u64;
+            }
             Err(why) => {
                 if !why.keeps_connection() {
                     ws = None;
@@ -412,13 +419,13 @@ async fn chat(
     }
 }
 
-/// Reads until the frame answering `id`: `Ok` for a reply, [`Failure::Answered`] for any
+/// Reads until the frame answering `id`: `Ok` with its size for a reply, [`Failure::Answered`] for any
 /// other answer (an error frame, or text that is not a server frame), another failure when
 /// the connection failed or closed. Other frames are skipped.
 ///
 /// Only the head of each frame is read, borrowed from the text, so the client spends less
 /// per reply than the server spent writing it.
-async fn await_reply(ws: &mut Ws, id: &str) -> Result<(), Failure> {
+async fn await_reply(ws: &mut Ws, id: &str) -> Result<usize, Failure> {
     loop {
         let text = match ws.next().await {
             Some(Ok(Message::Text(text))) => text,
@@ -432,7 +439,7 @@ async fn await_reply(ws: &mut Ws, id: &str) -> Result<(), Failure> {
         };
         if head.reply_to.as_deref() == Some(id) {
             return match head.kind {
-                ServerFrameKind::Reply => Ok(()),
+                ServerFrameKind::Reply => Ok(text.len()),
                 _ => Err(Failure::Answered(truncate(&text))),
             };
         }
@@ -473,6 +480,7 @@ fn report(args: &LoadArgs, total: &Tally, elapsed: f64, idle_open: u64, idle_err
         "replies_per_sec": rate.round(),
         "latency_us": {"p50": p50, "p90": p90, "p99": p99, "max": h.max()},
         "errors": errors,
+        "mean_reply_bytes": total.reply_bytes.checked_div(replies as u64).unwrap_or(0),
         "connections_established": total.established,
         "idle_established": idle_open,
     });
