@@ -480,7 +480,7 @@ fn report(args: &LoadArgs, total: &Tally, elapsed: f64, idle_open: u64, idle_err
         "replies_per_sec": rate.round(),
         "latency_us": {"p50": p50, "p90": p90, "p99": p99, "max": h.max()},
         "errors": errors,
-        "mean_reply_bytes": total.reply_bytes.checked_div(replies as u64).unwrap_or(0),
+        "mean_reply_bytes": total.reply_bytes.checked_div(replies).unwrap_or(0),
         "connections_established": total.established,
         "idle_established": idle_open,
     });
