@@ -66,6 +66,8 @@ async fn reports_replies_and_connections_in_a_json_summary() {
     let s = summary(&out);
     assert!(s["replies"].as_u64().unwrap() > 0, "{s}");
     assert!(s["replies_per_sec"].as_f64().unwrap() > 0.0, "{s}");
+    // Every reply frame carries at least its type, its reply_to and a text.
+    assert!(s["mean_reply_bytes"].as_u64().unwrap() > 60, "{s}");
     assert_eq!(s["errors"], 0, "{s}");
     assert_eq!(s["connections_established"], 4, "{s}");
     let lat = &s["latency_us"];
