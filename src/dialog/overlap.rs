@@ -11,13 +11,19 @@ use toml::Spanned;
 use super::evaluate::{FALLBACK, Report};
 use crate::nlu::{Diagnostic, Lang, Language, Nlu, Severity};
 
-/// Lowest score another topic must reach on an example for the two to count as rivals.
+/// Lowest score another topic must reach on an example for the two to count as rivals,
+/// when every example is looked at.
 const NEAR_SCORE: f32 = 0.9;
-/// How close below the example's own topic another topic may score and still be a rival.
+/// How close below the example's own topic another topic may score and still be a rival,
+/// when every example is looked at.
 const NEAR_MARGIN: f32 = 0.05;
+/// Lowest score of a rival when only new examples are looked at: they are few, so each one
+/// another topic would answer on its own is held out.
+const NEW_RIVAL_SCORE: f32 = 0.75;
 /// Share of their terms an example and the rival's closest example must have in common
-/// (shared terms over all terms of both): a rival that wins on other words (a synonym, a
-/// pattern) is left to `casebot test` to explain.
+/// (shared terms over all terms of both) when every example is looked at: a rival that
+/// wins on other words (a synonym, a pattern) is left to `casebot test` to explain. New
+/// examples are held out whatever they share.
 const NEAR_OVERLAP: f32 = 0.5;
 /// Examples held out per language and check: each costs a recompile of the content.
 const MAX_HELD_OUT: usize = 40;
@@ -32,9 +38,10 @@ struct Utterance<'a> {
 }
 
 /// Warns about each example that belongs to another intent or article: the other answers
-/// it about as well as its own does (within [`NEAR_MARGIN`], at [`NEAR_SCORE`] or more),
-/// would answer it if the example were not listed, and one of the other's examples shares
-/// words with it. Listing it takes that way of asking away from the other topic. The
+/// it about as well as its own does (within [`NEAR_MARGIN`], at [`NEAR_SCORE`] or more; for
+/// a new example, at [`NEW_RIVAL_SCORE`] or more), would answer it if the example were not
+/// listed, and (unless the example is new) one of the other's examples shares most of its
+/// words. Listing it takes that way of asking away from the other topic. The
 /// warning names the other's closest example with its file and line. Only examples that
 /// pass the first test are held out and recompiled, so a check stays fast; when `before`
 /// is given, only examples it did not have (new or edited ones) are looked at.
@@ -70,7 +77,7 @@ pub fn near_duplicates(nlu: &Nlu, before: Option<&Nlu>) -> Vec<Diagnostic> {
             if known.contains(&(language.lang, u.target, u.text.get_ref().as_str())) {
                 continue;
             }
-            let Some((rival, lead)) = rival(language, u) else {
+            let Some((rival, lead)) = rival(language, u, before.is_some()) else {
                 continue;
             };
             let mine = terms(u.text.get_ref());
@@ -81,7 +88,7 @@ pub fn near_duplicates(nlu: &Nlu, before: Option<&Nlu>) -> Vec<Diagnostic> {
                 .map(|theirs| (overlap(&mine, &terms(theirs.text.get_ref())), *theirs))
                 .max_by(|a, b| a.0.total_cmp(&b.0));
             if let Some((share, theirs)) = closest
-                && share >= NEAR_OVERLAP
+                && (share >= NEAR_OVERLAP || before.is_some())
             {
                 suspects.push(Suspect {
                     n,
@@ -162,7 +169,7 @@ fn held_out_in_parallel(
 
 /// The other intent or article that answers `u` about as well as its own, and by how much
 /// it scores above it.
-fn rival<'a>(language: &'a Language, u: &Utterance) -> Option<(&'a str, f32)> {
+fn rival<'a>(language: &'a Language, u: &Utterance, new: bool) -> Option<(&'a str, f32)> {
     let candidates = language.parse(u.text.get_ref(), None).candidates;
     let own = candidates
         .iter()
@@ -172,7 +179,13 @@ fn rival<'a>(language: &'a Language, u: &Utterance) -> Option<(&'a str, f32)> {
         .iter()
         .map(|c| (language.target_id(c.target), c.score))
         .find(|(id, _)| *id != u.target)
-        .filter(|(_, score)| *score >= NEAR_SCORE && *score >= own - NEAR_MARGIN)
+        .filter(|(_, score)| {
+            if new {
+                *score >= NEW_RIVAL_SCORE
+            } else {
+                *score >= NEAR_SCORE && *score >= own - NEAR_MARGIN
+            }
+        })
         .map(|(id, score)| (id, score - own))
 }
 
