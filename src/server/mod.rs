@@ -173,7 +173,11 @@ async fn forward_notifications(state: AppState, stop: CancellationToken) {
         };
         match change {
             Ok(change) => {
-                if let Some(record) = &change.record {
+                // A bulk import publishes thousands of changes a round: build notices only
+                // for the few cases someone follows, so the async workers stay free for chats.
+                if let Some(record) = &change.record
+                    && state.sessions().is_followed(&record.receipt_number)
+                {
                     state
                         .sessions()
                         .notify(&frames::notifications(record, &state.nlu()));

@@ -277,6 +277,12 @@ impl SessionRegistry {
         }
     }
 
+    /// True when at least one session follows this case.
+    pub fn is_followed(&self, receipt_number: &str) -> bool {
+        let inner = self.inner.lock().expect("registry lock");
+        inner.followers.contains_key(receipt_number)
+    }
+
     /// Receipt numbers that at least one session follows.
     pub fn followed(&self) -> Vec<String> {
         let inner = self.inner.lock().expect("registry lock");
