@@ -72,11 +72,17 @@ pub async fn run(args: ReportArgs) -> ExitCode {
     } else {
         print_text(&report, &args.since);
     }
-    if let Some(path) = &args.labelled
-        && let Err(e) = std::fs::write(path, labelled(&report))
-    {
-        eprintln!("casebot report: cannot write {}: {e}", path.display());
-        return ExitCode::FAILURE;
+    if let Some(path) = &args.labelled {
+        if let Err(e) = std::fs::write(path, labelled(&report)) {
+            eprintln!("casebot report: cannot write {}: {e}", path.display());
+            return ExitCode::FAILURE;
+        }
+        eprintln!(
+            "wrote {} question(s) to label to {}; fill in each \"expect\", then run casebot eval --labelled {}",
+            report.groups.len(),
+            path.display(),
+            path.display()
+        );
     }
     ExitCode::SUCCESS
 }
