@@ -71,8 +71,16 @@ pub fn build(records: &[UnansweredRecord], nlu: &Nlu) -> Report {
     for record in records {
         let lang = Lang::from_code(&record.lang).unwrap_or_default();
         let normalizer = nlu.get(lang).matcher.normalizer();
+        // A masked identifier ("j***@example.org", "EAC*******001") says nothing about the
+        // question, and its visible ends differ from person to person: leave it out.
+        let words: Vec<&str> = record
+            .text
+            .split_whitespace()
+            .filter(|w| !w.contains('*'))
+            .collect();
+        let unmasked = words.join(" ");
         let terms: BTreeSet<String> = normalizer
-            .terms(&record.text, &extract(&record.text))
+            .terms(&unmasked, &extract(&unmasked))
             .into_iter()
             .collect();
         let terms = if terms.is_empty() {
@@ -151,6 +159,25 @@ mod tests {
         assert_eq!(top.kinds["not_helpful"], 1);
         assert_eq!(top.closest.as_ref().unwrap().id, "b");
         assert_eq!(top.example, "adopt llama how");
+    }
+
+    #[test]
+    fn different_masked_identifiers_do_not_split_a_question() {
+        let records = [
+            record(
+                "my llama ate my notice, write to j***@example.org",
+                UnansweredKind::Fallback,
+                ("a", 0.2),
+            ),
+            record(
+                "my llama ate my notice, write to m***@mail.example.net",
+                UnansweredKind::Fallback,
+                ("a", 0.2),
+            ),
+        ];
+        let report = build(&records, Nlu::shipped());
+        assert_eq!(report.groups.len(), 1, "{report:?}");
+        assert!(!report.groups[0].terms.contains("exampl"), "{report:?}");
     }
 
     #[test]
