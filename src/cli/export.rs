@@ -15,6 +15,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
+
+use super::store_args::StoreArgs;
 use serde::Deserialize;
 use tokio::io::{AsyncWrite, AsyncWriteExt, BufWriter};
 
@@ -29,24 +31,9 @@ const PAGE: usize = 1000;
 /// Arguments of `casebot export`.
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// Directory of the sled case database.
-    #[arg(long, env = "CASEBOT_DB", default_value = "data/db")]
-    pub db: PathBuf,
-    /// PostgreSQL database to export from (what `serve --database-url` uses); running
-    /// servers may keep writing meanwhile.
-    #[arg(
-        long,
-        env = "CASEBOT_DATABASE_URL",
-        hide_env_values = true,
-        conflicts_with = "url"
-    )]
-    pub database_url: Option<String>,
-    /// Export through a running server instead, e.g. `http://127.0.0.1:8080`.
-    #[arg(long, env = "CASEBOT_URL")]
-    pub url: Option<String>,
-    /// Admin token of the server (its `CASEBOT_ADMIN_TOKEN`), needed with `--url`.
-    #[arg(long, env = "CASEBOT_ADMIN_TOKEN", hide_env_values = true)]
-    pub token: Option<String>,
+    /// Where the cases are.
+    #[command(flatten)]
+    pub store: StoreArgs,
     /// File to write (replaced only once the export is complete); standard output when
     /// absent or `-`.
     pub file: Option<PathBuf>,
@@ -215,22 +202,25 @@ fn partial_path(file: &Path) -> PathBuf {
 }
 
 async fn open(args: &ExportArgs) -> Result<Source, ExportCommandError> {
-    if let Some(url) = &args.url {
-        return Ok(Source::Server(AdminApi::new(url, args.token.as_deref())?));
+    if let Some(url) = &args.store.url {
+        return Ok(Source::Server(AdminApi::new(
+            url,
+            args.store.token.as_deref(),
+        )?));
     }
-    if let Some(url) = args.database_url.as_deref().filter(|u| !u.is_empty()) {
+    if let Some(url) = args.store.database_url.as_deref().filter(|u| !u.is_empty()) {
         let store = PgStore::connect(url)
             .await
             .map_err(ExportCommandError::Store)?;
         return Ok(Source::Store(Box::new(store)));
     }
     // Opening a missing directory would create an empty database and export nothing.
-    if !args.db.join("db").exists() && !args.db.join("conf").exists() {
+    if !args.store.db.join("db").exists() && !args.store.db.join("conf").exists() {
         return Err(ExportCommandError::NoDatabase(
-            args.db.display().to_string(),
+            args.store.db.display().to_string(),
         ));
     }
-    match SledStore::open(&args.db) {
+    match SledStore::open(&args.store.db) {
         Ok(store) => Ok(Source::Store(Box::new(store))),
         Err(StoreError::Locked(path)) => Err(ExportCommandError::InUse(path)),
         Err(e) => Err(ExportCommandError::Store(e)),

@@ -7,6 +7,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
+
+use super::store_args::StoreArgs;
 use tokio::io::AsyncBufReadExt;
 
 use super::admin_api::{AdminApi, AdminApiError};
@@ -20,24 +22,9 @@ const MAX_REQUEST_BYTES: usize = 4 * 1024 * 1024;
 /// Arguments of `casebot import`.
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// Directory of the sled case database.
-    #[arg(long, env = "CASEBOT_DB", default_value = "data/db")]
-    pub db: PathBuf,
-    /// PostgreSQL database to import into (what `serve --database-url` uses); the import
-    /// then runs alongside running servers, which notify followers of changed cases.
-    #[arg(
-        long,
-        env = "CASEBOT_DATABASE_URL",
-        hide_env_values = true,
-        conflicts_with = "url"
-    )]
-    pub database_url: Option<String>,
-    /// Import through a running server instead, e.g. `http://127.0.0.1:8080`.
-    #[arg(long, env = "CASEBOT_URL")]
-    pub url: Option<String>,
-    /// Admin token of the server (its `CASEBOT_ADMIN_TOKEN`), needed with `--url`.
-    #[arg(long, env = "CASEBOT_ADMIN_TOKEN", hide_env_values = true)]
-    pub token: Option<String>,
+    /// Where the cases are.
+    #[command(flatten)]
+    pub store: StoreArgs,
     /// JSON Lines file of case records.
     pub file: PathBuf,
 }
@@ -88,13 +75,13 @@ pub enum ImportCommandError {
 
 /// Runs the import; returns the exit code.
 pub async fn run(args: ImportArgs) -> ExitCode {
-    let result = match &args.url {
+    let result = match &args.store.url {
         Some(url) => import_via_server(&args, url).await,
         None => import_direct(&args).await,
     };
     match result {
         Ok(report) => {
-            if report.rejected_total > report.rejected.len() && args.url.is_some() {
+            if report.rejected_total > report.rejected.len() && args.store.url.is_some() {
                 eprintln!(
                     "{}: ... and {} more rejected lines",
                     args.file.display(),
@@ -119,13 +106,13 @@ pub async fn run(args: ImportArgs) -> ExitCode {
 }
 
 async fn import_direct(args: &ImportArgs) -> Result<ImportReport, ImportCommandError> {
-    if let Some(url) = args.database_url.as_deref().filter(|u| !u.is_empty()) {
+    if let Some(url) = args.store.database_url.as_deref().filter(|u| !u.is_empty()) {
         let store = PgStore::connect(url)
             .await
             .map_err(ImportCommandError::Store)?;
         return import_into(&store, args).await;
     }
-    let store = match SledStore::open(&args.db) {
+    let store = match SledStore::open(&args.store.db) {
         Ok(s) => s,
         Err(StoreError::Locked(path)) => {
             return Err(ImportCommandError::InUse {
@@ -172,7 +159,7 @@ async fn import_via_server(
     args: &ImportArgs,
     url: &str,
 ) -> Result<ImportReport, ImportCommandError> {
-    let server = AdminApi::new(url, args.token.as_deref())?;
+    let server = AdminApi::new(url, args.store.token.as_deref())?;
     let file =
         tokio::fs::File::open(&args.file)
             .await

@@ -11,3 +11,4 @@ pub mod import;
 pub mod load;
 pub mod report;
 pub mod serve;
+pub mod store_args;

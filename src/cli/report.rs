@@ -9,6 +9,8 @@ use std::process::ExitCode;
 
 use clap::Args;
 
+use super::store_args::StoreArgs;
+
 use super::admin_api::AdminApi;
 use super::content::ContentArgs;
 use super::http::Method;
@@ -29,23 +31,9 @@ pub struct ReportArgs {
     /// --labelled`), its `expect` left empty for the author to fill.
     #[arg(long)]
     pub labelled: Option<PathBuf>,
-    /// Directory of the sled database.
-    #[arg(long, env = "CASEBOT_DB", default_value = "data/db")]
-    pub db: PathBuf,
-    /// PostgreSQL database to read the records from, instead of `--db`.
-    #[arg(
-        long,
-        env = "CASEBOT_DATABASE_URL",
-        hide_env_values = true,
-        conflicts_with = "url"
-    )]
-    pub database_url: Option<String>,
-    /// Read the report from a running server instead, e.g. `http://127.0.0.1:8080`.
-    #[arg(long, env = "CASEBOT_URL")]
-    pub url: Option<String>,
-    /// Admin token of the server (its `CASEBOT_ADMIN_TOKEN`), needed with `--url`.
-    #[arg(long, env = "CASEBOT_ADMIN_TOKEN", hide_env_values = true)]
-    pub token: Option<String>,
+    /// Where the cases are.
+    #[command(flatten)]
+    pub store: StoreArgs,
     /// The content folders, to group the records read from `--db`.
     #[command(flatten)]
     pub content: ContentArgs,
@@ -53,7 +41,7 @@ pub struct ReportArgs {
 
 /// Runs the report; exits non-zero when the records cannot be read.
 pub async fn run(args: ReportArgs) -> ExitCode {
-    let report = match &args.url {
+    let report = match &args.store.url {
         Some(url) => from_server(&args, url).await,
         None => from_store(&args).await,
     };
@@ -89,7 +77,7 @@ pub async fn run(args: ReportArgs) -> ExitCode {
 
 async fn from_server(args: &ReportArgs, url: &str) -> Result<Report, String> {
     report::parse_since(&args.since)?;
-    let api = AdminApi::new(url, args.token.as_deref()).map_err(|e| e.to_string())?;
+    let api = AdminApi::new(url, args.store.token.as_deref()).map_err(|e| e.to_string())?;
     let path = format!("/api/report?since={}", args.since);
     api.call(Method::GET, &path, "application/json", Vec::new())
         .await
@@ -98,12 +86,12 @@ async fn from_server(args: &ReportArgs, url: &str) -> Result<Report, String> {
 
 async fn from_store(args: &ReportArgs) -> Result<Report, String> {
     let window = report::parse_since(&args.since)?;
-    let log = match args.database_url.as_deref().filter(|u| !u.is_empty()) {
+    let log = match args.store.database_url.as_deref().filter(|u| !u.is_empty()) {
         Some(url) => PgStore::connect(url)
             .await
             .map_err(|e| e.to_string())?
             .unanswered(),
-        None => SledStore::open(&args.db)
+        None => SledStore::open(&args.store.db)
             .map_err(|e| match e {
                 StoreError::Locked(path) => format!(
                     "the database at {path} is in use, most likely by a running `casebot serve`; \
