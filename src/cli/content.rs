@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
+use super::admin_api::AdminApi;
 use super::http::Method;
 use crate::dialog::evaluate::{self, Kind};
 use crate::nlu::{Diagnostic, Lang, Nlu, Severity};
@@ -119,37 +120,17 @@ pub async fn check(args: CheckArgs) -> ExitCode {
 
 /// `casebot check --url`: prints a running server's latest reload result.
 async fn check_server(url: &str, token: Option<&str>) -> ExitCode {
-    let endpoint = format!("{}/api/content", url.trim_end_matches('/'));
-    let answer = match super::http::request(Method::GET, &endpoint, token, "").await {
-        Ok(answer) => answer,
-        Err(e) => {
-            eprintln!("casebot check: {e}");
-            return ExitCode::FAILURE;
+    let status = match AdminApi::new(url, token) {
+        Ok(api) => {
+            api.call::<ReloadStatus>(Method::GET, "/api/content", "application/json", Vec::new())
+                .await
         }
+        Err(e) => Err(e),
     };
-    match answer.status.as_u16() {
-        200 => {}
-        401 => {
-            eprintln!(
-                "casebot check: the server refused the admin token (set --token or CASEBOT_ADMIN_TOKEN)"
-            );
-            return ExitCode::FAILURE;
-        }
-        404 => {
-            eprintln!(
-                "casebot check: {endpoint} is not there; the server's admin API is off (start it with CASEBOT_ADMIN_TOKEN)"
-            );
-            return ExitCode::FAILURE;
-        }
-        status => {
-            eprintln!("casebot check: the server answered {status}");
-            return ExitCode::FAILURE;
-        }
-    }
-    let status: ReloadStatus = match serde_json::from_slice(&answer.body) {
+    let status = match status {
         Ok(status) => status,
         Err(e) => {
-            eprintln!("casebot check: not a reload status: {e}");
+            eprintln!("casebot check: {e}");
             return ExitCode::FAILURE;
         }
     };

@@ -107,15 +107,18 @@ pub async fn run(config: ServeConfig) -> ExitCode {
         });
     }
     // What `check` would say of the content now live, failing tests included, for
-    // `check --url` and `GET /api/content` (it went live whatever they say).
-    let mut problems = warnings;
-    let live = state.nlu();
-    if let Ok(found) =
-        tokio::task::spawn_blocking(move || evaluate::run(&live).problems(&live)).await
-    {
-        problems.extend(found);
-    }
-    state.record(ReloadStatus::new(ReloadOutcome::Started, &problems));
+    // `check --url` and `GET /api/content`; worked out beside serving, not before it.
+    state.record(ReloadStatus::new(ReloadOutcome::Started, &warnings));
+    let starting = state.clone();
+    tokio::task::spawn_blocking(move || {
+        let live = starting.nlu();
+        let mut problems = warnings;
+        problems.extend(evaluate::run(&live).problems(&live));
+        // A reload that came first knows better.
+        if starting.reload_status().outcome == ReloadOutcome::Started {
+            starting.record(ReloadStatus::new(ReloadOutcome::Started, &problems));
+        }
+    });
     match server::run(listener, state, shutdown_signal()).await {
         Ok(()) => {
             tracing::info!("casebot stopped");

@@ -62,7 +62,7 @@ pub fn routes() -> Router<AppState> {
 
 /// The answer to a method a route does not have: `405` with the methods it has, or `404`
 /// like every other call while the admin API is off, so it does not show that it exists.
-fn other_method(state: &AppState, allow: &'static str) -> Response {
+pub(super) fn other_method(state: &AppState, allow: &'static str) -> Response {
     if !admin_enabled(state) {
         return not_found();
     }
