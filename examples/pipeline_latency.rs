@@ -1,7 +1,10 @@
 //! Per-message latency percentiles of the reply pipeline on the shipped content (criterion
 //! reports means; this reports the tail). Run:
 //! `cargo run --release --example pipeline_latency`. With `CONTENT=own` or `CONTENT=same`
-//! it runs on the shipped content multiplied 100 times (see `benches/scaled_content.rs`).
+//! it runs on the shipped content multiplied 100 times (see `benches/scaled_content.rs`);
+//! with `CONTENT=DIR`, on `DIR/intents` and `DIR/knowledge` (what `examples/clinc150.rs`
+//! writes). `MESSAGES=FILE` takes the messages from a JSON Lines file of `{"text": ...}`
+//! (a labelled file for `casebot eval`) instead of the built-in list.
 
 use std::path::Path;
 use std::time::Instant;
@@ -20,6 +23,12 @@ fn main() {
     let nlu = match std::env::var("CONTENT").as_deref() {
         Ok("own") => scaled_content::multiplied(100, scaled_content::Copies::OwnWords),
         Ok("same") => scaled_content::multiplied(100, scaled_content::Copies::SameWords),
+        Ok(dir) if !dir.is_empty() => {
+            let dir = Path::new(dir);
+            Nlu::load(&dir.join("intents"), &dir.join("knowledge"))
+                .expect("the content loads")
+                .0
+        }
         _ => {
             Nlu::load(&root.join("intents"), &root.join("knowledge"))
                 .expect("shipped content loads")
@@ -36,10 +45,24 @@ fn main() {
     let rounds = std::env::var("ROUNDS")
         .ok()
         .and_then(|r| r.parse().ok())
-        .unwrap_or(20_000);
-    let mut samples = Vec::with_capacity(rounds * messages::MESSAGES.len());
+        .unwrap_or(20_000usize);
+    let owned: Vec<String> = match std::env::var("MESSAGES") {
+        Ok(path) => std::fs::read_to_string(&path)
+            .expect("MESSAGES is readable")
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter_map(|v| v["text"].as_str().map(String::from))
+            .collect(),
+        Err(_) => messages::MESSAGES.iter().map(|m| m.to_string()).collect(),
+    };
+    let rounds = if std::env::var_os("MESSAGES").is_some() {
+        rounds.div_ceil(owned.len()).max(1) * messages::MESSAGES.len()
+    } else {
+        rounds
+    };
+    let mut samples = Vec::with_capacity(rounds * owned.len());
     for _ in 0..rounds {
-        for text in messages::MESSAGES {
+        for text in &owned {
             let mut state = DialogState::default();
             let t = Instant::now();
             let outcome = respond_now(&mut state, text, &nlu, &NoCases, &options);

@@ -252,3 +252,49 @@ async fn the_reload_status_needs_the_admin_token() {
         .unwrap();
     assert_eq!(post.status, 404, "no other method shows it exists either");
 }
+
+#[test]
+fn the_answer_threshold_is_the_authors_to_set_and_check_names_a_bad_one() {
+    let dir = tempfile::tempdir().unwrap();
+    content_copy(dir.path());
+    let eval_file = dir.path().join("asked.jsonl");
+    std::fs::write(
+        &eval_file,
+        r#"{"text": "i forgot my password, what now", "expect": "forgot-password"}"#,
+    )
+    .unwrap();
+    let eval = |dir: &Path| {
+        let (ok, out) = casebot(&["eval", "--json", "--labelled", "asked.jsonl"], dir);
+        assert!(ok, "{out}");
+        let figures: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+        figures["threshold_in_use"].as_f64().unwrap()
+    };
+    assert!(
+        (eval(dir.path()) - 0.45).abs() < 1e-6,
+        "the shipped default"
+    );
+
+    let settings = dir.path().join("intents/settings.toml");
+    std::fs::write(&settings, "[settings]\nanswer_threshold = 0.6\n").unwrap();
+    assert!(
+        (eval(dir.path()) - 0.6).abs() < 1e-6,
+        "the author's threshold is used"
+    );
+
+    std::fs::write(&settings, "[settings]\n\nanswer_threshold = 1.5\n").unwrap();
+    let (ok, out) = casebot(&["check"], dir.path());
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("intents/settings.toml:3:20: error: `answer_threshold` is 1.5"),
+        "{out}"
+    );
+    std::fs::write(&settings, "[settings]\nanswer_threshold = 0.5\n").unwrap();
+    std::fs::write(
+        dir.path().join("intents/more.toml"),
+        "[settings]\nsuggest_threshold = 0.1\n",
+    )
+    .unwrap();
+    let (ok, out) = casebot(&["check"], dir.path());
+    assert!(!ok, "{out}");
+    assert!(out.contains("a second [settings] table"), "{out}");
+}

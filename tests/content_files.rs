@@ -490,6 +490,10 @@ fn eval_reports_labelled_questions_per_language_and_names_bad_lines() {
         "an answer in the wrong language is a miss: {out}"
     );
     assert!(out.contains("(in use)"), "{out}");
+    assert!(
+        out.contains("confidence of the best candidate: questions, and how many it answers right"),
+        "{out}"
+    );
     let (ok, json) = casebot(
         &["eval", "--json", "--labelled", path],
         &repo.join("intents"),
@@ -498,6 +502,11 @@ fn eval_reports_labelled_questions_per_language_and_names_bad_lines() {
     assert!(ok, "{json}");
     let figures: serde_json::Value = serde_json::from_str(json.trim()).expect("one JSON object");
     assert_eq!(figures["by_lang"]["es"]["in_scope_right"], 1, "{figures}");
+    let bands = figures["calibration"]
+        .as_array()
+        .expect("a calibration table");
+    let counted: u64 = bands.iter().map(|b| b["answers"].as_u64().unwrap()).sum();
+    assert_eq!(counted, 4, "every question falls in one band: {figures}");
 
     std::fs::write(
         &labelled,

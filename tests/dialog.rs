@@ -264,6 +264,56 @@ async fn an_a_number_where_a_receipt_is_needed_is_explained() {
 }
 
 #[tokio::test]
+async fn a_question_asked_beside_a_receipt_number_is_answered_with_the_look_up_offered() {
+    let server = server_with_cases().await;
+    let mut c = server.client().await;
+    let answer = c
+        .ask("my receipt number is EAC2190012345, how do i change my address after moving")
+        .await;
+    assert_eq!(answer["intent"], "change-of-address", "{answer}");
+    let offered = answer["quick_replies"].as_array().unwrap();
+    assert_eq!(offered[0], "Check my case status", "{answer}");
+    // The number was remembered: taking the offer looks that case up.
+    let looked_up = c.ask("Check my case status").await;
+    assert_eq!(looked_up["intent"], "case_status");
+    assert!(
+        text(&looked_up).contains("Case Was Approved"),
+        "{looked_up}"
+    );
+}
+
+#[tokio::test]
+async fn a_receipt_number_with_a_status_question_or_a_word_or_two_is_looked_up() {
+    let server = server_with_cases().await;
+    let mut c = server.client().await;
+    for message in [
+        "whats the status of EAC2190012345",
+        "EAC2190012345 approved?",
+        "my receipt number is EAC2190012345",
+    ] {
+        let answer = c.ask(message).await;
+        assert_eq!(answer["intent"], "case_status", "{message}: {answer}");
+        assert!(text(&answer).contains("Case Was Approved"), "{answer}");
+    }
+}
+
+#[tokio::test]
+async fn a_status_question_with_an_account_number_asks_for_the_receipt_number() {
+    let server = server_with_cases().await;
+    let mut c = server.client().await;
+    let answer = c
+        .ask("my account number is 123456789012, what's my status")
+        .await;
+    assert_eq!(answer["intent"], "case_status", "{answer}");
+    let t = text(&answer);
+    assert!(t.contains("receipt number"), "{t}");
+    assert!(
+        t.contains("account number"),
+        "it says why that number cannot find a case: {t}"
+    );
+}
+
+#[tokio::test]
 async fn the_person_can_change_the_subject_while_asked_for_a_slot() {
     let server = server_with_cases().await;
     let mut c = server.client().await;

@@ -22,7 +22,13 @@ use support::{TOKEN, http};
 fn near_tie_question() -> String {
     let nlu = &shipped();
     let dir = common::repo().join("tests/eval");
-    for file in ["knowledge.toml", "heldout.toml", "fresh.toml"] {
+    for file in [
+        "knowledge.toml",
+        "heldout.toml",
+        "fresh.toml",
+        "es-dev.toml",
+        "es-heldout.toml",
+    ] {
         let text = std::fs::read_to_string(dir.join(file)).unwrap();
         for line in text.lines() {
             let Some(q) = line.trim().strip_prefix("q = \"") else {

@@ -94,8 +94,17 @@ pub async fn check(args: CheckArgs) -> ExitCode {
     let mut summary = Vec::new();
     if let Some(nlu) = &nlu {
         for l in nlu.languages() {
+            let calibration = l.matcher.calibration();
+            let learned = if calibration.learned {
+                format!(
+                    "confidence calibrated on {} held-out examples and {} from held-out topics",
+                    calibration.held_out, calibration.uncovered
+                )
+            } else {
+                "too big to learn from: matched by word overlap alone".into()
+            };
             summary.push(format!(
-                "{}: {} intents, {} articles",
+                "{}: {} intents, {} articles ({learned})",
                 l.lang.name(),
                 l.content.intents.len(),
                 l.content.articles.len()

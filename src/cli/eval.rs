@@ -8,7 +8,6 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::content::ContentArgs;
-use crate::dialog::ANSWER_THRESHOLD;
 use crate::dialog::labelled::{self, Figures, Graded, Labelled};
 use crate::nlu::{Lang, Nlu};
 
@@ -33,7 +32,7 @@ pub struct EvalArgs {
 }
 
 /// Thresholds the sweep reports, besides the one in use.
-const SWEEP: [f32; 8] = [0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7, 0.8];
+const SWEEP: [f32; 10] = [0.0, 0.2, 0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7, 0.8];
 
 /// Runs the evaluation; exits non-zero when the file or the content cannot be read.
 pub fn run(args: EvalArgs) -> ExitCode {
@@ -58,9 +57,9 @@ pub fn run(args: EvalArgs) -> ExitCode {
     };
     let graded = labelled::grade(&nlu, &questions);
     if args.json {
-        print_json(&graded);
+        print_json(&graded, threshold_in_use(&nlu));
     } else {
-        print_text(&graded, args.show_misses);
+        print_text(&graded, threshold_in_use(&nlu), args.show_misses);
     }
     ExitCode::SUCCESS
 }
@@ -125,7 +124,13 @@ fn line(name: &str, f: &Figures) -> String {
     )
 }
 
-fn print_text(graded: &[Graded], show_misses: bool) {
+/// The answer threshold of the English content (each language's own applies to its
+/// answers; the sweep marks the English one).
+fn threshold_in_use(nlu: &Nlu) -> f32 {
+    nlu.english().content.settings.answer_threshold
+}
+
+fn print_text(graded: &[Graded], in_use: f32, show_misses: bool) {
     let (all, by_lang) = labelled::figures_by_lang(graded);
     println!("{}", line("all", &all));
     if by_lang.len() > 1 || by_lang.keys().any(Option::is_some) {
@@ -152,17 +157,25 @@ fn print_text(graded: &[Graded], show_misses: bool) {
         "\nthreshold (approximate, from the ranked candidates): in-scope accuracy / out-of-scope recall"
     );
     let mut thresholds = SWEEP.to_vec();
-    thresholds.push(ANSWER_THRESHOLD);
+    thresholds.push(in_use);
     thresholds.sort_by(f32::total_cmp);
     thresholds.dedup();
     for t in thresholds {
         let f = labelled::at_threshold(graded, t);
-        let mark = if t == ANSWER_THRESHOLD {
-            "  (in use)"
-        } else {
-            ""
-        };
+        let mark = if t == in_use { "  (in use)" } else { "" };
         println!("  {t:.2}  {:.1}% / {:.1}%{mark}", f.accuracy(), f.recall());
+    }
+    println!("\nconfidence of the best candidate: questions, and how many it answers right");
+    for band in labelled::calibration(graded) {
+        let share = if band.answers == 0 {
+            String::from("-")
+        } else {
+            format!("{:.1}%", 100.0 * band.right as f64 / band.answers as f64)
+        };
+        println!(
+            "  {:.2}-{:.2}  {:>5}  {share}",
+            band.from, band.to, band.answers
+        );
     }
     if show_misses {
         println!("\nmisses:");
@@ -179,7 +192,7 @@ fn print_text(graded: &[Graded], show_misses: bool) {
     }
 }
 
-fn print_json(graded: &[Graded]) {
+fn print_json(graded: &[Graded], in_use: f32) {
     let (all, by_lang) = labelled::figures_by_lang(graded);
     let by_lang: serde_json::Map<String, serde_json::Value> = by_lang
         .iter()
@@ -202,8 +215,9 @@ fn print_json(graded: &[Graded]) {
             .into_iter()
             .map(|((expected, got), n)| serde_json::json!({"expect": expected, "got": got, "count": n}))
             .collect::<Vec<_>>(),
-        "threshold_in_use": ANSWER_THRESHOLD,
+        "threshold_in_use": in_use,
         "thresholds": sweep,
+        "calibration": labelled::calibration(graded),
         "misses": graded.iter().filter(|g| !g.right()).collect::<Vec<_>>(),
     });
     println!("{out}");

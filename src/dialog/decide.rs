@@ -6,13 +6,11 @@ use crate::nlu::action::Action;
 use crate::nlu::extract::{EntityKind, Extraction};
 use crate::nlu::{Language, Parse, Scored, Target};
 
-/// Confidence from which the best candidate answers.
-pub const ANSWER_THRESHOLD: f32 = 0.52;
-/// Confidence from which a candidate is offered as a "did you mean" suggestion.
-pub const SUGGEST_THRESHOLD: f32 = 0.3;
-/// Largest gap between the best two candidates, both able to answer, that counts as a
-/// near tie: the answer then offers the second as a "did you mean".
-pub const NEAR_TIE_MARGIN: f32 = 0.06;
+/// Largest gap between the answer's confidence and the runner-up's that counts as a near
+/// tie: the answer then offers the runner-up as a "did you mean", and the question is logged
+/// for authors. Confidences are probabilities of being right, so two answers rarely both
+/// reach the answer threshold; a runner-up with a real chance is the ambiguity that matters.
+pub const NEAR_TIE_MARGIN: f32 = 0.3;
 /// Confidence from which an article beats a receipt number typed in passing.
 const STRONG_ARTICLE: f32 = 0.75;
 /// Confidence of a case look-up answering a bare receipt number.
@@ -61,11 +59,14 @@ pub fn decide(pending: Option<&Pending>, parse: &Parse, nlu: &Language) -> Decis
     let top = parse
         .candidates
         .first()
-        .filter(|c| c.score >= ANSWER_THRESHOLD);
+        .filter(|c| c.score >= nlu.content.settings.answer_threshold);
     if let Some(pending) = pending
         && let Some(intent) = completes(pending, top, parse, nlu)
     {
         return Decision::CompleteSlot { intent };
+    }
+    if let Some(decision) = question_beside_receipt(parse, nlu) {
+        return decision;
     }
     if let Some(decision) = bare_receipt(top, parse, nlu) {
         return decision;
@@ -114,6 +115,42 @@ fn completes(
     nlu.intent_index(&pending.intent)
 }
 
+/// Content words (not stop words) a message needs beside its receipt number to ask a
+/// question of its own: "EAC… approved?" is about the case, "my receipt is EAC…, how do I
+/// change my address" is not.
+const QUESTION_WORDS: usize = 3;
+
+/// A clear question about something other than the case, asked beside a receipt number:
+/// it is answered (the answer then offers the case look-up as a quick reply). A specific
+/// case action the whole message asks for (the office, the history, notices) stays.
+fn question_beside_receipt(parse: &Parse, nlu: &Language) -> Option<Decision> {
+    let specific_action = parse.candidates.first().is_some_and(|c| {
+        c.score >= nlu.content.settings.answer_threshold
+            && action_of(nlu, c.target).is_some_and(|a| a != Action::CaseStatus)
+    });
+    if specific_action {
+        return None;
+    }
+    let (candidates, words) = &parse.beside_identifiers;
+    let best = candidates.first()?;
+    if *words < QUESTION_WORDS
+        || best.score < nlu.content.settings.answer_threshold
+        || action_of(nlu, best.target).is_some()
+    {
+        return None;
+    }
+    Some(match best.target {
+        Target::Intent(intent) => Decision::Intent {
+            intent,
+            confidence: best.score,
+        },
+        Target::Article(article) => Decision::Article {
+            article,
+            confidence: best.score,
+        },
+    })
+}
+
 /// A receipt number, or something meant as one, with nothing clearer to answer: look the
 /// case up.
 fn bare_receipt(top: Option<&Scored>, parse: &Parse, nlu: &Language) -> Option<Decision> {
@@ -139,12 +176,12 @@ fn bare_receipt(top: Option<&Scored>, parse: &Parse, nlu: &Language) -> Option<D
     Some(Decision::Intent { intent, confidence })
 }
 
-/// True when the best two candidates both score enough to answer and lie within
-/// [`NEAR_TIE_MARGIN`] of each other.
-pub fn near_tie(candidates: &[Scored]) -> bool {
+/// True when the runner-up is sure enough to be suggested (`suggest_threshold`) and lies
+/// within [`NEAR_TIE_MARGIN`] of the best candidate.
+pub fn near_tie(candidates: &[Scored], suggest_threshold: f32) -> bool {
     match (candidates.first(), candidates.get(1)) {
         (Some(best), Some(second)) => {
-            second.score >= ANSWER_THRESHOLD && best.score - second.score <= NEAR_TIE_MARGIN
+            second.score >= suggest_threshold && best.score - second.score <= NEAR_TIE_MARGIN
         }
         _ => false,
     }

@@ -199,6 +199,46 @@ pub fn at_threshold(graded: &[Graded], threshold: f32) -> Figures {
     figures
 }
 
+/// Answers whose confidence fell in one band, and how many of them were right.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Band {
+    /// Lowest confidence of the band.
+    pub from: f32,
+    /// Confidence the band stops below (1 is in the last band).
+    pub to: f32,
+    /// Questions whose best candidate's confidence is in the band.
+    pub answers: usize,
+    /// Of those, how many the best candidate answers right (an out-of-scope question never).
+    pub right: usize,
+}
+
+/// Where the confidence bands start: does "0.7" mean right seven times in ten or more?
+pub const BAND_EDGES: [f32; 6] = [0.0, 0.3, 0.5, 0.7, 0.8, 0.9];
+
+/// How often the best candidate is right, per confidence band.
+pub fn calibration(graded: &[Graded]) -> Vec<Band> {
+    let mut bands: Vec<Band> = BAND_EDGES
+        .iter()
+        .enumerate()
+        .map(|(i, from)| Band {
+            from: *from,
+            to: BAND_EDGES.get(i + 1).copied().unwrap_or(1.0),
+            answers: 0,
+            right: 0,
+        })
+        .collect();
+    for g in graded {
+        let Some((id, score)) = &g.best else { continue };
+        let band = BAND_EDGES
+            .iter()
+            .rposition(|from| score >= from)
+            .unwrap_or(0);
+        bands[band].answers += 1;
+        bands[band].right += usize::from(g.expect.as_deref() == Some(id.as_str()));
+    }
+    bands
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -233,6 +273,13 @@ mod tests {
         assert_eq!(by_lang[&Some(Lang::Es)].accuracy(), 100.0);
         assert_eq!(by_lang[&Some(Lang::En)].accuracy(), 50.0);
         assert_eq!(worst_targets(&graded), [("forgot-password".into(), 1, 3)]);
+        let bands = calibration(&graded);
+        assert_eq!(bands.iter().map(|b| b.answers).sum::<usize>(), 5);
+        assert_eq!(
+            bands.iter().map(|b| b.right).sum::<usize>(),
+            3,
+            "the English password question is right whatever the language"
+        );
         let strict = at_threshold(&graded, 1.01);
         assert_eq!(strict.fell_back, graded.len(), "nothing scores over 1");
     }

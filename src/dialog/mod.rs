@@ -30,9 +30,7 @@ pub mod state;
 pub mod turn;
 
 pub use answer::{Answer, Effect, Miss, Outcome};
-pub use decide::{
-    ANSWER_THRESHOLD, Decision, NEAR_TIE_MARGIN, SUGGEST_THRESHOLD, decide, near_tie,
-};
+pub use decide::{Decision, NEAR_TIE_MARGIN, decide, near_tie};
 pub use notice::notification_text;
 pub use pipeline::{respond, respond_now};
 pub use state::{DialogState, Memory, Pending};

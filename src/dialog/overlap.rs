@@ -170,7 +170,10 @@ fn held_out_in_parallel(
 /// The other intent or article that answers `u` about as well as its own, and by how much
 /// it scores above it.
 fn rival<'a>(language: &'a Language, u: &Utterance, new: bool) -> Option<(&'a str, f32)> {
-    let candidates = language.parse(u.text.get_ref(), None).candidates;
+    let text = u.text.get_ref();
+    let candidates = language
+        .matcher
+        .overlap(text, &crate::nlu::extract::extract(text));
     let own = candidates
         .iter()
         .find(|c| language.target_id(c.target) == u.target)
@@ -196,7 +199,7 @@ fn taken_from(language: &Language, n: usize, u: &Utterance, rival: &str) -> bool
     let Some(content) = language.content.without_utterance(n) else {
         return false;
     };
-    let held_out = Language::compile(content);
+    let held_out = Language::compile_like(content, language);
     held_out
         .parse(u.text.get_ref(), None)
         .candidates

@@ -2,7 +2,7 @@
 
 use super::actions;
 use super::answer::{Effect, Miss, Outcome};
-use super::decide::{ANSWER_THRESHOLD, Decision, decide, near_tie};
+use super::decide::{Decision, decide, near_tie};
 use super::state::DialogState;
 use super::turn::{CaseLookup, DialogOptions, Turn};
 use crate::nlu::{Lang, Nlu};
@@ -28,7 +28,10 @@ pub async fn respond(
         state.lang,
         Lang::En,
         state.last_intent.as_deref(),
-        ANSWER_THRESHOLD,
+        nlu.get(state.lang.unwrap_or(Lang::En))
+            .content
+            .settings
+            .answer_threshold,
     );
     state.lang = Some(lang);
     let language = nlu.get(lang);
@@ -38,7 +41,12 @@ pub async fn respond(
     let aside = decision == Decision::PrivacyWarning;
     let miss = match decision {
         Decision::Fallback => Some(Miss::Fallback),
-        Decision::Intent { .. } | Decision::Article { .. } if near_tie(&parse.candidates) => {
+        Decision::Intent { .. } | Decision::Article { .. }
+            if near_tie(
+                &parse.candidates,
+                language.content.settings.suggest_threshold,
+            ) =>
+        {
             Some(Miss::NearTie)
         }
         _ => None,

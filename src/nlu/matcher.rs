@@ -30,12 +30,13 @@ use std::collections::HashMap;
 
 use regex::RegexSet;
 
+use super::calibrate::{Calibrator, Evidence};
+use super::classifier::{Classifier, Example, FeatureSpace, NO_TOKEN, mix, text_hash};
 use super::content::{Content, without_placeholders};
 use super::elsewhere::ElsewhereIndex;
 use super::extract::{self, EntityKind, Extraction};
 use super::fxhash::{FxHashMap, FxHashSet};
 use super::normalize::{self, Normalizer};
-use super::reranker::{self, Reranker, Sample};
 
 /// What a candidate points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -76,14 +77,17 @@ const PATTERN_FLOOR: f32 = 0.85;
 const ENTITY_BONUS: f32 = 0.08;
 /// How many candidates `rank` returns.
 const TOP_N: usize = 5;
-/// How many of the matcher's best candidates the re-ranker reorders, and how many rivals
-/// each training utterance is told apart from.
-const RERANK_K: usize = 8;
-/// How far below the best score a candidate may be and still be moved ahead of it by the
-/// re-ranker: it arbitrates between near ties, it does not overrule a clear winner.
-pub const RERANK_MARGIN: f32 = 0.1;
-/// How much an article's answer text counts as a training utterance for the re-ranker.
+/// How many of the overlap score's best targets are weighed as candidates.
+const OVERLAP_K: usize = 8;
+/// How many of the classifier's most probable targets are weighed as candidates.
+const CLASSIFIER_K: usize = 3;
+/// How much an article's answer text counts as a training utterance for the classifier.
 const BODY_SAMPLE_WEIGHT: f32 = 0.3;
+/// How much an article's tag list counts as a training utterance for the classifier.
+const TAGS_SAMPLE_WEIGHT: f32 = 0.5;
+/// Confidence of the target whose example or question the message says exactly: the author
+/// listed those words for it.
+pub const EXACT_CONFIDENCE: f32 = 0.97;
 /// Weight of a word no content uses, relative to the rarest known word.
 pub const UNKNOWN_SCALE: f32 = 1.2;
 
@@ -114,9 +118,8 @@ pub struct Matcher {
     unknown_weight: f32,
     /// Term id → documents containing it.
     postings: Vec<Vec<u32>>,
-    /// Term id → targets using it, with the share it counts for (1 in questions and
-    /// examples, [`BODY_SHARE`] in answer text only).
-    target_postings: Vec<Vec<(u32, f32)>>,
+    /// Term id → the targets using it.
+    target_postings: TargetPostings,
     docs: Vec<Doc>,
     targets: Vec<Target>,
     /// Keyword phrases by first term.
@@ -132,8 +135,30 @@ pub struct Matcher {
     /// two targets say the same thing): a message that says exactly what an utterance says
     /// is answered by that utterance's owner, whatever the re-ranker prefers.
     exact: FxHashMap<Vec<u32>, u32>,
-    /// Reorders the best candidates (trained on the content's own utterances).
-    reranker: Reranker,
+    /// Weighs every target for a message (trained on the content's own utterances).
+    classifier: Classifier,
+    /// The classifier's features: words, their beginnings and adjacent word pairs.
+    features: FeatureSpace,
+    /// A word's first [`PREFIX_CHARS`] characters → its classifier token.
+    prefixes: FxHashMap<String, u32>,
+    /// Term id → the token of its stem's beginning ([`NO_TOKEN`]: too short to have one).
+    term_prefix: Vec<u32>,
+    /// Turns the evidence about a candidate into the probability that it is right.
+    calibrator: Calibrator,
+    /// How the calibrator was fitted.
+    calibration: CalibrationSummary,
+}
+
+/// What the calibrator was fitted on, for `check` and the docs.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct CalibrationSummary {
+    /// Whether the classifier and calibrator were trained (content past [`MAX_WEIGHTS`] or
+    /// [`MAX_TRAINING_WORK`] is matched by the overlap score alone).
+    pub learned: bool,
+    /// Examples held out of training that belong to a target still trained.
+    pub held_out: usize,
+    /// Examples of targets held out entirely (standing for questions nobody covered).
+    pub uncovered: usize,
 }
 
 /// What is being scored: a message, or a training utterance when the re-ranker looks for its
@@ -152,6 +177,23 @@ struct Query<'a> {
     extraction: &'a Extraction,
     /// The intent that answered before, which makes its follow-ups eligible.
     previous: Option<&'a str>,
+    /// What calibration leaves out of the index for this query.
+    exclude: Option<&'a Exclusion<'a>>,
+}
+
+/// What a held-out calibration question must not see: its own document (and the words only
+/// that document gave its target), and the targets held out entirely.
+struct Exclusion<'a> {
+    /// The question's own document and its target, with the document's sorted term ids.
+    doc: Option<(u32, u32, &'a [u32])>,
+    /// Per target: held out entirely.
+    targets: &'a [bool],
+}
+
+impl Exclusion<'_> {
+    fn target(&self, t: usize) -> bool {
+        self.targets.get(t).copied().unwrap_or(false)
+    }
 }
 
 /// A message's content words as term ids. The sets and the map make reading a message
@@ -164,6 +206,10 @@ struct MessageTerms<'a> {
     ids: Vec<u32>,
     /// Distinct words no content uses, in order of first use.
     unknown: Vec<&'a str>,
+    /// Every word as the classifier's token, stop words included ([`NO_TOKEN`]: unknown).
+    tokens: Vec<u32>,
+    /// The tokens of the content words' beginnings, known words or not.
+    prefixes: Vec<u32>,
     /// Weight of all its words, unknown ones included.
     mass: f32,
     /// The members of `ids`.
@@ -230,6 +276,8 @@ impl Scratch {
 
 thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+    /// A message's classifier features and every target's probability.
+    static CLASSIFY: RefCell<(Vec<u32>, Vec<f32>)> = const { RefCell::new((Vec::new(), Vec::new())) };
 }
 
 /// Assigns term ids to stems.
@@ -260,8 +308,19 @@ impl Terms {
 }
 
 impl Matcher {
-    /// Compiles the index.
+    /// Compiles the index, trains the classifier and fits the calibrator.
     pub fn build(content: &Content) -> Matcher {
+        Matcher::build_with(content, None)
+    }
+
+    /// Compiles the index and trains the classifier, keeping `like`'s calibrator instead of
+    /// fitting one (half the work): for a variant of `like`'s content that only needs to
+    /// rank, such as one with a single example held out.
+    pub fn build_like(content: &Content, like: &Matcher) -> Matcher {
+        Matcher::build_with(content, Some(like))
+    }
+
+    fn build_with(content: &Content, like: Option<&Matcher>) -> Matcher {
         let bodies: Vec<_> = content
             .articles
             .iter()
@@ -306,6 +365,8 @@ impl Matcher {
             }
         };
         let mut body_terms: Vec<(u32, Vec<u32>)> = Vec::new();
+        // What the classifier learns from: every document's text, then every answer text.
+        let mut utterances: Vec<Utterance<'_>> = Vec::new();
         let mut slot_kinds = Vec::new();
         let mut after = Vec::new();
         let add_doc = |terms: &mut Terms, target: u32, stems: Vec<String>| {
@@ -330,6 +391,7 @@ impl Matcher {
             for example in &intent.def.examples {
                 let ids = add_doc(&mut terms, t, stems_of(example.get_ref()));
                 say_exactly(&ids, t);
+                utterances.push(Utterance::doc(t, docs_terms.len(), example.get_ref(), 1.0));
                 docs_terms.push((t, ids));
             }
         }
@@ -342,17 +404,31 @@ impl Matcher {
             for text in std::iter::once(&meta.question).chain(meta.alternatives.iter()) {
                 let ids = add_doc(&mut terms, t, stems_of(text.get_ref()));
                 say_exactly(&ids, t);
+                utterances.push(Utterance::doc(t, docs_terms.len(), text.get_ref(), 1.0));
                 docs_terms.push((t, ids));
             }
             if !meta.tags.is_empty() {
+                let tags = meta.tags.join(" ");
                 let ids = add_doc(
                     &mut terms,
                     t,
-                    normalizer.terms(&meta.tags.join(" "), &Extraction::default()),
+                    normalizer.terms(&tags, &Extraction::default()),
                 );
+                utterances.push(Utterance::doc(
+                    t,
+                    docs_terms.len(),
+                    tags,
+                    TAGS_SAMPLE_WEIGHT,
+                ));
                 docs_terms.push((t, ids));
             }
             let ids = add_doc(&mut terms, t, stems_of(&bodies[i]));
+            utterances.push(Utterance {
+                target: t,
+                doc: None,
+                text: bodies[i].clone(),
+                weight: BODY_SAMPLE_WEIGHT,
+            });
             body_terms.push((t, ids));
         }
 
@@ -400,42 +476,273 @@ impl Matcher {
             slot_kinds,
             after,
             exact,
-            reranker: Reranker::empty(),
+            classifier: Classifier::default(),
+            features: FeatureSpace::default(),
+            prefixes: FxHashMap::default(),
+            term_prefix: Vec::new(),
+            calibrator: Calibrator::default(),
+            calibration: CalibrationSummary::default(),
         };
-        let samples: Vec<Sample> = docs_terms
-            .into_iter()
-            .map(|(target, terms)| (target, terms, 1.0))
+        matcher.number_prefixes();
+        let ids: Vec<&str> = content
+            .intents
+            .iter()
+            .map(|i| i.def.id.get_ref().as_str())
             .chain(
-                body_terms
-                    .into_iter()
-                    .map(|(target, terms)| (target, terms, BODY_SAMPLE_WEIGHT)),
+                content
+                    .articles
+                    .iter()
+                    .map(|a| a.meta.id.get_ref().as_str()),
             )
-            .map(|(target, terms, weight)| Sample {
-                target,
-                rivals: matcher.rivals(&terms),
-                terms,
-                weight,
-            })
             .collect();
-        matcher.reranker = Reranker::train(&samples, matcher.weights.len(), matcher.targets.len());
+        matcher.learn(&utterances, &docs_terms, &ids, like);
         matcher
     }
 
-    /// The targets the matcher ranks highest for an utterance given as term ids.
-    fn rivals(&self, terms: &[u32]) -> Vec<u32> {
-        let mass = terms.iter().map(|t| self.weights[*t as usize]).sum();
-        let query = Query {
-            ids: terms,
-            mass,
-            sequence: &[],
-            text: "",
-            extraction: &Extraction::default(),
-            previous: None,
+    /// Gives every stem long enough to have one a token for its beginning, numbered after
+    /// the terms and the stop words.
+    fn number_prefixes(&mut self) {
+        let first = self.weights.len() as u32 + self.normalizer.stop_count();
+        self.term_prefix = vec![NO_TOKEN; self.weights.len()];
+        let mut stems: Vec<(&String, &u32)> = self.term_ids.iter().collect();
+        stems.sort();
+        for (stem, id) in stems {
+            if let Some(prefix) = prefix(stem) {
+                let next = first + self.prefixes.len() as u32;
+                let token = *self.prefixes.entry(prefix.to_string()).or_insert(next);
+                self.term_prefix[*id as usize] = token;
+            }
+        }
+    }
+
+    /// Trains the classifier on every utterance and fits the calibrator on questions held
+    /// out of a second classifier (trained beside the first) and out of the index; with
+    /// `like`, keeps its calibrator instead.
+    fn learn(
+        &mut self,
+        utterances: &[Utterance<'_>],
+        docs_terms: &[(u32, Vec<u32>)],
+        target_ids: &[&str],
+        like: Option<&Matcher>,
+    ) {
+        let tokens = self.weights.len() + self.normalizer.stop_count() as usize;
+        let mut features = FeatureSpace::new((tokens + self.prefixes.len()) as u32);
+        let encoded: Vec<Vec<u32>> = utterances
+            .iter()
+            .map(|u| {
+                let canonical = self
+                    .normalizer
+                    .canonical(&u.text, &extract::extract(&u.text));
+                let terms = self.message_terms(&canonical);
+                features.learn(&terms.tokens, &terms.prefixes)
+            })
+            .collect();
+        let (rows, classes) = (features.len(), self.targets.len());
+        if rows.saturating_mul(classes) > MAX_WEIGHTS
+            || utterances.len().saturating_mul(classes) > MAX_TRAINING_WORK
+        {
+            // Too big to learn within a compile's budget: the overlap score decides alone.
+            return;
+        }
+        self.features = features;
+        let examples: Vec<Example<'_>> = utterances
+            .iter()
+            .zip(&encoded)
+            .map(|(u, features)| Example {
+                class: u.target,
+                features,
+                weight: u.weight,
+                key: text_hash(&u.text),
+            })
+            .collect();
+        if let Some(like) = like.filter(|l| l.calibration.learned) {
+            self.classifier = Classifier::train(&examples, rows, classes);
+            self.calibrator = like.calibrator.clone();
+            self.calibration = like.calibration;
+            return;
+        }
+        let split = HoldOut::choose(utterances, target_ids);
+        let trained: Vec<Example<'_>> = examples
+            .iter()
+            .enumerate()
+            .filter(|(i, e)| split.trains(*i, e.class))
+            .map(|(_, e)| e.clone())
+            .collect();
+        let (classifier, held_out_model) = std::thread::scope(|scope| {
+            let held_out_model = scope.spawn(|| Classifier::train(&trained, rows, classes));
+            let classifier = Classifier::train(&examples, rows, classes);
+            let held_out_model = held_out_model
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (classifier, held_out_model)
+        });
+        self.classifier = classifier;
+        self.calibrator = self.calibrate(utterances, docs_terms, &split, &held_out_model);
+        self.calibration = CalibrationSummary {
+            learned: true,
+            held_out: split.questions.len() - split.uncovered_questions,
+            uncovered: split.uncovered_questions,
         };
-        self.best_candidates(&query)
-            .into_iter()
-            .map(|(_, _, t)| t as u32)
-            .collect()
+    }
+
+    /// Fits the calibrator on the evidence about every candidate for every held-out
+    /// question, each seen as content without that question (or its whole topic) would see
+    /// it, weighed by `held_out_model`.
+    fn calibrate(
+        &self,
+        utterances: &[Utterance<'_>],
+        docs_terms: &[(u32, Vec<u32>)],
+        split: &HoldOut,
+        held_out_model: &Classifier,
+    ) -> Calibrator {
+        let mut rows = Vec::new();
+        for &i in &split.questions {
+            let utterance = &utterances[i];
+            let truth = utterance.target;
+            let uncovered = split.uncovered[truth as usize];
+            let doc = utterance.doc.filter(|_| !uncovered).map(|d| {
+                let (_, terms) = &docs_terms[d];
+                (d as u32, truth, terms.as_slice())
+            });
+            let exclusion = Exclusion {
+                doc,
+                targets: &split.uncovered,
+            };
+            let weight = if uncovered {
+                split.uncovered_weight
+            } else {
+                1.0
+            };
+            let extraction = extract::extract(&utterance.text);
+            let canonical = self.normalizer.canonical(&utterance.text, &extraction);
+            let mut terms = self.message_terms(&canonical);
+            self.hide_excluded(&mut terms, &exclusion);
+            let query = Query {
+                ids: &terms.ids,
+                mass: terms.mass,
+                sequence: &terms.sequence,
+                text: &utterance.text,
+                extraction: &extraction,
+                previous: None,
+                exclude: Some(&exclusion),
+            };
+            for (t, evidence) in self.weigh(&query, &terms, held_out_model) {
+                rows.push((evidence, !uncovered && t == truth as usize, weight));
+            }
+        }
+        Calibrator::fit(&rows)
+    }
+
+    /// Makes the words that only held-out material uses unknown to a calibration question,
+    /// as they would be to content that never had that material: a question about an
+    /// uncovered topic has words no content uses, as real ones do.
+    fn hide_excluded(&self, terms: &mut MessageTerms<'_>, exclusion: &Exclusion<'_>) {
+        let hidden = |id: u32| {
+            self.target_postings[id as usize].iter().all(|used| {
+                exclusion.target(used.target as usize)
+                    || exclusion.doc.is_some_and(|(_, t, doc_terms)| {
+                        t == used.target
+                            && used.docs == 1
+                            && !used.in_body
+                            && doc_terms.binary_search(&id).is_ok()
+                    })
+            })
+        };
+        let mut kept = Vec::with_capacity(terms.ids.len());
+        for &id in &terms.ids {
+            if hidden(id) {
+                terms.mass += self.unknown_weight - self.weights[id as usize];
+                terms.unknown.push("");
+            } else {
+                kept.push(id);
+            }
+        }
+        if kept.len() == terms.ids.len() {
+            return;
+        }
+        for slot in terms.sequence.iter_mut() {
+            if slot.is_some_and(|id| !kept.contains(&id)) {
+                *slot = None;
+            }
+        }
+        let first_stop = self.weights.len() as u32;
+        for token in terms.tokens.iter_mut() {
+            if *token < first_stop && !kept.contains(token) {
+                *token = NO_TOKEN;
+            }
+        }
+        terms.ids = kept;
+    }
+
+    /// What the calibrator was fitted on.
+    pub fn calibration(&self) -> CalibrationSummary {
+        self.calibration
+    }
+
+    /// True when target `t` may answer after `previous`.
+    fn eligible(&self, t: usize, previous: Option<&str>) -> bool {
+        let after = &self.after[t];
+        after.is_empty() || previous.is_some_and(|p| after.iter().any(|a| a == p))
+    }
+
+    /// The candidates for a query, with the evidence about each: the overlap score's best
+    /// targets and the classifier's most probable ones.
+    fn weigh(
+        &self,
+        query: &Query<'_>,
+        terms: &MessageTerms<'_>,
+        classifier: &Classifier,
+    ) -> Vec<(usize, Evidence)> {
+        let ranked = self.best_candidates(query);
+        CLASSIFY.with(|buffers| {
+            let (features, probability) = &mut *buffers.borrow_mut();
+            self.features
+                .encode(&terms.tokens, &terms.prefixes, features);
+            let mut chosen: Vec<usize> = ranked.iter().map(|r| r.2).collect();
+            probability.clear();
+            if !features.is_empty() {
+                classifier.probabilities(features, probability);
+                for (t, p) in probability.iter_mut().enumerate() {
+                    if !self.eligible(t, query.previous)
+                        || query.exclude.is_some_and(|e| e.target(t))
+                    {
+                        *p = 0.0;
+                    }
+                }
+                for t in top_indices(probability, CLASSIFIER_K) {
+                    if probability[t] > 0.0 && !chosen.contains(&t) {
+                        chosen.push(t);
+                    }
+                }
+            }
+            let p = |t: usize| probability.get(t).copied().unwrap_or(0.0);
+            let (best_p, second_p) = top_two(probability.iter().copied().enumerate());
+            let overlap = |t: usize| ranked.iter().find(|r| r.2 == t).map_or(0.0, |r| r.0.score);
+            let (best_m, second_m) = top_two(ranked.iter().map(|r| (r.2, r.0.score)));
+            let unknown_mass = terms.unknown.len() as f32 * self.unknown_weight;
+            let known_share = if terms.mass > 0.0 {
+                ((terms.mass - unknown_mass) / terms.mass).clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+            let rival = |(best_t, best): (usize, f32), (_, second): (usize, f32), t: usize| {
+                if best_t == t { second } else { best }
+            };
+            chosen
+                .into_iter()
+                .map(|t| {
+                    let evidence = Evidence {
+                        probability: p(t),
+                        rival_probability: rival(best_p, second_p, t),
+                        overlap: overlap(t),
+                        rival_overlap: rival(best_m, second_m, t),
+                        known_share,
+                        known_terms: terms.ids.len(),
+                    };
+                    (t, evidence)
+                })
+                .collect()
+        })
     }
 
     /// The normalizer built from the content.
@@ -450,30 +757,31 @@ impl Matcher {
         let words = normalize::message_words(text, extraction);
         let named = self.elsewhere.named(&words);
         let canonical = self.normalizer.canonical_of_words(words);
-        let MessageTerms {
-            sequence,
-            mut ids,
-            unknown,
-            mass: query_mass,
-            ..
-        } = self.message_terms(&canonical);
-        let ranked = self.best_candidates(&Query {
-            ids: &ids,
-            mass: query_mass,
-            sequence: &sequence,
-            text,
-            extraction,
-            previous,
-        });
+        let terms = self.message_terms(&canonical);
+        let evidence = self.weigh(
+            &Query {
+                ids: &terms.ids,
+                mass: terms.mass,
+                sequence: &terms.sequence,
+                text,
+                extraction,
+                previous,
+                exclude: None,
+            },
+            &terms,
+            &self.classifier,
+        );
         // Sorted, the message's terms are also the key of an utterance that says the same.
+        let mut ids = terms.ids.clone();
         ids.sort_unstable();
-        let exact = if unknown.is_empty() {
+        let exact = if terms.unknown.is_empty() {
             self.exact.get(ids.as_slice()).copied()
         } else {
             None
         };
         let elsewhere = named.filter(|_| {
-            let unknown_stems: Vec<String> = unknown
+            let unknown_stems: Vec<String> = terms
+                .unknown
                 .iter()
                 .map(|w| self.normalizer.stem(w).into_owned())
                 .collect();
@@ -481,10 +789,47 @@ impl Matcher {
                 .elsewhere
                 .tied_to_uscis(extraction, &ids, &unknown_stems)
         });
+        let mut candidates: Vec<Scored> = evidence
+            .iter()
+            .map(|(t, evidence)| {
+                let mut score = self.calibrator.confidence(evidence);
+                if exact == Some(*t as u32) {
+                    score = score.max(EXACT_CONFIDENCE);
+                }
+                Scored {
+                    target: self.targets[*t],
+                    score,
+                }
+            })
+            .collect();
+        candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
+        candidates.truncate(TOP_N);
         Ranking {
-            candidates: self.rerank(ranked, &ids, exact),
+            candidates,
             elsewhere: elsewhere.map(|topic| self.elsewhere.topic(topic).to_string()),
         }
+    }
+
+    /// The targets whose examples and questions a message overlaps most, best first, by
+    /// the overlap score alone (no classifier, no calibration): how much of what the message
+    /// says each target's utterances say. `check` uses it to find examples that say what
+    /// another topic's examples say.
+    pub fn overlap(&self, text: &str, extraction: &Extraction) -> Vec<Scored> {
+        let words = normalize::message_words(text, extraction);
+        let canonical = self.normalizer.canonical_of_words(words);
+        let terms = self.message_terms(&canonical);
+        self.best_candidates(&Query {
+            ids: &terms.ids,
+            mass: terms.mass,
+            sequence: &terms.sequence,
+            text,
+            extraction,
+            previous: None,
+            exclude: None,
+        })
+        .into_iter()
+        .map(|(scored, _, _)| scored)
+        .collect()
     }
 
     /// The content words of a canonical message as term ids.
@@ -492,11 +837,18 @@ impl Matcher {
         let mut terms = MessageTerms {
             sequence: Vec::with_capacity(16),
             ids: Vec::with_capacity(16),
+            tokens: Vec::with_capacity(24),
+            prefixes: Vec::with_capacity(16),
             ..MessageTerms::default()
         };
         let form_placeholder = normalize::placeholder(EntityKind::FormNumber);
         let mut after_form = false;
-        for word in self.normalizer.content_words(canonical) {
+        let stop_tokens = self.weights.len() as u32;
+        for word in canonical.split(' ').filter(|w| !w.is_empty()) {
+            if let Some(stop) = self.normalizer.stop_index(word) {
+                terms.tokens.push(stop_tokens + stop);
+                continue;
+            }
             // A form number follows its placeholder ("zzform i129f"); one the content never
             // names is already counted by the placeholder, so it is not an unknown word.
             let is_form_value = std::mem::replace(&mut after_form, word == form_placeholder);
@@ -508,6 +860,16 @@ impl Matcher {
                 }),
             };
             terms.sequence.push(id);
+            terms.tokens.push(id.unwrap_or(NO_TOKEN));
+            let beginning = match id {
+                Some(id) => self.term_prefix.get(id as usize).copied(),
+                None => prefix(word).and_then(|p| self.prefixes.get(p).copied()),
+            };
+            if let Some(token) = beginning.filter(|t| *t != NO_TOKEN)
+                && !terms.prefixes.contains(&token)
+            {
+                terms.prefixes.push(token);
+            }
             match id {
                 Some(id) if terms.known.insert(id) => {
                     terms.ids.push(id);
@@ -536,44 +898,7 @@ impl Matcher {
         })
     }
 
-    /// Orders the matcher's best candidates: those within [`RERANK_MARGIN`] of the best
-    /// score by a blend of score and the re-ranker's probability among them (an exactly
-    /// matched utterance's owner first), the others after them by score. Each candidate keeps
-    /// its own score as its confidence.
-    fn rerank(
-        &self,
-        ranked: Vec<(Scored, f32, usize)>,
-        terms: &[u32],
-        exact: Option<u32>,
-    ) -> Vec<Scored> {
-        let mut probability: Vec<f32> = ranked
-            .iter()
-            .map(|(_, _, t)| self.reranker.logit(*t as u32, terms))
-            .collect();
-        reranker::softmax(&mut probability);
-        let close = ranked.first().map_or(0.0, |r| r.0.score) - RERANK_MARGIN;
-        let blend = reranker::blend(terms.len());
-        let mut keyed: Vec<(f32, Scored)> = ranked
-            .into_iter()
-            .zip(probability)
-            .map(|((scored, _, t), p)| {
-                let key = if scored.score < close {
-                    // Below every blended key (those are never negative).
-                    scored.score - 2.0
-                } else if exact == Some(t as u32) {
-                    f32::INFINITY
-                } else {
-                    (1.0 - blend) * scored.score + blend * p
-                };
-                (key, scored)
-            })
-            .collect();
-        keyed.sort_by(|a, b| b.0.total_cmp(&a.0));
-        keyed.truncate(TOP_N);
-        keyed.into_iter().map(|(_, scored)| scored).collect()
-    }
-
-    /// Scores the targets the message touches and returns the best [`RERANK_K`] (with the
+    /// Scores the targets the message touches and returns the best [`OVERLAP_K`] (with the
     /// matched weight of their best document and their index), using `s` as the
     /// per-document and per-target accumulators.
     fn score(&self, s: &mut Scratch, query: &Query<'_>) -> Vec<(Scored, f32, usize)> {
@@ -584,7 +909,9 @@ impl Matcher {
             text,
             extraction,
             previous,
+            exclude,
         } = *query;
+        let own_doc = exclude.and_then(|e| e.doc);
         for id in ids {
             let w = self.weights[*id as usize];
             for doc in &self.postings[*id as usize] {
@@ -594,10 +921,17 @@ impl Matcher {
                 }
                 *slot += w;
             }
-            for (target, share) in &self.target_postings[*id as usize] {
-                let slot = &mut s.explained[*target as usize];
+            for used in &self.target_postings[*id as usize] {
+                let own = own_doc.is_some_and(|(_, t, terms)| {
+                    t == used.target && terms.binary_search(id).is_ok()
+                });
+                let share = used.share(own);
+                if share == 0.0 {
+                    continue;
+                }
+                let slot = &mut s.explained[used.target as usize];
                 if *slot == 0.0 {
-                    s.explained_targets.push(*target);
+                    s.explained_targets.push(used.target);
                 }
                 *slot += w * share;
             }
@@ -607,6 +941,9 @@ impl Matcher {
             let d = &self.docs[doc];
             // Read once, so cleared here rather than in another pass by `reset`.
             let hit = std::mem::take(&mut s.matched[doc]);
+            if own_doc.is_some_and(|(own, _, _)| own as usize == doc) {
+                continue;
+            }
             let covered_d = (hit * d.inv_mass).min(1.0);
             let t = d.target as usize;
             s.candidate(t);
@@ -640,8 +977,7 @@ impl Matcher {
         let mut ranked: Vec<(Scored, f32, usize)> = Vec::with_capacity(s.candidates.len());
         for &t in &s.candidates {
             let t = t as usize;
-            let after = &self.after[t];
-            if !after.is_empty() && !previous.is_some_and(|p| after.iter().any(|a| a == p)) {
+            if !self.eligible(t, previous) || exclude.is_some_and(|e| e.target(t)) {
                 continue;
             }
             let mut score = s.best[t];
@@ -671,13 +1007,179 @@ impl Matcher {
                 .then(b.1.total_cmp(&a.1))
                 .then(a.2.cmp(&b.2))
         };
-        if ranked.len() > RERANK_K {
-            ranked.select_nth_unstable_by(RERANK_K - 1, order);
-            ranked.truncate(RERANK_K);
+        if ranked.len() > OVERLAP_K {
+            ranked.select_nth_unstable_by(OVERLAP_K - 1, order);
+            ranked.truncate(OVERLAP_K);
         }
         ranked.sort_by(order);
         ranked
     }
+}
+
+/// Most classifier weights (feature rows × targets) content may need: 64 MB of them.
+pub const MAX_WEIGHTS: usize = 16 << 20;
+/// Most training utterances × targets content may have for the classifier to be trained
+/// within a compile's budget (CLINC150's 15,000 × 150 is 2.25 million).
+pub const MAX_TRAINING_WORK: usize = 8_000_000;
+
+/// How many characters of a word's beginning the classifier sees as a feature of its own,
+/// so "registering" and "registration" share something even when their stems differ.
+const PREFIX_CHARS: usize = 4;
+
+/// The first [`PREFIX_CHARS`] characters of a word at least one longer.
+fn prefix(word: &str) -> Option<&str> {
+    let mut ends = word.char_indices().map(|(i, _)| i).skip(PREFIX_CHARS);
+    let end = ends.next()?;
+    Some(&word[..end])
+}
+
+/// One text the classifier learns from.
+struct Utterance<'c> {
+    /// The target it belongs to.
+    target: u32,
+    /// Its document in the index (`None`: an article's answer text).
+    doc: Option<usize>,
+    text: std::borrow::Cow<'c, str>,
+    /// How much it counts.
+    weight: f32,
+}
+
+impl<'c> Utterance<'c> {
+    fn doc(
+        target: u32,
+        doc: usize,
+        text: impl Into<std::borrow::Cow<'c, str>>,
+        weight: f32,
+    ) -> Self {
+        Utterance {
+            target,
+            doc: Some(doc),
+            text: text.into(),
+            weight,
+        }
+    }
+
+    /// An example or question a person could have asked (not tags or answer text).
+    fn is_question(&self) -> bool {
+        self.doc.is_some() && self.weight == 1.0
+    }
+}
+
+/// Which utterances calibration holds out of the second classifier and the index.
+struct HoldOut {
+    /// Per target: held out entirely, standing for what the content does not cover.
+    uncovered: Vec<bool>,
+    /// Per utterance: held out although its target is trained.
+    held: Vec<bool>,
+    /// The held-out questions calibration asks, in utterance order.
+    questions: Vec<usize>,
+    /// How many of them belong to uncovered targets.
+    uncovered_questions: usize,
+    /// How much each of those counts: together as much as a third of the others.
+    uncovered_weight: f32,
+}
+
+/// Every this-many targets, one is held out entirely.
+const UNCOVERED_EVERY: usize = 8;
+/// Every this-many questions of a trained target, one is held out.
+const HELD_OUT_EVERY: u64 = 5;
+/// Questions a target keeps in training at least.
+const KEEP_TRAINED: usize = 2;
+/// Questions of an uncovered target calibration asks at most.
+const UNCOVERED_QUESTIONS: usize = 15;
+
+impl HoldOut {
+    /// Chooses, by a hash of the targets' ids and the questions' texts (so the same content
+    /// always gives the same split, and an edit moves only what it touches), a few targets
+    /// to hold out entirely and about one question in [`HELD_OUT_EVERY`] of the others.
+    fn choose(utterances: &[Utterance<'_>], target_ids: &[&str]) -> HoldOut {
+        let targets = target_ids.len();
+        let mut questions_of = vec![0usize; targets];
+        for u in utterances.iter().filter(|u| u.is_question()) {
+            questions_of[u.target as usize] += 1;
+        }
+        let mut order: Vec<usize> = (0..targets).filter(|t| questions_of[*t] > 0).collect();
+        order.sort_by_key(|t| (mix(text_hash(target_ids[*t])), *t));
+        let mut uncovered = vec![false; targets];
+        let count = if order.len() >= 4 {
+            order.len().div_ceil(UNCOVERED_EVERY)
+        } else {
+            0
+        };
+        for t in order.into_iter().take(count) {
+            uncovered[t] = true;
+        }
+        let mut held = vec![false; utterances.len()];
+        let mut kept = questions_of.clone();
+        let mut asked = vec![0usize; targets];
+        let mut questions = Vec::new();
+        let mut uncovered_questions = 0;
+        for (i, u) in utterances.iter().enumerate() {
+            let t = u.target as usize;
+            if !u.is_question() {
+                continue;
+            }
+            if uncovered[t] {
+                if asked[t] < UNCOVERED_QUESTIONS {
+                    asked[t] += 1;
+                    questions.push(i);
+                    uncovered_questions += 1;
+                }
+            } else if kept[t] > KEEP_TRAINED
+                && mix(text_hash(&u.text)).is_multiple_of(HELD_OUT_EVERY)
+            {
+                kept[t] -= 1;
+                held[i] = true;
+                questions.push(i);
+            }
+        }
+        let covered = (questions.len() - uncovered_questions) as f32;
+        let uncovered_weight = if uncovered_questions == 0 {
+            0.0
+        } else {
+            (covered / 3.0 / uncovered_questions as f32).clamp(0.2, 1.0)
+        };
+        HoldOut {
+            uncovered,
+            held,
+            questions,
+            uncovered_questions,
+            uncovered_weight,
+        }
+    }
+
+    /// True when utterance `i` of target `t` trains the held-out classifier.
+    fn trains(&self, i: usize, t: u32) -> bool {
+        !self.held[i] && !self.uncovered[t as usize]
+    }
+}
+
+/// The indices of the `k` largest values, largest first.
+fn top_indices(values: &[f32], k: usize) -> Vec<usize> {
+    let mut top: Vec<usize> = Vec::with_capacity(k + 1);
+    for (i, v) in values.iter().enumerate() {
+        if top.len() == k && values[top[k - 1]] >= *v {
+            continue;
+        }
+        let at = top.partition_point(|j| values[*j] >= *v);
+        top.insert(at, i);
+        top.truncate(k);
+    }
+    top
+}
+
+/// The best and second-best (index, value) pairs (index `usize::MAX` and 0 when missing).
+fn top_two(values: impl Iterator<Item = (usize, f32)>) -> ((usize, f32), (usize, f32)) {
+    let none = (usize::MAX, 0.0);
+    values.fold((none, none), |(best, second), (i, v)| {
+        if v > best.1 {
+            ((i, v), best)
+        } else if v > second.1 {
+            (best, (i, v))
+        } else {
+            (best, second)
+        }
+    })
 }
 
 /// True when the message's term sequence contains `phrase` in order, adjacent.
@@ -687,12 +1189,35 @@ fn contains_sequence(sequence: &[Option<u32>], phrase: &[u32]) -> bool {
         .any(|w| w.iter().zip(phrase).all(|(a, b)| *a == Some(*b)))
 }
 
-/// Term → (target, share of the term's weight it gets).
-type TargetPostings = Vec<Vec<(u32, f32)>>;
+/// One target's use of a term.
+#[derive(Debug, Clone, Copy)]
+struct TargetUse {
+    target: u32,
+    /// How many of the target's documents (examples, questions, tags) have the term.
+    docs: u16,
+    /// Whether its answer text has it.
+    in_body: bool,
+}
 
-/// Term → documents, each document's inverse mass, and term → (target, share): 1 where the
-/// target's questions or examples use the term, [`BODY_SHARE`] where only its answer text
-/// does.
+impl TargetUse {
+    /// The share of the term's weight the target explains: 1 where its questions or
+    /// examples use the term, [`BODY_SHARE`] where only its answer text does; without one
+    /// of the documents that have it when `less_one` (a held-out question's own).
+    fn share(&self, less_one: bool) -> f32 {
+        if self.docs > u16::from(less_one) {
+            1.0
+        } else if self.in_body {
+            BODY_SHARE
+        } else {
+            0.0
+        }
+    }
+}
+
+/// Term → the targets using it.
+type TargetPostings = Vec<Vec<TargetUse>>;
+
+/// Term → documents, each document's inverse mass, and term → the targets using it.
 fn postings(
     weights: &[f32],
     docs_terms: &[(u32, Vec<u32>)],
@@ -711,12 +1236,22 @@ fn postings(
         });
     }
     let mut target_postings: TargetPostings = vec![Vec::new(); weights.len()];
-    for (sources, share) in [(docs_terms, 1.0), (body_terms, BODY_SHARE)] {
+    for (in_body, sources) in [(false, docs_terms), (true, body_terms)] {
         for (target, ids) in sources {
             for id in ids {
                 let list = &mut target_postings[*id as usize];
-                if !list.iter().any(|(t, _)| t == target) {
-                    list.push((*target, share));
+                let at = list.partition_point(|u| u.target < *target);
+                match list.get_mut(at).filter(|u| u.target == *target) {
+                    Some(used) if in_body => used.in_body = true,
+                    Some(used) => used.docs = used.docs.saturating_add(1),
+                    None => list.insert(
+                        at,
+                        TargetUse {
+                            target: *target,
+                            docs: u16::from(!in_body),
+                            in_body,
+                        },
+                    ),
                 }
             }
         }

@@ -10,6 +10,8 @@
 //! * [`elsewhere`]: recognizes messages about things other organizations handle.
 
 pub mod action;
+pub mod calibrate;
+pub mod classifier;
 pub mod content;
 pub mod elsewhere;
 pub mod extract;
@@ -19,7 +21,6 @@ mod languages;
 pub mod mask;
 pub mod matcher;
 pub mod normalize;
-pub mod reranker;
 
 use std::path::Path;
 
@@ -49,6 +50,11 @@ pub struct Parse {
     /// What the message asks about instead, when it names something other organizations
     /// handle and nothing ties it to USCIS (see [`elsewhere`]).
     pub elsewhere: Option<String>,
+    /// What the message asks beside the receipt numbers it carries: the candidates for its
+    /// text with them taken out, and how many words that text has ("my receipt is EAC…,
+    /// how do I change my address" asks about a change of address). Empty when the message
+    /// carries none.
+    pub beside_identifiers: (Vec<Scored>, usize),
 }
 
 impl Parse {
@@ -62,6 +68,17 @@ impl Language {
     /// Compiles already-parsed content of one language.
     pub fn compile(content: Content) -> Language {
         let matcher = Matcher::build(&content);
+        Language {
+            lang: content.lang,
+            content,
+            matcher,
+        }
+    }
+
+    /// Compiles a variant of `like`'s content (one example held out, say) that only needs
+    /// to rank: it keeps `like`'s calibration instead of fitting its own.
+    pub fn compile_like(content: Content, like: &Language) -> Language {
+        let matcher = Matcher::build_like(&content, &like.matcher);
         Language {
             lang: content.lang,
             content,
@@ -116,12 +133,66 @@ impl Language {
 
     fn parse_extracted(&self, text: &str, extraction: Extraction, previous: Option<&str>) -> Parse {
         let ranking = self.matcher.rank(text, &extraction, previous);
+        let beside_identifiers = match without_receipt_numbers(text, &extraction) {
+            Some(rest) => {
+                let normalizer = self.matcher.normalizer();
+                let words = normalizer
+                    .content_words(&normalizer.canonical(&rest, &Extraction::default()))
+                    .count();
+                let candidates = self
+                    .matcher
+                    .rank(&rest, &extract::extract(&rest), previous)
+                    .candidates;
+                (candidates, words)
+            }
+            None => (Vec::new(), 0),
+        };
         Parse {
             extraction,
             candidates: ranking.candidates,
             elsewhere: ranking.elsewhere,
+            beside_identifiers,
         }
     }
+}
+
+/// Words that only say what the identifier beside them is ("my receipt number is …"): they
+/// are taken out with it, so what is left is what the message asks besides.
+const NAMING_WORDS: &[&str] = &[
+    "receipt", "number", "num", "no", "nbr", "case", "recibo", "numero", "número", "caso",
+];
+
+/// The text without its receipt numbers and receipt-number look-alikes, nor the words that
+/// name them ([`NAMING_WORDS`]) or marks standing alone ("#"); `None` when it has none.
+fn without_receipt_numbers(text: &str, extraction: &Extraction) -> Option<String> {
+    let spans = extraction
+        .entities
+        .iter()
+        .filter(|e| e.kind == extract::EntityKind::ReceiptNumber)
+        .map(|e| (e.start, e.end))
+        .chain(extraction.near_misses.iter().map(|m| (m.start, m.end)));
+    let mut rest = text.to_string();
+    let mut any = false;
+    for (start, end) in spans {
+        if rest.get(start..end).is_some() {
+            // Blanked to the same length, so the other spans' offsets stay valid.
+            rest.replace_range(start..end, &" ".repeat(end - start));
+            any = true;
+        }
+    }
+    if !any {
+        return None;
+    }
+    let kept: Vec<&str> = rest
+        .split_whitespace()
+        .filter(|w| {
+            let bare = w
+                .trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase();
+            !bare.is_empty() && !NAMING_WORDS.contains(&bare.as_str())
+        })
+        .collect();
+    Some(kept.join(" "))
 }
 
 /// How much better another language's content must understand a message for a chat to

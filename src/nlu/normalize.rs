@@ -478,7 +478,8 @@ pub struct Normalizer {
     longest: usize,
     /// Stem of every vocabulary word (`None` for stop words), computed once.
     stems: FxHashMap<String, Option<String>>,
-    stop: FxHashSet<&'static str>,
+    /// Stop word → its place in the language's list.
+    stop: FxHashMap<&'static str, u32>,
     stemmer: Stemmer,
     lang: Lang,
 }
@@ -518,14 +519,19 @@ impl Normalizer {
                 deletions.entry(d).or_default().push(i as u32);
             }
         }
-        let stop: FxHashSet<&'static str> = lang.stop_words().iter().copied().collect();
+        let stop: FxHashMap<&'static str, u32> = lang
+            .stop_words()
+            .iter()
+            .enumerate()
+            .map(|(i, w)| (*w, i as u32))
+            .collect();
         let stemmer = lang.stemmer();
         let stems = vocabulary
             .keys()
             .map(|w| {
                 (
                     w.clone(),
-                    (!stop.contains(w.as_str())).then(|| stemmer.stem(w).into_owned()),
+                    (!stop.contains_key(w.as_str())).then(|| stemmer.stem(w).into_owned()),
                 )
             })
             .collect();
@@ -614,7 +620,17 @@ impl Normalizer {
     pub fn content_words<'a>(&'a self, canonical: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         canonical
             .split(' ')
-            .filter(|w| !w.is_empty() && !self.stop.contains(w))
+            .filter(|w| !w.is_empty() && !self.stop.contains_key(w))
+    }
+
+    /// The place of a stop word in the language's list (`None`: not a stop word).
+    pub fn stop_index(&self, word: &str) -> Option<u32> {
+        self.stop.get(word).copied()
+    }
+
+    /// How many stop words the language has.
+    pub fn stop_count(&self) -> u32 {
+        self.lang.stop_words().len() as u32
     }
 
     /// The stem of one canonical word (cached for vocabulary words).

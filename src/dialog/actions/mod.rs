@@ -13,7 +13,7 @@ pub(crate) use acted::Acted;
 use acted::{ask, reply};
 
 use super::answer::Answer;
-use super::decide::{Decision, SUGGEST_THRESHOLD};
+use super::decide::Decision;
 use super::render::{self, Vars};
 use super::state::DialogState;
 use super::turn::Turn;
@@ -39,6 +39,9 @@ pub(crate) async fn act(decision: Decision, state: &mut DialogState, turn: &Turn
         Decision::Intent { intent, confidence } => {
             let mut acted = run_intent(state, turn, intent, confidence).await;
             offer_close_second(turn, Target::Intent(intent), &mut acted.answer);
+            if turn.nlu.content.intents[intent].action.is_none() {
+                offer_case_lookup(turn, &mut acted.answer);
+            }
             acted
         }
         Decision::Article {
@@ -47,6 +50,7 @@ pub(crate) async fn act(decision: Decision, state: &mut DialogState, turn: &Turn
         } => {
             let mut answer = article_answer(state, turn, article, confidence);
             offer_close_second(turn, Target::Article(article), &mut answer);
+            offer_case_lookup(turn, &mut answer);
             answer.into()
         }
         Decision::Elsewhere { topic } => {
@@ -155,7 +159,10 @@ fn offer_close_second(turn: &Turn<'_>, answered: Target, answer: &mut Answer) {
         return;
     };
     if best.target == answered
-        && super::decide::near_tie(&turn.parse.candidates)
+        && super::decide::near_tie(
+            &turn.parse.candidates,
+            turn.nlu.content.settings.suggest_threshold,
+        )
         && let Target::Article(i) = second.target
     {
         let question = turn.nlu.content.articles[i].meta.question.get_ref().clone();
@@ -164,6 +171,23 @@ fn offer_close_second(turn: &Turn<'_>, answered: Target, answer: &mut Answer) {
             answer.quick_replies.truncate(MAX_SUGGESTIONS);
         }
     }
+}
+
+/// When the message carried a receipt number but asked about something else, offers the
+/// case look-up first among the quick replies (the number is remembered for it).
+fn offer_case_lookup(turn: &Turn<'_>, answer: &mut Answer) {
+    if turn
+        .parse
+        .extraction
+        .first(EntityKind::ReceiptNumber)
+        .is_none()
+    {
+        return;
+    }
+    let label = turn.replies().check_status().to_string();
+    answer.quick_replies.retain(|q| *q != label);
+    answer.quick_replies.insert(0, label);
+    answer.quick_replies.truncate(MAX_SUGGESTIONS);
 }
 
 /// A reply that answers nothing: `alone` with the starter menu, or `with_suggestions`
@@ -190,7 +214,7 @@ fn suggestions(turn: &Turn<'_>) -> Vec<String> {
     turn.parse
         .candidates
         .iter()
-        .filter(|c| c.score >= SUGGEST_THRESHOLD)
+        .filter(|c| c.score >= turn.nlu.content.settings.suggest_threshold)
         .filter_map(|c| suggestion_label(turn, c.target))
         .take(MAX_SUGGESTIONS)
         .collect()

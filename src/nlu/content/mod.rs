@@ -21,8 +21,11 @@ use super::lang::Lang;
 use crate::domain::Link;
 
 mod catalog;
+mod settings;
 mod unclosed;
 mod validate;
+
+pub use settings::{Settings, SettingsDef};
 
 pub use catalog::{Catalog, DateFormat, EntityNames, Replies, StatusDef, StatusGuide, status_key};
 
@@ -160,6 +163,7 @@ struct IntentFile {
     status: Vec<StatusDef>,
     #[serde(default)]
     forms: BTreeMap<String, Spanned<String>>,
+    settings: Option<SettingsDef>,
 }
 
 /// Something other organizations or companies handle, as written in an `[[elsewhere]]`
@@ -272,6 +276,10 @@ pub struct Content {
     pub domain_words: Vec<DomainWord>,
     /// The sentences said outside answers, status meanings and form names.
     pub catalog: Catalog,
+    /// How sure casebot must be to answer and to suggest (a `[settings]` table).
+    pub settings: Settings,
+    /// The file the `[settings]` table came from, when there was one.
+    settings_from: Option<PathBuf>,
     /// Text of every file, kept to turn byte spans into line:col.
     sources: HashMap<PathBuf, String>,
     /// The intents folder of this language, where a missing table is reported.
@@ -356,6 +364,9 @@ impl Content {
                             status: file.status,
                             forms: file.forms,
                         };
+                        if let Some(def) = file.settings {
+                            content.take_settings(def, &path, &text, &mut diags);
+                        }
                         for problem in content.catalog.add(tables, &path) {
                             diags.push(Diagnostic {
                                 path: path.clone(),
@@ -387,6 +398,41 @@ impl Content {
             return Err(diags);
         }
         Ok((content, diags))
+    }
+
+    /// Takes a `[settings]` table from `path`, reporting a second one and each bad value at
+    /// its line.
+    fn take_settings(
+        &mut self,
+        def: SettingsDef,
+        path: &Path,
+        text: &str,
+        diags: &mut Vec<Diagnostic>,
+    ) {
+        let at = |offset: usize, message: String| {
+            let (line, col) = line_col(text, offset);
+            Diagnostic {
+                path: path.to_path_buf(),
+                line,
+                col,
+                severity: Severity::Error,
+                message,
+            }
+        };
+        if let Some(first) = &self.settings_from {
+            diags.push(at(
+                text.find("[settings]").unwrap_or(0),
+                format!(
+                    "a second [settings] table (the first is in {}); keep one per language",
+                    first.display()
+                ),
+            ));
+            return;
+        }
+        let (settings, problems) = def.resolve();
+        diags.extend(problems.into_iter().map(|(offset, m)| at(offset, m)));
+        self.settings = settings;
+        self.settings_from = Some(path.to_path_buf());
     }
 
     /// A diagnostic at byte `span_start` of `path`.
