@@ -314,6 +314,32 @@ async fn a_status_question_with_an_account_number_asks_for_the_receipt_number() 
 }
 
 #[tokio::test]
+async fn a_long_worried_story_that_falls_back_is_offered_its_closest_topics() {
+    let server = server_with_cases().await;
+    let mut c = server.client().await;
+    let story = "Hi, I filed my I-130 for my husband back in March and I have been checking every \
+                 single day and it still says case was received, I'm so worried that something is \
+                 wrong, we have a baby on the way and I don't know who to call or what to do \
+                 anymore. Please help";
+    let answer = c.ask(story).await;
+    let offered: Vec<&str> = answer["quick_replies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let starters = [
+        "Check my case status",
+        "What is an online account number?",
+        "Talk to a person",
+    ];
+    assert!(
+        offered.iter().any(|q| !starters.contains(q)),
+        "a story gets its closest topics, not only the starter menu: {answer}"
+    );
+}
+
+#[tokio::test]
 async fn the_person_can_change_the_subject_while_asked_for_a_slot() {
     let server = server_with_cases().await;
     let mut c = server.client().await;

@@ -209,12 +209,26 @@ fn fallback(turn: &Turn<'_>, alone: &str, with_suggestions: &str) -> Acted {
     .into()
 }
 
+/// Content words from which a message is a story ("I filed in March, I check every day,
+/// we have a baby on the way..."): its confidence is spread over everything it tells, so
+/// its closest topics are offered from [`STORY_FLOOR`] rather than `suggest_threshold`.
+const STORY_WORDS: usize = 12;
+/// Lowest confidence a story's closest topics need to be offered.
+const STORY_FLOOR: f32 = 0.05;
+
 /// Up to three "did you mean" questions from the candidates.
 fn suggestions(turn: &Turn<'_>) -> Vec<String> {
+    let normalizer = turn.nlu.matcher.normalizer();
+    let canonical = normalizer.canonical(turn.text, &turn.parse.extraction);
+    let floor = if normalizer.content_words(&canonical).count() >= STORY_WORDS {
+        STORY_FLOOR
+    } else {
+        turn.nlu.content.settings.suggest_threshold
+    };
     turn.parse
         .candidates
         .iter()
-        .filter(|c| c.score >= turn.nlu.content.settings.suggest_threshold)
+        .filter(|c| c.score >= floor)
         .filter_map(|c| suggestion_label(turn, c.target))
         .take(MAX_SUGGESTIONS)
         .collect()
