@@ -49,6 +49,22 @@ pub enum Decision {
     Fallback,
 }
 
+impl Decision {
+    /// Answering with a candidate: its intent or its article, at its confidence.
+    fn answer(candidate: &Scored) -> Decision {
+        match candidate.target {
+            Target::Intent(intent) => Decision::Intent {
+                intent,
+                confidence: candidate.score,
+            },
+            Target::Article(article) => Decision::Article {
+                article,
+                confidence: candidate.score,
+            },
+        }
+    }
+}
+
 /// Picks what answers, in order: a privacy warning, the pending question, a receipt number
 /// with nothing clearer to answer, another organization's topic, the best candidate, or
 /// the fallback.
@@ -77,16 +93,7 @@ pub fn decide(pending: Option<&Pending>, parse: &Parse, nlu: &Language) -> Decis
         };
     }
     match top {
-        Some(best) => match best.target {
-            Target::Intent(intent) => Decision::Intent {
-                intent,
-                confidence: best.score,
-            },
-            Target::Article(article) => Decision::Article {
-                article,
-                confidence: best.score,
-            },
-        },
+        Some(best) => Decision::answer(best),
         None => Decision::Fallback,
     }
 }
@@ -139,16 +146,7 @@ fn question_beside_receipt(parse: &Parse, nlu: &Language) -> Option<Decision> {
     {
         return None;
     }
-    Some(match best.target {
-        Target::Intent(intent) => Decision::Intent {
-            intent,
-            confidence: best.score,
-        },
-        Target::Article(article) => Decision::Article {
-            article,
-            confidence: best.score,
-        },
-    })
+    Some(Decision::answer(best))
 }
 
 /// A receipt number, or something meant as one, with nothing clearer to answer: look the

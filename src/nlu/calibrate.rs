@@ -17,7 +17,7 @@ pub const SIGNALS: usize = 17;
 /// Gradient-descent passes of the fit.
 const PASSES: usize = 300;
 /// Step size of the fit.
-const STEP: f32 = 0.5;
+const STEP: f32 = 2.0;
 /// L2 shrinkage of the fit's weights (not the constant term).
 const SHRINK: f32 = 1e-3;
 
@@ -93,7 +93,7 @@ impl Calibrator {
         let xs: Vec<[f32; SIGNALS]> = rows.iter().map(|r| r.0.signals()).collect();
         let total: f32 = rows.iter().map(|r| r.2).sum();
         let mut weights = [0.0f32; SIGNALS];
-        // Adam-free plain gradient descent converges here: few signals, all of them in [-1, 1].
+        // Plain gradient descent converges here: few signals, most of them in [-1, 1].
         for _ in 0..PASSES {
             let mut gradient = [0.0f32; SIGNALS];
             for (x, (_, right, weight)) in xs.iter().zip(rows) {
@@ -104,7 +104,7 @@ impl Calibrator {
             }
             for (i, (w, g)) in weights.iter_mut().zip(gradient).enumerate() {
                 let shrink = if i == 0 { 0.0 } else { SHRINK * *w };
-                *w -= STEP * (g / total + shrink) * 4.0;
+                *w -= STEP * (g / total + shrink);
             }
         }
         Calibrator { weights }

@@ -189,11 +189,6 @@ impl Classifier {
         model
     }
 
-    /// Number of targets.
-    pub fn classes(&self) -> usize {
-        self.classes
-    }
-
     /// The probability of every target for a message's features, into `out`.
     pub fn probabilities(&self, features: &[u32], out: &mut Vec<f32>) {
         out.resize(self.classes, 0.0);

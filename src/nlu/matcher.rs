@@ -757,7 +757,7 @@ impl Matcher {
         let words = normalize::message_words(text, extraction);
         let named = self.elsewhere.named(&words);
         let canonical = self.normalizer.canonical_of_words(words);
-        let terms = self.message_terms(&canonical);
+        let mut terms = self.message_terms(&canonical);
         let evidence = self.weigh(
             &Query {
                 ids: &terms.ids,
@@ -772,7 +772,7 @@ impl Matcher {
             &self.classifier,
         );
         // Sorted, the message's terms are also the key of an utterance that says the same.
-        let mut ids = terms.ids.clone();
+        let mut ids = std::mem::take(&mut terms.ids);
         ids.sort_unstable();
         let exact = if terms.unknown.is_empty() {
             self.exact.get(ids.as_slice()).copied()

@@ -409,16 +409,7 @@ impl Content {
         text: &str,
         diags: &mut Vec<Diagnostic>,
     ) {
-        let at = |offset: usize, message: String| {
-            let (line, col) = line_col(text, offset);
-            Diagnostic {
-                path: path.to_path_buf(),
-                line,
-                col,
-                severity: Severity::Error,
-                message,
-            }
-        };
+        let at = |offset: usize, message: String| error_at(path, text, offset, message);
         if let Some(first) = &self.settings_from {
             diags.push(at(
                 text.find("[settings]").unwrap_or(0),
@@ -653,18 +644,21 @@ pub fn parse_intent_file(path: &Path, text: &str) -> Result<Vec<IntentDef>, Diag
         .map_err(|e| toml_error(path, text, 0..text.len(), &e))
 }
 
+/// An error at byte `offset` of `text`, the contents of `path`.
+fn error_at(path: &Path, text: &str, offset: usize, message: String) -> Diagnostic {
+    let (line, col) = line_col(text, offset);
+    Diagnostic {
+        path: path.to_path_buf(),
+        line,
+        col,
+        severity: Severity::Error,
+        message,
+    }
+}
+
 /// Splits an article into front matter and body and parses the front matter.
 pub fn parse_article(path: &Path, text: &str) -> Result<Article, Diagnostic> {
-    let fail = |at: usize, message: String| {
-        let (line, col) = line_col(text, at);
-        Diagnostic {
-            path: path.to_path_buf(),
-            line,
-            col,
-            severity: Severity::Error,
-            message,
-        }
-    };
+    let fail = |at: usize, message: String| error_at(path, text, at, message);
     let body_start = text.strip_prefix('\u{feff}').map_or(0, |_| 3);
     let rest = &text[body_start..];
     let Some(after_open) = rest
