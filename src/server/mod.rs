@@ -85,15 +85,18 @@ async fn readyz(
 }
 
 /// Serves chat on `listener` until `shutdown` completes, then closes every chat with code
-/// 1001, waits for the connections to finish (a few seconds at most) and flushes the store.
+/// 1001, waits for the connections and its own background tasks to finish (a few seconds at
+/// most) and flushes the store. Once it returns, nothing it started holds `state` any more.
 pub async fn run(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let background = CancellationToken::new();
-    tokio::spawn(forward_notifications(state.clone(), background.clone()));
-    tokio::spawn(sweep_sessions(state.clone(), background.clone()));
+    let background_tasks = [
+        tokio::spawn(forward_notifications(state.clone(), background.clone())),
+        tokio::spawn(sweep_sessions(state.clone(), background.clone())),
+    ];
     let _watcher = if state.config().watch {
         match crate::reload::watch(
             state.config().intents.clone(),
@@ -145,6 +148,11 @@ pub async fn run(
         tracing::warn!("some chats did not close within 5 s");
     }
     background.cancel();
+    // They hold the state, and with it the store: a caller that opens the database again
+    // once `run` returns must not find it still in use.
+    for task in background_tasks {
+        let _ = task.await;
+    }
     state.session_store().flush().await;
     if let Err(e) = state.store().sync().await {
         tracing::error!(error = %e, "flushing the case store at shutdown failed");

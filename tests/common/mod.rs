@@ -94,18 +94,25 @@ impl TestServer {
         Client::connect(&self.ws_url()).await
     }
 
-    /// Stops the server and waits for it to finish.
+    /// Stops the server, waits for it to finish and checks it let go of the store.
     pub async fn stop(mut self) -> std::io::Result<()> {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        match self.task.take() {
+        let stopped = match self.task.take() {
             Some(task) => tokio::time::timeout(Duration::from_secs(10), task)
                 .await
                 .expect("server stops within 10 s")
                 .expect("server task"),
             None => Ok(()),
-        }
+        };
+        drop(self.state);
+        assert_eq!(
+            Arc::strong_count(&self.store),
+            1,
+            "a stopped server still holds the store, so the database stays locked"
+        );
+        stopped
     }
 }
 
