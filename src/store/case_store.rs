@@ -14,8 +14,9 @@ pub const CHANGE_FEED_CAPACITY: usize = 8192;
 /// A change published after a write is durable.
 #[derive(Debug, Clone)]
 pub struct CaseChange {
-    /// The record as it is now; `None` when it was deleted.
-    pub record: Option<CaseRecord>,
+    /// The record as it is now; `None` when it was deleted. Shared, because every
+    /// subscriber gets its own copy of each change, thousands a second during an import.
+    pub record: Option<std::sync::Arc<CaseRecord>>,
     /// Receipt number of the case.
     pub receipt_number: String,
 }

@@ -6,23 +6,25 @@
 //! (group commit), applies them in order, flushes once, and only then answers them and
 //! publishes their changes. Flushes never overlap, a write is acknowledged only when the
 //! state it reports is on disk (an `unchanged` answer included: the earlier write it
-//! matches was in the same or an earlier flush). A read runs on the async worker while the
-//! writer is idle (a cached read takes a microsecond) and on tokio's blocking pool while a
-//! round is being applied or flushed, when it may have to wait.
+//! matches was in the same or an earlier flush). A read of one case never waits on the
+//! writer and runs on the async worker; reads of many (a page, the count) run on tokio's
+//! blocking pool.
 //!
-//! sled's `apply_batch` holds a lock every read of the tree waits on, for the whole batch.
-//! So a large atomic write is applied in small batches instead, behind a journal entry:
-//! the whole write goes into the `journal` tree first (one insert, which readers do not
-//! wait on), then its records in batches of [`APPLY_CHUNK`], then the entry is removed.
-//! sled recovers a prefix of the writes made, so after a crash either no part of such a
-//! write is there, or its journal entry is, and opening the store replays it in full.
+//! sled's `apply_batch` (and its transactions) switch on, for the rest of the process, a
+//! global reader-writer lock that every read then takes, and a flush holds its read side
+//! while it waits on the disk: one batch queued behind a flush stalls every read, for
+//! milliseconds at a time (measured under a bulk import in docs/security.md). So this store
+//! never applies a batch. A write of one record is one insert, atomic by itself; a write of
+//! several goes into the `journal` tree first (one insert), then its records one insert at
+//! a time, then the entry is removed. sled recovers a prefix of the writes made, so after a
+//! crash either no part of such a write is there, or its journal entry is, and opening the
+//! store replays it in full.
 
 use std::collections::HashMap;
 use std::fs::File;
 use std::ops::Bound;
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 
 use tokio::sync::{broadcast, mpsc, oneshot};
@@ -36,8 +38,6 @@ use crate::domain::case::{CaseRecord, UpsertOutcome, merge};
 const QUEUE_CAPACITY: usize = 1024;
 /// Records one round of the writer takes at most before it flushes and answers.
 const MAX_ROUND_RECORDS: usize = 32 * 1024;
-/// Records applied under one hold of sled's batch lock, which every read waits on.
-const APPLY_CHUNK: usize = 64;
 /// Name of the lock file that keeps a second process off the database.
 const LOCK_FILE: &str = "casebot.lock";
 
@@ -51,8 +51,6 @@ struct Shared {
     cases: sled::Tree,
     /// What went unanswered, in a tree of its own (see [`SledUnanswered`]).
     unanswered: SledUnanswered,
-    /// True while the writer applies or flushes a round: a read may then wait on it.
-    writing: Arc<AtomicBool>,
     changes: broadcast::Sender<CaseChange>,
     /// `None` only while dropping, to close the queue before joining the writer.
     commands: Option<mpsc::Sender<Command>>,
@@ -78,7 +76,7 @@ enum Command {
         records: Vec<CaseRecord>,
         /// Answer only once the records are durable.
         durable: bool,
-        reply: Reply<Vec<(UpsertOutcome, CaseRecord)>>,
+        reply: UpsertReply,
     },
     Delete {
         receipt_number: String,
@@ -87,6 +85,24 @@ enum Command {
     Sync {
         reply: Reply<()>,
     },
+}
+
+/// Where an upsert's answer goes, and how much of it the caller wants.
+enum UpsertReply {
+    /// Each record's outcome and the record as merged and stored.
+    Records(Reply<Vec<(UpsertOutcome, CaseRecord)>>),
+    /// Each record's outcome only. A bulk write's records are then dropped on the writer
+    /// thread rather than on an async worker, where thousands of them hold up chats.
+    Outcomes(Reply<Vec<UpsertOutcome>>),
+}
+
+impl UpsertReply {
+    fn send(self, written: Result<Vec<(UpsertOutcome, CaseRecord)>, StoreError>) {
+        match self {
+            UpsertReply::Records(reply) => drop(reply.send(written)),
+            UpsertReply::Outcomes(reply) => drop(reply.send(written.map(outcomes))),
+        }
+    }
 }
 
 impl Command {
@@ -115,10 +131,8 @@ impl SledStore {
         replay_journal(&db, &cases, &journal)?;
         let (changes, _) = broadcast::channel(CHANGE_FEED_CAPACITY);
         let (commands, queue) = mpsc::channel(QUEUE_CAPACITY);
-        let writing = Arc::new(AtomicBool::new(false));
         let writer = Writer {
             db,
-            writing: writing.clone(),
             cases: cases.clone(),
             journal,
             changes: changes.clone(),
@@ -133,7 +147,6 @@ impl SledStore {
             shared: Arc::new(Shared {
                 cases,
                 unanswered,
-                writing,
                 changes,
                 commands: Some(commands),
                 writer: Some(writer),
@@ -161,18 +174,19 @@ impl SledStore {
         answer.await.map_err(|_| StoreError::Closed)?
     }
 
+    /// Writes `records` and answers each one's outcome (the records stay with the writer).
     async fn write(
         &self,
         records: Vec<CaseRecord>,
         durable: bool,
-    ) -> Result<Vec<(UpsertOutcome, CaseRecord)>, StoreError> {
+    ) -> Result<Vec<UpsertOutcome>, StoreError> {
         if records.is_empty() {
             return Ok(Vec::new());
         }
         self.ask(|reply| Command::Upsert {
             records,
             durable,
-            reply,
+            reply: UpsertReply::Outcomes(reply),
         })
         .await
     }
@@ -191,36 +205,37 @@ impl SledStore {
 
 impl CaseStore for SledStore {
     fn get<'a>(&'a self, receipt_number: &'a str) -> StoreFuture<'a, Option<CaseRecord>> {
-        // A read of a cached case takes a microsecond; one that overlaps the writer's round
-        // may wait on it, so only then does it leave the async worker.
-        if !self.shared.writing.load(Ordering::Acquire) {
-            return Box::pin(std::future::ready(read_case(
-                &self.shared.cases,
-                receipt_number,
-            )));
-        }
-        let key = receipt_number.to_string();
-        Box::pin(self.read(move |tree| read_case(tree, &key)))
+        // Never waits on the writer (no batches, see the module documentation): a cached
+        // read takes microseconds, so it stays on the async worker rather than pay a
+        // hand-off to the blocking pool, which under load costs milliseconds.
+        Box::pin(std::future::ready(read_case(
+            &self.shared.cases,
+            receipt_number,
+        )))
     }
 
     fn upsert(&self, record: CaseRecord) -> StoreFuture<'_, (UpsertOutcome, CaseRecord)> {
         Box::pin(async move {
-            self.write(vec![record], true)
-                .await?
-                .pop()
-                .ok_or_else(|| StoreError::Db("the writer answered nothing".into()))
+            self.ask(|reply| Command::Upsert {
+                records: vec![record],
+                durable: true,
+                reply: UpsertReply::Records(reply),
+            })
+            .await?
+            .pop()
+            .ok_or_else(|| StoreError::Db("the writer answered nothing".into()))
         })
     }
 
     fn upsert_batch(&self, records: Vec<CaseRecord>) -> StoreFuture<'_, Vec<UpsertOutcome>> {
-        Box::pin(async move { Ok(outcomes(self.write(records, true).await?)) })
+        Box::pin(self.write(records, true))
     }
 
     fn upsert_batch_deferred(
         &self,
         records: Vec<CaseRecord>,
     ) -> StoreFuture<'_, Vec<UpsertOutcome>> {
-        Box::pin(async move { Ok(outcomes(self.write(records, false).await?)) })
+        Box::pin(self.write(records, false))
     }
 
     fn sync(&self) -> StoreFuture<'_, ()> {
@@ -310,10 +325,7 @@ fn encode(record: &CaseRecord) -> Result<Vec<u8>, StoreError> {
 
 /// An answer held back until the round's flush.
 enum Held {
-    Upsert(
-        Reply<Vec<(UpsertOutcome, CaseRecord)>>,
-        Vec<(UpsertOutcome, CaseRecord)>,
-    ),
+    Upsert(UpsertReply, Vec<(UpsertOutcome, CaseRecord)>),
     Delete(Reply<bool>, bool),
     Sync(Reply<()>),
 }
@@ -321,7 +333,7 @@ enum Held {
 impl Held {
     fn answer(self) {
         match self {
-            Held::Upsert(reply, written) => drop(reply.send(Ok(written))),
+            Held::Upsert(reply, written) => reply.send(Ok(written)),
             Held::Delete(reply, existed) => drop(reply.send(Ok(existed))),
             Held::Sync(reply) => drop(reply.send(Ok(()))),
         }
@@ -330,7 +342,7 @@ impl Held {
     fn fail(self, error: &StoreError) {
         let error = StoreError::Db(error.to_string());
         match self {
-            Held::Upsert(reply, _) => drop(reply.send(Err(error))),
+            Held::Upsert(reply, _) => reply.send(Err(error)),
             Held::Delete(reply, _) => drop(reply.send(Err(error))),
             Held::Sync(reply) => drop(reply.send(Err(error))),
         }
@@ -340,7 +352,6 @@ impl Held {
 /// The thread that owns every write and flush.
 struct Writer {
     db: sled::Db,
-    writing: Arc<AtomicBool>,
     cases: sled::Tree,
     /// Large atomic writes in progress (see the module documentation).
     journal: sled::Tree,
@@ -365,9 +376,7 @@ impl Writer {
                     Err(_) => break,
                 }
             }
-            self.writing.store(true, Ordering::Release);
             self.run_round(round);
-            self.writing.store(false, Ordering::Release);
         }
         // The queue closed: the store was dropped. Leave nothing unflushed behind.
         if self.dirty {
@@ -387,8 +396,8 @@ impl Writer {
                     reply,
                 } => match self.upsert(records) {
                     Ok(written) if durable => held.push(Held::Upsert(reply, written)),
-                    Ok(written) => drop(reply.send(Ok(written))),
-                    Err(e) => drop(reply.send(Err(e))),
+                    Ok(written) => reply.send(Ok(written)),
+                    Err(e) => reply.send(Err(e)),
                 },
                 Command::Delete {
                     receipt_number,
@@ -470,25 +479,23 @@ impl Writer {
             let record = written_record(&written, latest[&rn]).clone();
             self.unpublished.push(CaseChange {
                 receipt_number: rn,
-                record: Some(record),
+                record: Some(Arc::new(record)),
             });
         }
         Ok(written)
     }
 
-    /// Writes `entries` so that after a crash all of them or none are there, holding sled's
-    /// batch lock for at most [`APPLY_CHUNK`] of them at a time.
+    /// Writes `entries` so that after a crash all of them or none are there, without sled's
+    /// batches (see the module documentation).
     fn write_atomically(&mut self, entries: &[Entry<'_>]) -> Result<(), StoreError> {
-        if entries.len() <= APPLY_CHUNK {
-            return apply(&self.cases, entries);
+        if entries.len() <= 1 {
+            return insert_each(&self.cases, entries);
         }
         let key = self.db.generate_id().map_err(db_err)?.to_be_bytes();
         self.journal
             .insert(key, journal_entry(entries))
             .map_err(db_err)?;
-        for chunk in entries.chunks(APPLY_CHUNK) {
-            apply(&self.cases, chunk)?;
-        }
+        insert_each(&self.cases, entries)?;
         self.journal.remove(key).map_err(db_err)?;
         Ok(())
     }
@@ -512,13 +519,12 @@ impl Writer {
 /// A key and its encoded record, ready to write.
 type Entry<'a> = (&'a [u8], Vec<u8>);
 
-/// Applies `entries` as one sled batch.
-fn apply(tree: &sled::Tree, entries: &[Entry<'_>]) -> Result<(), StoreError> {
-    let mut batch = sled::Batch::default();
+/// Inserts `entries` one at a time: an insert, unlike a batch, never makes reads wait.
+fn insert_each(tree: &sled::Tree, entries: &[Entry<'_>]) -> Result<(), StoreError> {
     for (key, value) in entries {
-        batch.insert(*key, value.as_slice());
+        tree.insert(*key, value.as_slice()).map_err(db_err)?;
     }
-    tree.apply_batch(batch).map_err(db_err)
+    Ok(())
 }
 
 /// Encodes a journal entry: each key and value, each preceded by its length (u32, big-endian).
@@ -565,7 +571,7 @@ fn replay_journal(
     let mut replayed = 0;
     for entry in journal.iter() {
         let (key, entry) = entry.map_err(db_err)?;
-        apply(cases, &journal_records(&entry)?)?;
+        insert_each(cases, &journal_records(&entry)?)?;
         journal.remove(key).map_err(db_err)?;
         replayed += 1;
     }
@@ -652,11 +658,10 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn opening_the_store_finishes_a_large_write_a_crash_interrupted() {
+    async fn opening_the_store_finishes_a_write_a_crash_interrupted() {
         let dir = tempfile::tempdir().unwrap();
-        let keys: Vec<String> = (0..APPLY_CHUNK * 3)
-            .map(|n| format!("EAC26{n:08}"))
-            .collect();
+        const CHUNK: usize = 64;
+        let keys: Vec<String> = (0..CHUNK * 3).map(|n| format!("EAC26{n:08}")).collect();
         let entries: Vec<Entry<'_>> = keys.iter().map(|k| (k.as_bytes(), record(k))).collect();
         {
             // What a crash leaves after the journal entry and the first chunk were written.
@@ -666,7 +671,7 @@ mod tests {
             journal
                 .insert(7u64.to_be_bytes(), journal_entry(&entries))
                 .unwrap();
-            apply(&cases, &entries[..APPLY_CHUNK]).unwrap();
+            insert_each(&cases, &entries[..CHUNK]).unwrap();
             db.flush().unwrap();
         }
         let store = SledStore::open(dir.path()).unwrap();
@@ -682,16 +687,36 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_large_write_leaves_no_journal_entry_behind() {
+    async fn a_write_of_several_records_leaves_no_journal_entry_behind() {
         let dir = tempfile::tempdir().unwrap();
         let store = SledStore::open(dir.path()).unwrap();
-        let records: Vec<CaseRecord> = (0..APPLY_CHUNK * 2 + 1)
+        let records: Vec<CaseRecord> = (0..3)
             .map(|n| serde_json::from_slice(&record(&format!("EAC26{n:08}"))).unwrap())
             .collect();
         store.upsert_batch(records).await.unwrap();
-        assert_eq!(store.count().await.unwrap(), (APPLY_CHUNK * 2 + 1) as u64);
+        assert_eq!(store.count().await.unwrap(), 3);
         drop(store);
         let db = sled::open(dir.path()).unwrap();
         assert!(db.open_tree("journal").unwrap().is_empty());
+    }
+
+    #[test]
+    fn no_sled_batch_or_transaction_is_ever_used() {
+        // Either would turn on the lock that makes every read wait behind a flush.
+        for (file, source) in [
+            ("sled.rs", include_str!("sled.rs")),
+            ("sled_unanswered.rs", include_str!("sled_unanswered.rs")),
+        ] {
+            let code = source.split("#[cfg(test)]").next().unwrap();
+            for (n, line) in code.lines().enumerate() {
+                let line = line.trim_start();
+                if line.starts_with("//") {
+                    continue;
+                }
+                for call in [".apply_batch(", ".transaction(", "Batch::"] {
+                    assert!(!line.contains(call), "{file}:{}: {line}", n + 1);
+                }
+            }
+        }
     }
 }

@@ -210,7 +210,7 @@ fn publish(rows: &[Row], changes: &broadcast::Sender<CaseChange>) {
         };
         if changes.receiver_count() > 0 {
             let _ = changes.send(CaseChange {
-                record,
+                record: record.map(std::sync::Arc::new),
                 receipt_number,
             });
         }
