@@ -26,6 +26,7 @@ const DOCUMENTED_CODES: &[&str] = &[
     "text_too_long",
     "invalid_id",
     "invalid_debug",
+    "invalid_lang",
     "duplicate_field",
     "binary_not_supported",
     "rate_limited",

@@ -1,11 +1,19 @@
-//! The case store on a real sled database in a temp dir: reads, writes, history, the change
-//! feed and the lock held by an open database.
+//! The case store on a real sled database in a temp dir: the store contract every backend
+//! keeps (tests/common/store_contract.rs), then sled's own: the change feed's timing and the
+//! lock held by an open database.
 
 mod common;
 
 use casebot::store::{CaseRecord, CaseStore, SledStore, StoreError, UpsertOutcome};
-use common::{case, entry};
+use common::{case, entry, store_contract};
 use tokio::sync::broadcast::error::TryRecvError;
+
+#[tokio::test]
+async fn the_store_contract_holds_on_sled() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SledStore::open(&dir.path().join("db")).unwrap();
+    store_contract::holds(&store).await;
+}
 
 #[tokio::test]
 async fn a_new_case_is_stored_with_its_first_history_entry_and_unknown_fields() {

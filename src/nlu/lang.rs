@@ -40,8 +40,11 @@ pub enum Lang {
 }
 
 impl Lang {
-    /// Every language, English first.
+    /// Every language, English first, in [`Lang::index`] order.
     pub const ALL: [Lang; 2] = [Lang::En, Lang::Es];
+
+    /// How many languages there are: the size of every per-language array.
+    pub const COUNT: usize = Lang::ALL.len();
 
     /// The ISO 639-1 code used on the wire and in content files (`en`, `es`).
     pub fn code(self) -> &'static str {
@@ -180,7 +183,7 @@ pub struct Detector {
     /// Function words and their language (`None`: a word of both).
     function: FxHashMap<&'static str, Option<Lang>>,
     /// Words only one language's content uses, per language.
-    only: [FxHashSet<String>; 2],
+    only: [FxHashSet<String>; Lang::COUNT],
     /// Quoted names (folded words) that count for no language, by first word, longest
     /// first.
     neutral: FxHashMap<String, Vec<Vec<String>>>,
@@ -190,7 +193,7 @@ impl Detector {
     /// A detector from each language's content vocabulary (folded words) and the names
     /// people quote in any language (case status titles).
     pub fn new<'a>(
-        vocabularies: [FxHashSet<String>; 2],
+        vocabularies: [FxHashSet<String>; Lang::COUNT],
         neutral: impl IntoIterator<Item = &'a str>,
     ) -> Self {
         let [en, es] = vocabularies;
@@ -339,6 +342,20 @@ mod tests {
         let en = set(&["password", "receipt", "locked"]);
         let es = set(&["contrasena", "recibo", "bloqueada", "receipt", "numero"]);
         Detector::new([en, es], ["Case Was Approved", "Card Was Mailed To Me"])
+    }
+
+    #[test]
+    fn all_lists_every_language_in_index_order() {
+        for (i, lang) in Lang::ALL.into_iter().enumerate() {
+            assert_eq!(lang.index(), i, "{lang}");
+        }
+        // A new language is a compile error here: add it to `Lang::ALL`, then to this arm.
+        for lang in Lang::ALL {
+            match lang {
+                Lang::En | Lang::Es => {}
+            }
+        }
+        assert_eq!(Lang::ALL.len(), [Lang::En, Lang::Es].len());
     }
 
     #[test]

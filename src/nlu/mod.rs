@@ -208,7 +208,7 @@ const WRITTEN_IN: f32 = 2.0;
 /// `es/` folders are.
 pub struct Nlu {
     /// By [`Lang::index`]; `None` for a language without content.
-    languages: [Option<Language>; 2],
+    languages: [Option<Language>; Lang::COUNT],
     detector: Detector,
 }
 

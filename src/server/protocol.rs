@@ -674,6 +674,7 @@ mod tests {
             TextTooLong,
             InvalidId,
             InvalidDebug,
+            InvalidLang,
             DuplicateField,
             BinaryNotSupported,
             InvalidFeedback,

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod logs;
+pub mod store_contract;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
