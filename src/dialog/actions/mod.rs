@@ -364,6 +364,14 @@ mod tests {
             "{}",
             office.answer.text
         );
+        // A prefix asked about by name wins over the receipt number remembered.
+        let asked = say(&mut state, "what does WAC stand for");
+        assert_eq!(intent(&asked), "case_office");
+        assert!(
+            asked.answer.text.contains("California"),
+            "{}",
+            asked.answer.text
+        );
         let form = say(&mut state, "what is form I-130?");
         assert_eq!(intent(&form), "form_info");
         assert!(

@@ -5,16 +5,20 @@ use super::case_lookup::{missing_receipt, receipts};
 use crate::dialog::render;
 use crate::dialog::state::DialogState;
 use crate::dialog::turn::Turn;
-use crate::domain::identifiers::{office_for_prefix, receipt_prefix};
+use crate::domain::identifiers::{EntityKind, office_for_prefix, receipt_prefix};
 use crate::nlu::content::Intent;
 
-/// Names the office for the prefix of the receipt number in the message or memory, or of
-/// a known prefix typed on its own.
+/// Names the office for the prefix of a receipt number in the message, else of a known
+/// prefix typed on its own ("what does IOE mean?"), else of the receipt number remembered.
 pub(super) fn answer(state: &DialogState, turn: &Turn<'_>, intent: &Intent) -> Acted {
-    let prefix = receipts(state, &turn.parse.extraction)
-        .first()
-        .map(|rn| receipt_prefix(rn).to_string())
-        .or_else(|| prefix_word(turn.text));
+    let of_receipt = |rn: &String| receipt_prefix(rn).to_string();
+    let extraction = &turn.parse.extraction;
+    let given = extraction
+        .first(EntityKind::ReceiptNumber)
+        .map(|e| of_receipt(&e.value));
+    let prefix = given
+        .or_else(|| prefix_word(turn.text))
+        .or_else(|| receipts(state, extraction).first().map(of_receipt));
     let Some(prefix) = prefix else {
         return missing_receipt(turn, intent);
     };
