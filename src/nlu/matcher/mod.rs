@@ -149,3 +149,104 @@ impl Matcher {
         .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nlu::Nlu;
+    use crate::nlu::lang::Lang;
+
+    fn english() -> &'static crate::nlu::Language {
+        Nlu::shipped().get(Lang::En)
+    }
+
+    fn top(text: &str) -> Option<Scored> {
+        let matcher = &english().matcher;
+        let extraction = crate::nlu::extract::extract(text);
+        matcher
+            .rank(text, &extraction, None)
+            .candidates
+            .into_iter()
+            .next()
+    }
+
+    fn id_of(target: Target) -> String {
+        let content = &english().content;
+        match target {
+            Target::Intent(i) => content.intents[i].def.id.get_ref().clone(),
+            Target::Article(a) => content.articles[a].meta.id.get_ref().clone(),
+        }
+    }
+
+    #[test]
+    fn every_example_listed_lands_on_its_own_target_with_near_certainty() {
+        let content = &english().content;
+        let examples = content.intents.iter().flat_map(|i| {
+            let id = i.def.id.get_ref().clone();
+            i.def
+                .examples
+                .iter()
+                .map(move |e| (e.get_ref().clone(), id.clone()))
+        });
+        let questions = content.articles.iter().map(|a| {
+            (
+                a.meta.question.get_ref().clone(),
+                a.meta.id.get_ref().clone(),
+            )
+        });
+        for (text, id) in examples.chain(questions) {
+            let best = top(&text).unwrap_or_else(|| panic!("{text:?} has no candidate"));
+            assert_eq!(id_of(best.target), id, "{text:?}");
+            assert!(
+                best.score >= EXACT_CONFIDENCE - 1e-6,
+                "{text:?}: {}",
+                best.score
+            );
+        }
+    }
+
+    #[test]
+    fn words_no_content_uses_are_not_answered_with_confidence() {
+        for text in [
+            "quantum chromodynamics lattice gauge",
+            "zzyzx qwerty flibbertigibbet",
+        ] {
+            let best = top(text).map_or(0.0, |s| s.score);
+            assert!(best < 0.2, "{text:?}: {best}");
+        }
+    }
+
+    #[test]
+    fn the_same_content_compiles_to_the_same_ranking() {
+        let content = &english().content;
+        let again = Matcher::build(content);
+        for text in [
+            "how do i change my address",
+            "my green card was stolen",
+            "cuanto cuesta",
+        ] {
+            let extraction = crate::nlu::extract::extract(text);
+            assert_eq!(
+                english().matcher.rank(text, &extraction, None),
+                again.rank(text, &extraction, None),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn candidates_come_best_first_and_at_most_five() {
+        let extraction = crate::nlu::extract::extract("how do i check my case status online");
+        let ranking =
+            english()
+                .matcher
+                .rank("how do i check my case status online", &extraction, None);
+        assert!(!ranking.candidates.is_empty() && ranking.candidates.len() <= TOP_N);
+        assert!(
+            ranking
+                .candidates
+                .windows(2)
+                .all(|w| w[0].score >= w[1].score)
+        );
+    }
+}
