@@ -355,7 +355,8 @@ pub fn merge(stored: Option<&CaseRecord>, mut incoming: CaseRecord) -> (UpsertOu
     (outcome, incoming)
 }
 
-/// Appends the current status to the history unless the history already ends with it.
+/// Appends the current status to the history unless the history already ends with it, and
+/// keeps the latest [`MAX_HISTORY`] entries, so a stored record can always be imported again.
 fn extend_history(record: &mut CaseRecord) {
     if record
         .history
@@ -367,11 +368,29 @@ fn extend_history(record: &mut CaseRecord) {
             status: record.status.clone(),
         });
     }
+    let over = record.history.len().saturating_sub(MAX_HISTORY);
+    record.history.drain(..over);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_history_grown_by_status_changes_keeps_its_latest_entries_within_the_limit() {
+        let mut stored = parse_record(GOOD.as_bytes()).unwrap();
+        for n in 0..MAX_HISTORY + 20 {
+            let mut next = stored.clone();
+            next.status = format!("Status number {n}");
+            next.history.clear();
+            stored = merge(Some(&stored), next).1;
+        }
+        assert_eq!(stored.history.len(), MAX_HISTORY);
+        let last = format!("Status number {}", MAX_HISTORY + 19);
+        assert_eq!(stored.history.last().unwrap().status, last);
+        let line = serde_json::to_vec(&stored).unwrap();
+        assert!(parse_record(&line).is_ok(), "a stored record imports again");
+    }
 
     const GOOD: &str = r#"{"receipt_number":"EAC2690000001","form":"I-130","status":"Case Was Received","updated":"2026-02-03"}"#;
 
