@@ -240,16 +240,6 @@ async fn a_record_that_would_not_import_again_is_written_and_named() {
     let db = dir.path().join("db");
     {
         let store = SledStore::open(&db).unwrap();
-        // 500 history entries is the most a record may bring; a new status appends one more.
-        let mut full = common::case("EAC2690000001", "Case Was Received", "2026-01-02");
-        full.history = (0..500)
-            .map(|i| common::entry("2026-01-02", if i % 2 == 0 { "A" } else { "B" }))
-            .collect();
-        full.status = "B".into();
-        store.upsert(full.clone()).await.unwrap();
-        full.history.clear();
-        full.status = "Case Was Approved".into();
-        store.upsert(full).await.unwrap();
         store
             .upsert(common::case(
                 "EAC2690000002",
@@ -259,6 +249,28 @@ async fn a_record_that_would_not_import_again_is_written_and_named() {
             .await
             .unwrap();
         store.sync().await.unwrap();
+    }
+    {
+        // What an older version could store: a history grown past the 500 entries a record
+        // may bring (the store now keeps the latest 500), written as the store writes it.
+        let mut full = common::case("EAC2690000001", "Case Was Approved", "2026-01-02");
+        full.history = (0..501)
+            .map(|i| {
+                common::entry(
+                    "2026-01-02",
+                    if i % 2 == 0 { "A" } else { "Case Was Approved" },
+                )
+            })
+            .collect();
+        let raw = sled::open(&db).unwrap();
+        let cases = raw.open_tree("cases").unwrap();
+        cases
+            .insert(
+                full.receipt_number.as_bytes(),
+                serde_json::to_vec(&full).unwrap(),
+            )
+            .unwrap();
+        raw.flush().unwrap();
     }
     let file = dir.path().join("out.jsonl");
     let out = casebot(&[
