@@ -605,14 +605,7 @@ fn toml_error(path: &Path, text: &str, toml: Range<usize>, e: &toml::de::Error) 
         Some(open) if stopped.is_none_or(|s| open.at <= s) => (open.at, open.message()),
         _ => (stopped.unwrap_or(0), explain_toml_error(e.message())),
     };
-    let (line, col) = line_col(text, toml.start + at);
-    Diagnostic {
-        path: path.to_path_buf(),
-        line,
-        col,
-        severity: Severity::Error,
-        message,
-    }
+    error_at(path, text, toml.start + at, message)
 }
 
 /// Rewrites serde's "unknown field" message into one that suggests the closest known key.
