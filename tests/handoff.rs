@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Client, TestServer, WAIT};
+use common::{Client, Socket, TestServer, WAIT};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
@@ -20,9 +20,6 @@ async fn with_agents(wait_seconds: u64) -> TestServer {
     })
     .await
 }
-
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// A connected agent.
 struct Agent {
@@ -328,4 +325,61 @@ async fn the_agent_page_is_served_only_with_an_agent_token() {
     for path in ["/agent", "/agent.js", "/agent.css"] {
         assert_eq!(get(&plain, path).await.status, 404, "{path}");
     }
+}
+
+#[tokio::test]
+async fn the_agent_is_told_when_the_person_leaves_and_comes_back() {
+    let server = with_agents(300).await;
+    let mut agent = Agent::sign_in(&server, "Ana").await;
+
+    // A person who closes the chat while waiting shows as away in the line.
+    let mut waiting = server.client().await;
+    let waiting_token = waiting.token();
+    waiting.ask("talk to a person").await;
+    assert_eq!(agent.waiting().await[0]["away"], false);
+    waiting.ws.close(None).await.expect("close");
+    drop(waiting);
+    loop {
+        let chats = agent.waiting().await;
+        if chats[0]["away"] == true {
+            break;
+        }
+    }
+    let back = Client::connect(&format!("{}?session={waiting_token}", server.ws_url())).await;
+    assert_eq!(back.welcome["resumed"], true);
+    loop {
+        let chats = agent.waiting().await;
+        if chats[0]["away"] == false {
+            break;
+        }
+    }
+    drop(back);
+
+    // A person who leaves a chat an agent holds: the agent is told, and told again when
+    // the person resumes the session.
+    let mut person = server.client().await;
+    let token = person.token();
+    person.ask("talk to a person").await;
+    let chat = loop {
+        let chats = agent.waiting().await;
+        if let Some(c) = chats.iter().find(|c| c["position"] == 2) {
+            break c["chat"].as_str().unwrap().to_string();
+        }
+    };
+    agent.send(json!({"type": "take", "chat": chat})).await;
+    agent.next("transcript").await;
+    person.ws.close(None).await.expect("close");
+    drop(person);
+    assert_eq!(
+        agent.next("person_left").await,
+        json!({"type": "person_left", "chat": chat})
+    );
+    let mut person = Client::connect(&format!("{}?session={token}", server.ws_url())).await;
+    assert_eq!(person.welcome["resumed"], true);
+    assert_eq!(
+        agent.next("person_back").await,
+        json!({"type": "person_back", "chat": chat})
+    );
+    let relayed = person.ask("are you still there?").await;
+    assert_eq!(relayed["agent"], "Ana", "the agent still holds the chat");
 }

@@ -3,7 +3,7 @@
 //! token (or the separate metrics address) gets it.
 //!
 //! Every server in this test binary counts into one recorder, so the checks compare a
-//! scrape before with one after, and only one test here chats.
+//! scrape before with one after, and the tests that chat take [`CHATTING`] in turn.
 
 mod common;
 mod support;
@@ -100,12 +100,16 @@ async fn scrape(addr: SocketAddr, token: Option<&str>) -> Metrics {
     Metrics::parse(std::str::from_utf8(&answer.body).expect("UTF-8"))
 }
 
+/// Held by each test that chats or hands a chat over, so no other moves its counters.
+static CHATTING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 async fn admin_server() -> TestServer {
     TestServer::start_with(|c| c.admin_token = Some(TOKEN.to_string())).await
 }
 
 #[tokio::test]
 async fn chats_move_the_counters() {
+    let _turn = CHATTING.lock().await;
     let server = admin_server().await;
     casebot::store::import::import_file(
         server.store.as_ref(),
@@ -267,4 +271,116 @@ async fn the_metrics_address_serves_without_a_token_and_nothing_else() {
     assert_eq!(ws.status, 404);
     stop.cancel();
     task.await.unwrap().unwrap();
+}
+
+/// An agent on `/agent/ws`, signed in.
+async fn agent(server: &TestServer, token: &str) -> common::Socket {
+    use futures_util::SinkExt;
+    let url = format!("ws://{}/agent/ws", server.addr);
+    let (mut ws, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+    let hello = serde_json::json!({"type": "agent_hello", "token": token, "name": "Ana"});
+    ws.send(tokio_tungstenite::tungstenite::Message::text(
+        hello.to_string(),
+    ))
+    .await
+    .unwrap();
+    agent_frame(&mut ws, "signed_in").await;
+    ws
+}
+
+/// The next frame of type `kind` an agent gets.
+async fn agent_frame(ws: &mut common::Socket, kind: &str) -> serde_json::Value {
+    use futures_util::StreamExt;
+    loop {
+        let frame = tokio::time::timeout(common::WAIT, ws.next())
+            .await
+            .expect("a frame in time")
+            .expect("open")
+            .expect("frame");
+        if let tokio_tungstenite::tungstenite::Message::Text(text) = frame {
+            let frame: serde_json::Value = serde_json::from_str(&text).unwrap();
+            if frame["type"] == kind {
+                return frame;
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn hand_offs_and_the_wait_in_line_are_counted() {
+    use futures_util::SinkExt;
+    let _turn = CHATTING.lock().await;
+    const AGENTS: &str = "agent-token-for-metrics";
+    let server = TestServer::start_with(|c| {
+        c.admin_token = Some(TOKEN.to_string());
+        c.agent_token = Some(AGENTS.to_string());
+        c.agent_wait_seconds = 300;
+    })
+    .await;
+    let before = scrape(server.addr, Some(TOKEN)).await;
+
+    let mut alone = server.client().await;
+    alone.ask("talk to a person").await;
+    let mut desk = agent(&server, AGENTS).await;
+    let online = scrape(server.addr, Some(TOKEN)).await;
+    let mut person = server.client().await;
+    person.ask("talk to a person").await;
+    let queue = agent_frame(&mut desk, "queue").await;
+    let queue = if queue["chats"].as_array().unwrap().is_empty() {
+        agent_frame(&mut desk, "queue").await
+    } else {
+        queue
+    };
+    let waiting = scrape(server.addr, Some(TOKEN)).await;
+    let chat = queue["chats"][0]["chat"].clone();
+    let take = serde_json::json!({"type": "take", "chat": chat});
+    desk.send(tokio_tungstenite::tungstenite::Message::text(
+        take.to_string(),
+    ))
+    .await
+    .unwrap();
+    agent_frame(&mut desk, "transcript").await;
+    let after = scrape(server.addr, Some(TOKEN)).await;
+
+    let moved = |now: &Metrics, series: &str| now.get(series) - before.get(series);
+    assert_eq!(
+        moved(
+            &after,
+            "casebot_handoff_requests_total{result=\"no_agent\"}"
+        ),
+        1.0,
+        "asked with no agent online"
+    );
+    assert_eq!(
+        moved(&after, "casebot_handoff_requests_total{result=\"queued\"}"),
+        1.0
+    );
+    assert_eq!(moved(&online, "casebot_agents_online{}"), 1.0);
+    assert_eq!(moved(&waiting, "casebot_handoff_waiting{}"), 1.0);
+    assert_eq!(moved(&after, "casebot_handoff_waiting{}"), 0.0, "taken");
+    assert_eq!(
+        moved(&after, "casebot_handoff_waits_total{outcome=\"taken\"}"),
+        1.0
+    );
+    assert_eq!(moved(&after, "casebot_handoff_wait_seconds_count{}"), 1.0);
+    assert_eq!(
+        moved(&after, "casebot_handoff_wait_seconds_bucket{le=\"5\"}"),
+        1.0,
+        "the wait was short"
+    );
+
+    drop(desk);
+    let gone = tokio::time::Instant::now() + common::WAIT;
+    while scrape(server.addr, Some(TOKEN))
+        .await
+        .get("casebot_agents_online{}")
+        != before.get("casebot_agents_online{}")
+    {
+        assert!(
+            tokio::time::Instant::now() < gone,
+            "the agent who left stops counting"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    server.stop().await.unwrap();
 }

@@ -81,6 +81,12 @@
           line("person", f.text);
         }
         return;
+      case "person_left":
+        if (f.chat === current) note("The person closed the chat. They may come back to it.");
+        return;
+      case "person_back":
+        if (f.chat === current) note("The person is back.");
+        return;
       case "error":
         note(`Error: ${f.message || f.code}`);
         return;
@@ -100,17 +106,26 @@
       take.addEventListener("click", () => send({ type: "take", chat: String(c.chat) }));
       list.append(
         el("li", { "data-chat": c.chat },
-          `#${c.position} · ${String(c.lang).toUpperCase()} · waiting ${minutes}:${String(seconds).padStart(2, "0")} `,
+          `#${c.position} · ${String(c.lang).toUpperCase()} · waiting ${minutes}:${String(seconds).padStart(2, "0")}${c.away ? " · away" : ""} `,
           take,
           el("span", { class: "preview" }, String(c.preview || "")))
       );
     }
   }
 
+  // The assistant's answers carry a little Markdown (bold, emphasis, links); the desk
+  // shows them as plain text, a link as its label and address.
+  function plain(text) {
+    return String(text).replace(
+      /\*\*([^*]+)\*\*|\*([^*\s][^*]*)\*|\[([^\]]+)\]\(([^)\s]+)\)/g,
+      (m, bold, em, label, url) => bold || em || `${label} (${url})`);
+  }
+
   const WHO = { person: "Person", assistant: "Assistant", agent: "" };
   function line(from, text, name) {
     const who = from === "agent" ? name || me : WHO[from] || from;
-    const node = el("p", { class: `line ${from}` }, el("span", { class: "who" }, who + ":"), String(text));
+    const shown = from === "assistant" ? plain(text) : String(text);
+    const node = el("p", { class: `line ${from}` }, el("span", { class: "who" }, who + ":"), shown);
     $("transcript").append(node);
     $("transcript").scrollTop = $("transcript").scrollHeight;
   }

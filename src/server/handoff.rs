@@ -11,6 +11,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
+use super::metrics::{self, WaitEnd};
 use super::protocol::ServerFrame;
 use super::sessions::{Outbound, SessionRegistry};
 use crate::nlu::Lang;
@@ -62,6 +63,9 @@ pub struct Waiting {
     pub wait_seconds: u64,
     /// The person's latest message before asking, identifiers masked.
     pub preview: String,
+    /// True while the person has no connection open (they may still come back).
+    #[serde(default)]
+    pub away: bool,
 }
 
 /// A frame the server sends to an agent on `/agent/ws`.
@@ -93,6 +97,17 @@ pub enum AgentFrame {
         chat: String,
         /// What the person wrote.
         text: String,
+    },
+    /// The person of a chat this agent holds closed their last connection (they may
+    /// come back with their session).
+    PersonLeft {
+        /// The chat.
+        chat: String,
+    },
+    /// The person of a chat this agent holds is connected again.
+    PersonBack {
+        /// The chat.
+        chat: String,
     },
     /// A frame could not be taken.
     Error {
@@ -201,6 +216,8 @@ struct Chat {
     /// The contact center answer, for when no agent comes.
     contact: String,
     owner: Option<u64>,
+    /// The person has no connection open.
+    away: bool,
 }
 
 #[derive(Default)]
@@ -294,6 +311,7 @@ impl Handoff {
     ) -> Enqueued {
         let mut inner = self.lock();
         if inner.agents.is_empty() {
+            metrics::handoff_requested(false);
             return Enqueued::NoAgent;
         }
         if let Some(id) = inner.by_token.get(token) {
@@ -324,8 +342,10 @@ impl Handoff {
                 preview,
                 contact,
                 owner: None,
+                away: false,
             },
         );
+        metrics::handoff_requested(true);
         inner.by_token.insert(token.to_string(), id.clone());
         inner.line.push(id.clone());
         tracing::info!(chat = %id, waiting = inner.line.len(), "a chat asked for a person");
@@ -340,6 +360,7 @@ impl Handoff {
         let waiting = inner.chats.get(id).is_some_and(|c| c.owner.is_none());
         if waiting {
             let chat = forget(&mut inner, id).expect("a waiting chat");
+            metrics::handoff_wait_ended(WaitEnd::Expired, chat.since.elapsed());
             tracing::info!(chat = %id, "no agent took the chat in time");
             push(registry, &chat.token, unavailable(chat.contact));
             announce(&inner, registry);
@@ -362,6 +383,7 @@ impl Handoff {
                 tx,
             },
         );
+        metrics::agent_online(true);
         tracing::info!(
             agent = id,
             online = inner.agents.len(),
@@ -374,7 +396,9 @@ impl Handoff {
     /// agent online, the chats in line get the contact center's answer.
     pub fn sign_out(&self, agent: u64, registry: &SessionRegistry) {
         let mut inner = self.lock();
-        inner.agents.remove(&agent);
+        if inner.agents.remove(&agent).is_some() {
+            metrics::agent_online(false);
+        }
         let held: Vec<String> = inner
             .chats
             .iter()
@@ -389,6 +413,7 @@ impl Handoff {
         if inner.agents.is_empty() {
             for id in inner.line.clone() {
                 if let Some(chat) = forget(&mut inner, &id) {
+                    metrics::handoff_wait_ended(WaitEnd::NoAgentLeft, chat.since.elapsed());
                     push(registry, &chat.token, unavailable(chat.contact));
                 }
             }
@@ -424,6 +449,7 @@ impl Handoff {
         });
         if let Some(chat) = inner.chats.get_mut(id) {
             chat.owner = Some(agent);
+            metrics::handoff_wait_ended(WaitEnd::Taken, chat.since.elapsed());
         }
         inner.line.retain(|c| c != id);
         tracing::info!(chat = %id, agent, "an agent took a chat");
@@ -489,6 +515,38 @@ impl Handoff {
         Ok(())
     }
 
+    /// The person of session `token` closed their last connection (`away`) or opened one
+    /// again: the agent holding the chat is told, and a waiting chat shows it in the line.
+    pub fn person_away(&self, token: &str, away: bool, registry: &SessionRegistry) {
+        if !self.enabled {
+            return;
+        }
+        let mut inner = self.lock();
+        let Some(id) = inner.by_token.get(token).cloned() else {
+            return;
+        };
+        let Some(chat) = inner.chats.get_mut(&id) else {
+            return;
+        };
+        if chat.away == away {
+            return;
+        }
+        chat.away = away;
+        match chat.owner {
+            Some(owner) => {
+                if let Some(agent) = inner.agents.get(&owner) {
+                    let frame = if away {
+                        AgentFrame::PersonLeft { chat: id }
+                    } else {
+                        AgentFrame::PersonBack { chat: id }
+                    };
+                    let _ = agent.tx.try_send(frame);
+                }
+            }
+            None => announce(&inner, registry),
+        }
+    }
+
     /// Number of agents signed in.
     pub fn agents_online(&self) -> usize {
         self.lock().agents.len()
@@ -517,6 +575,7 @@ fn waiting(inner: &Inner) -> Vec<Waiting> {
                 lang: chat.lang.code().to_string(),
                 wait_seconds: chat.since.elapsed().as_secs(),
                 preview: chat.preview.clone(),
+                away: chat.away,
             })
         })
         .collect()

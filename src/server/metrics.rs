@@ -36,6 +36,23 @@ pub const REPLY_SECONDS: &str = "casebot_reply_seconds";
 /// Attempts to put edited content live, by `outcome`: `ok`, `refused`.
 pub const CONTENT_RELOADS: &str = "casebot_content_reloads_total";
 
+/// Requests for a person, by `result`: `queued` (the chat joined the line) or `no_agent`
+/// (no agent online: the person got the contact center's answer).
+pub const HANDOFF_REQUESTS: &str = "casebot_handoff_requests_total";
+/// Waits in line that ended, by `outcome`: `taken` (an agent took the chat), `expired` (no
+/// agent took it in time) or `no_agent_left` (the last agent signed out).
+pub const HANDOFF_WAITS: &str = "casebot_handoff_waits_total";
+/// Seconds a chat waited in line, however the wait ended.
+pub const HANDOFF_WAIT_SECONDS: &str = "casebot_handoff_wait_seconds";
+/// Chats waiting in line now.
+pub const HANDOFF_WAITING: &str = "casebot_handoff_waiting";
+/// Agents signed in now.
+pub const AGENTS_ONLINE: &str = "casebot_agents_online";
+
+/// Upper bounds of the queue-wait histogram's buckets, in seconds.
+pub const HANDOFF_WAIT_BUCKETS: [f64; 9] =
+    [5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1200.0, 1800.0];
+
 /// Upper bounds of the reply-time histogram's buckets, in seconds.
 pub const REPLY_BUCKETS: [f64; 11] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
@@ -78,6 +95,29 @@ impl LookupResult {
     }
 }
 
+/// How a chat's wait in line for an agent ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitEnd {
+    /// An agent took the chat.
+    Taken,
+    /// No agent took it within the configured wait.
+    Expired,
+    /// The last agent online signed out.
+    NoAgentLeft,
+}
+
+impl WaitEnd {
+    const ALL: [WaitEnd; 3] = [WaitEnd::Taken, WaitEnd::Expired, WaitEnd::NoAgentLeft];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            WaitEnd::Taken => "taken",
+            WaitEnd::Expired => "expired",
+            WaitEnd::NoAgentLeft => "no_agent_left",
+        }
+    }
+}
+
 struct Metrics {
     recorder: PrometheusRecorder,
     handle: PrometheusHandle,
@@ -89,6 +129,12 @@ struct Metrics {
     reply: Histogram,
     reloads_ok: Counter,
     reloads_refused: Counter,
+    handoff_queued: Counter,
+    handoff_no_agent: Counter,
+    waits: [Counter; WaitEnd::ALL.len()],
+    wait_seconds: Histogram,
+    waiting: Gauge,
+    agents: Gauge,
 }
 
 impl Metrics {
@@ -104,6 +150,11 @@ fn metrics() -> &'static Metrics {
         let recorder = PrometheusBuilder::new()
             .set_buckets_for_metric(Matcher::Full(REPLY_SECONDS.into()), &REPLY_BUCKETS)
             .expect("the reply buckets are not empty")
+            .set_buckets_for_metric(
+                Matcher::Full(HANDOFF_WAIT_SECONDS.into()),
+                &HANDOFF_WAIT_BUCKETS,
+            )
+            .expect("the wait buckets are not empty")
             .build_recorder();
         for (name, help) in [
             (MESSAGES, "Chat messages answered, by language."),
@@ -124,18 +175,33 @@ fn metrics() -> &'static Metrics {
                 CONTENT_RELOADS,
                 "Attempts to put edited content live, by outcome (ok, refused).",
             ),
+            (
+                HANDOFF_REQUESTS,
+                "Requests for a person, by result (queued, no_agent).",
+            ),
+            (
+                HANDOFF_WAITS,
+                "Waits in line for an agent that ended, by outcome (taken, expired, no_agent_left).",
+            ),
         ] {
             recorder.describe_counter(KeyName::from_const_str(name), None, help.into());
         }
-        recorder.describe_gauge(
-            KeyName::from_const_str(OPEN_CONNECTIONS),
-            None,
-            "WebSocket chats open now.".into(),
-        );
+        for (name, help) in [
+            (OPEN_CONNECTIONS, "WebSocket chats open now."),
+            (HANDOFF_WAITING, "Chats waiting in line for an agent now."),
+            (AGENTS_ONLINE, "Agents signed in now."),
+        ] {
+            recorder.describe_gauge(KeyName::from_const_str(name), None, help.into());
+        }
         recorder.describe_histogram(
             KeyName::from_const_str(REPLY_SECONDS),
             None,
             "Seconds from a chat message's arrival to its reply frame.".into(),
+        );
+        recorder.describe_histogram(
+            KeyName::from_const_str(HANDOFF_WAIT_SECONDS),
+            None,
+            "Seconds a chat waited in line for an agent, however the wait ended.".into(),
         );
         let static_counter = |name: &'static str, label: &'static str, value: &'static str| {
             let labels = vec![Label::from_static_parts(label, value)];
@@ -149,6 +215,13 @@ fn metrics() -> &'static Metrics {
         let reloads_refused = static_counter(CONTENT_RELOADS, "outcome", "refused");
         let open = recorder.register_gauge(&Key::from_static_name(OPEN_CONNECTIONS), &METADATA);
         let reply = recorder.register_histogram(&Key::from_static_name(REPLY_SECONDS), &METADATA);
+        let handoff_queued = static_counter(HANDOFF_REQUESTS, "result", "queued");
+        let handoff_no_agent = static_counter(HANDOFF_REQUESTS, "result", "no_agent");
+        let waits = WaitEnd::ALL.map(|e| static_counter(HANDOFF_WAITS, "outcome", e.as_str()));
+        let wait_seconds =
+            recorder.register_histogram(&Key::from_static_name(HANDOFF_WAIT_SECONDS), &METADATA);
+        let waiting = recorder.register_gauge(&Key::from_static_name(HANDOFF_WAITING), &METADATA);
+        let agents = recorder.register_gauge(&Key::from_static_name(AGENTS_ONLINE), &METADATA);
         Metrics {
             handle: recorder.handle(),
             recorder,
@@ -160,6 +233,12 @@ fn metrics() -> &'static Metrics {
             reply,
             reloads_ok,
             reloads_refused,
+            handoff_queued,
+            handoff_no_agent,
+            waits,
+            wait_seconds,
+            waiting,
+            agents,
         }
     })
 }
@@ -250,6 +329,36 @@ pub fn content_reload(ok: bool) {
         &m.reloads_refused
     }
     .increment(1);
+}
+
+/// Counts a request for a person: `queued` when the chat joined the line, else it got the
+/// contact center's answer because no agent was online.
+pub fn handoff_requested(queued: bool) {
+    let m = metrics();
+    if queued {
+        m.handoff_queued.increment(1);
+        m.waiting.increment(1.0);
+    } else {
+        m.handoff_no_agent.increment(1);
+    }
+}
+
+/// Counts a chat leaving the line after `waited`, and how.
+pub fn handoff_wait_ended(end: WaitEnd, waited: Duration) {
+    let m = metrics();
+    m.waits[end as usize].increment(1);
+    m.wait_seconds.record(waited.as_secs_f64());
+    m.waiting.decrement(1.0);
+}
+
+/// Counts an agent signing in (`true`) or out.
+pub fn agent_online(online: bool) {
+    let agents = &metrics().agents;
+    if online {
+        agents.increment(1.0);
+    } else {
+        agents.decrement(1.0);
+    }
 }
 
 /// Counts an open chat until it is dropped.

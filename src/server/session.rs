@@ -48,6 +48,11 @@ pub async fn run(
     if !attached.resumed && lang.is_some() {
         lock(&attached.dialog).lang = lang;
     }
+    if attached.resumed {
+        state
+            .handoff()
+            .person_away(&attached.token, false, state.sessions());
+    }
     let span =
         tracing::info_span!("chat", session = %short_id(&attached.token), conn = attached.conn);
     let resuming = resume.is_some();
@@ -238,6 +243,9 @@ async fn serve(
     }
     if state.sessions().detach(&attached.token, attached.conn) {
         state.session_store().away(&attached.token);
+        state
+            .handoff()
+            .person_away(&attached.token, true, state.sessions());
     }
 }
 

@@ -53,6 +53,7 @@ describe("the agent page", () => {
     const w = widget(page);
     await w.launcher.click();
     await w.bot.first().waitFor();
+    await w.ask("what is a receipt number");
     await w.ask("What is an online account number?");
     const queued = await w.ask("talk to a person");
     assert.doesNotMatch(queued, /800-375-5283/, "waiting for a person, not the numbers");
@@ -63,6 +64,9 @@ describe("the agent page", () => {
     await desk.locator("#queue li button").first().click();
     await desk.locator("#transcript .line.person", { hasText: "online account number" }).waitFor();
     await desk.locator("#transcript .line.assistant").first().waitFor();
+    const answer = await desk.locator("#transcript .line.assistant").first().innerText();
+    assert.match(answer, /13 characters/, "the receipt number answer is in the transcript");
+    assert.doesNotMatch(answer, /\*\*/, "the desk shows answers without Markdown marks");
     await w.system.filter({ hasText: "Ana joined the chat." }).waitFor();
 
     await desk.locator("#text").pressSequentially("Hello, I'm Ana.");

@@ -117,12 +117,14 @@ impl TestServer {
     }
 }
 
+/// A client WebSocket, as `tokio_tungstenite::connect_async` gives it.
+pub type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
 /// A connected chat client.
 pub struct Client {
     /// The socket.
-    pub ws: tokio_tungstenite::WebSocketStream<
-        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
-    >,
+    pub ws: Socket,
     /// The welcome frame.
     pub welcome: Value,
     next_id: u64,
