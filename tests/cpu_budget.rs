@@ -129,6 +129,10 @@ fn corpus(nlu: &Nlu) -> Vec<(&'static str, String)> {
     vec![
         ("U+3316 (NFKC: 6 letters, one word)", fill("\u{3316}")),
         ("U+FDFA (NFKC: 18 characters)", fill("\u{FDFA}")),
+        (
+            "U+FDFA after a receipt number",
+            cut(format!("EAC2190012345 {}", fill("\u{FDFA}"))),
+        ),
         ("U+FB03 ligature (NFKC: ffi)", fill("\u{FB03}")),
         ("U+00BC (NFKC: 1⁄4, two words)", fill("\u{BC}")),
         ("U+0130 (lower case: two characters)", fill("\u{130}")),

@@ -55,6 +55,9 @@ pub struct Parse {
     /// how do I change my address" asks about a change of address). Empty when the message
     /// carries none.
     pub beside_identifiers: (Vec<Scored>, usize),
+    /// How many content words (not stop words) the message has, as far as matching reads
+    /// it: a long one tells a story.
+    pub words: usize,
 }
 
 impl Parse {
@@ -135,15 +138,8 @@ impl Language {
         let ranking = self.matcher.rank(text, &extraction, previous);
         let beside_identifiers = match without_receipt_numbers(text, &extraction) {
             Some(rest) => {
-                let normalizer = self.matcher.normalizer();
-                let words = normalizer
-                    .content_words(&normalizer.canonical(&rest, &Extraction::default()))
-                    .count();
-                let candidates = self
-                    .matcher
-                    .rank(&rest, &extract::extract(&rest), previous)
-                    .candidates;
-                (candidates, words)
+                let beside = self.matcher.rank(&rest, &extract::extract(&rest), previous);
+                (beside.candidates, beside.words)
             }
             None => (Vec::new(), 0),
         };
@@ -152,6 +148,7 @@ impl Language {
             candidates: ranking.candidates,
             elsewhere: ranking.elsewhere,
             beside_identifiers,
+            words: ranking.words,
         }
     }
 }

@@ -658,6 +658,9 @@ impl Normalizer {
     /// Tries each one-character deletion of `word`, so it costs the square of the word's
     /// length: words longer than any vocabulary word plus one are not tried at all.
     fn correct(&self, word: &str) -> Option<&str> {
+        if let Some(known) = self.unstretch(word) {
+            return Some(known);
+        }
         if word.len() < MIN_TYPO_LEN
             // A character is at most four bytes.
             || word.len() > 4 * (self.longest + 1)
@@ -691,6 +694,56 @@ impl Normalizer {
         }
         best.map(|(_, w)| w)
     }
+}
+
+impl Normalizer {
+    /// The known word or stop word that `word` stretches for emphasis ("soooo", "helppp",
+    /// "pleeease"): each run of three or more of one letter cut to two, else to one. Linear
+    /// in the word's length.
+    fn unstretch(&self, word: &str) -> Option<&str> {
+        if !has_stretch(word) || self.vocabulary.contains_key(word) {
+            return None;
+        }
+        [2, 1].into_iter().find_map(|keep| {
+            let cut = cut_stretches(word, keep);
+            self.vocabulary
+                .get_key_value(cut.as_str())
+                .map(|(known, _)| known.as_str())
+                .or_else(|| self.stop.get_key_value(cut.as_str()).map(|(stop, _)| *stop))
+        })
+    }
+}
+
+/// True when a letter appears three or more times in a row.
+fn has_stretch(word: &str) -> bool {
+    let mut run = (None, 0);
+    word.chars().any(|c| {
+        run = if run.0 == Some(c) {
+            (run.0, run.1 + 1)
+        } else {
+            (Some(c), 1)
+        };
+        run.1 >= 3 && c.is_alphabetic()
+    })
+}
+
+/// `word` with every run of three or more of one letter cut to `keep` of it.
+fn cut_stretches(word: &str, keep: usize) -> String {
+    let chars: Vec<char> = word.chars().collect();
+    let mut out = String::with_capacity(word.len());
+    let mut at = 0;
+    while at < chars.len() {
+        let c = chars[at];
+        let run = chars[at..].iter().take_while(|d| **d == c).count();
+        let kept = if run >= 3 && c.is_alphabetic() {
+            keep
+        } else {
+            run
+        };
+        out.extend(std::iter::repeat_n(c, kept));
+        at += run;
+    }
+    out
 }
 
 fn one_deletions(word: &str) -> Vec<String> {
@@ -835,6 +888,25 @@ mod tests {
     }
 
     #[test]
+    fn reads_stretched_words_as_the_word_they_stretch() {
+        let n = norm(&[], "why is my case taking so long please help me");
+        assert_eq!(
+            n.canonical(
+                "whyyy is it taking soooo long pleeeaseee helppp",
+                &Extraction::default()
+            ),
+            " why is it taking so long please help "
+        );
+        assert_eq!(
+            n.canonical("zzzz qqq", &Extraction::default()),
+            " zzzz qqq ",
+            "a run that stretches no known word stays as typed"
+        );
+        assert_eq!(cut_stretches("soooo", 2), "soo");
+        assert_eq!(cut_stretches("book", 1), "book", "two in a row is spelling");
+    }
+
+    #[test]
     fn corrects_one_typo_in_longer_words() {
         let n = norm(&[], "account password receipt number");
         assert_eq!(stems(&n, "acount"), stems(&n, "account"));
@@ -934,8 +1006,13 @@ mod tests {
     fn typos_of_the_longest_word_are_corrected_and_longer_words_skipped() {
         let n = norm(&[], "account password");
         assert_eq!(stems(&n, "passwordd"), stems(&n, "password"));
-        assert_ne!(stems(&n, "passworddd"), stems(&n, "password"));
-        assert_eq!(n.correct(&"a".repeat(40_000)), None);
+        assert_ne!(stems(&n, "passwordxy"), stems(&n, "password"));
+        assert_eq!(
+            stems(&n, "passworddd"),
+            stems(&n, "password"),
+            "a stretched letter is not a typo"
+        );
+        assert_eq!(n.correct(&"ab".repeat(20_000)), None);
     }
 
     #[test]

@@ -218,9 +218,7 @@ const STORY_FLOOR: f32 = 0.05;
 
 /// Up to three "did you mean" questions from the candidates.
 fn suggestions(turn: &Turn<'_>) -> Vec<String> {
-    let normalizer = turn.nlu.matcher.normalizer();
-    let canonical = normalizer.canonical(turn.text, &turn.parse.extraction);
-    let floor = if normalizer.content_words(&canonical).count() >= STORY_WORDS {
+    let floor = if turn.parse.words >= STORY_WORDS {
         STORY_FLOOR
     } else {
         turn.nlu.content.settings.suggest_threshold

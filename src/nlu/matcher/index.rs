@@ -30,6 +30,8 @@ pub struct Ranking {
     /// What the message asks about instead, when it names something other organizations
     /// handle (an `[[elsewhere]]` topic) and nothing ties it to USCIS.
     pub elsewhere: Option<String>,
+    /// How many content words (not stop words) matching read in the message.
+    pub words: usize,
 }
 
 /// A candidate answer with its confidence.

@@ -124,6 +124,7 @@ impl Matcher {
         Ranking {
             candidates,
             elsewhere: elsewhere.map(|topic| self.elsewhere.topic(topic).to_string()),
+            words: terms.sequence.len(),
         }
     }
 
