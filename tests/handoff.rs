@@ -383,3 +383,48 @@ async fn the_agent_is_told_when_the_person_leaves_and_comes_back() {
     let relayed = person.ask("are you still there?").await;
     assert_eq!(relayed["agent"], "Ana", "the agent still holds the chat");
 }
+
+#[tokio::test]
+async fn a_person_who_does_not_come_back_in_time_ends_the_chat() {
+    let server = TestServer::start_with(|c| {
+        c.agent_token = Some(TOKEN.into());
+        c.agent_wait_seconds = 300;
+        c.limits.session_ttl_secs = 1;
+    })
+    .await;
+    let mut agent = Agent::sign_in(&server, "Ana").await;
+
+    // Waiting in line: the chat leaves the line.
+    let mut waiting = server.client().await;
+    waiting.ask("talk to a person").await;
+    assert_eq!(agent.waiting().await.len(), 1);
+    waiting.ws.close(None).await.expect("close");
+    drop(waiting);
+    loop {
+        let queue = agent.next("queue").await;
+        if queue["chats"].as_array().unwrap().is_empty() {
+            break;
+        }
+    }
+
+    // Held by the agent: the agent is told, and the chat is no longer theirs.
+    let mut person = server.client().await;
+    person.ask("talk to a person").await;
+    let chat = agent.waiting().await[0]["chat"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    agent.send(json!({"type": "take", "chat": chat})).await;
+    agent.next("transcript").await;
+    person.ws.close(None).await.expect("close");
+    drop(person);
+    agent.next("person_left").await;
+    assert_eq!(
+        agent.next("person_gone").await,
+        json!({"type": "person_gone", "chat": chat})
+    );
+    agent
+        .send(json!({"type": "say", "chat": chat, "text": "hello?"}))
+        .await;
+    assert_eq!(agent.next("error").await["code"], "no_such_chat");
+}

@@ -71,6 +71,7 @@
         transcripts.set(current, []);
         $("transcript").replaceChildren();
         $("chat").hidden = false;
+        $("compose").hidden = false;
         $("chat").lang = f.lang || "";
         $("chat-title").textContent = `Chat ${current} (${f.lang})`;
         for (const m of f.messages || []) line(m.from, m.text, m.name);
@@ -86,6 +87,13 @@
         return;
       case "person_back":
         if (f.chat === current) note("The person is back.");
+        return;
+      case "person_gone":
+        if (f.chat === current) {
+          note("The person did not come back in time; the chat is closed.");
+          current = null;
+          $("compose").hidden = true;
+        }
         return;
       case "error":
         note(`Error: ${f.message || f.code}`);

@@ -601,7 +601,7 @@
         return queued(f);
       case "agent_joined":
         state.agent = String(f.name || t.agent);
-        return add({ role: "system", text: t.joined.replace("{name}", state.agent) });
+        return aboutChat("joined", "{name}", state.agent);
       case "agent_message":
         agentTyping(false);
         return add({ role: "agent", text: String(f.text || ""), name: String(f.name || state.agent || t.agent) });
@@ -610,7 +610,7 @@
       case "agent_left":
         agentTyping(false);
         state.queuePos = null;
-        return add({ role: "system", text: t.left.replace("{name}", state.agent || t.agent) });
+        return aboutChat("left", "{name}", state.agent || t.agent);
       case "agent_unavailable":
         state.queuePos = null;
         return add({ role: "bot", text: String(f.text || "") });
@@ -655,7 +655,16 @@
     const n = Number(f.position) || 1;
     if (state.queuePos === n) return;
     state.queuePos = n;
-    add({ role: "system", text: t.inLine.replace("{n}", String(n)) });
+    aboutChat("inLine", "{n}", String(n));
+  }
+
+  // A line about the conversation itself (the place in line, an agent joining or leaving),
+  // said in the language the assistant last answered in: it is part of the chat, so a
+  // person writing Spanish under English labels reads it in Spanish.
+  function aboutChat(key, slot, value) {
+    const last = state.messages.findLast((m) => m.role === "bot");
+    const chat = supported(last && last.lang) || lang;
+    return add({ role: "system", text: STRINGS[chat][key].replace(slot, value), lang: chat });
   }
 
   // The agent's typing indicator: shown for a few seconds after each agent_typing.

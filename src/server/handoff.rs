@@ -109,6 +109,12 @@ pub enum AgentFrame {
         /// The chat.
         chat: String,
     },
+    /// The person of a chat this agent held stayed away past the resume window: their
+    /// session is over, and so is the chat (the agent no longer holds it).
+    PersonGone {
+        /// The chat.
+        chat: String,
+    },
     /// A frame could not be taken.
     Error {
         /// Stable machine-readable code.
@@ -216,8 +222,8 @@ struct Chat {
     /// The contact center answer, for when no agent comes.
     contact: String,
     owner: Option<u64>,
-    /// The person has no connection open.
-    away: bool,
+    /// Since when the person has had no connection open.
+    away: Option<Instant>,
 }
 
 #[derive(Default)]
@@ -342,7 +348,7 @@ impl Handoff {
                 preview,
                 contact,
                 owner: None,
-                away: false,
+                away: None,
             },
         );
         metrics::handoff_requested(true);
@@ -517,21 +523,24 @@ impl Handoff {
 
     /// The person of session `token` closed their last connection (`away`) or opened one
     /// again: the agent holding the chat is told, and a waiting chat shows it in the line.
-    pub fn person_away(&self, token: &str, away: bool, registry: &SessionRegistry) {
+    /// Returns when the person left, for [`Handoff::person_gone`].
+    pub fn person_away(
+        &self,
+        token: &str,
+        away: bool,
+        registry: &SessionRegistry,
+    ) -> Option<Instant> {
         if !self.enabled {
-            return;
+            return None;
         }
         let mut inner = self.lock();
-        let Some(id) = inner.by_token.get(token).cloned() else {
-            return;
-        };
-        let Some(chat) = inner.chats.get_mut(&id) else {
-            return;
-        };
-        if chat.away == away {
-            return;
+        let id = inner.by_token.get(token).cloned()?;
+        let chat = inner.chats.get_mut(&id)?;
+        if chat.away.is_some() == away {
+            return chat.away;
         }
-        chat.away = away;
+        chat.away = away.then(Instant::now);
+        let left = chat.away;
         match chat.owner {
             Some(owner) => {
                 if let Some(agent) = inner.agents.get(&owner) {
@@ -544,6 +553,36 @@ impl Handoff {
                 }
             }
             None => announce(&inner, registry),
+        }
+        left
+    }
+
+    /// The person of session `token`, away since `left`, did not come back within the
+    /// resume window: a waiting chat leaves the line, and the agent holding the chat is told
+    /// and no longer holds it. Nothing happens if the person came back since.
+    pub fn person_gone(&self, token: &str, left: Instant, registry: &SessionRegistry) {
+        let mut inner = self.lock();
+        let Some(id) = inner.by_token.get(token).cloned() else {
+            return;
+        };
+        if inner.chats.get(&id).is_none_or(|c| c.away != Some(left)) {
+            return;
+        }
+        let chat = forget(&mut inner, &id).expect("a chat of this token");
+        match chat.owner {
+            Some(owner) => {
+                if let Some(agent) = inner.agents.get(&owner) {
+                    let _ = agent
+                        .tx
+                        .try_send(AgentFrame::PersonGone { chat: id.clone() });
+                }
+                tracing::info!(chat = %id, agent = owner, "the person of a held chat did not come back");
+            }
+            None => {
+                metrics::handoff_wait_ended(WaitEnd::Left, chat.since.elapsed());
+                tracing::info!(chat = %id, "a person left the line");
+                announce(&inner, registry);
+            }
         }
     }
 
@@ -575,7 +614,7 @@ fn waiting(inner: &Inner) -> Vec<Waiting> {
                 lang: chat.lang.code().to_string(),
                 wait_seconds: chat.since.elapsed().as_secs(),
                 preview: chat.preview.clone(),
-                away: chat.away,
+                away: chat.away.is_some(),
             })
         })
         .collect()

@@ -40,7 +40,8 @@ pub const CONTENT_RELOADS: &str = "casebot_content_reloads_total";
 /// (no agent online: the person got the contact center's answer).
 pub const HANDOFF_REQUESTS: &str = "casebot_handoff_requests_total";
 /// Waits in line that ended, by `outcome`: `taken` (an agent took the chat), `expired` (no
-/// agent took it in time) or `no_agent_left` (the last agent signed out).
+/// agent took it in time), `no_agent_left` (the last agent signed out) or `left` (the person
+/// left and did not come back within the resume window).
 pub const HANDOFF_WAITS: &str = "casebot_handoff_waits_total";
 /// Seconds a chat waited in line, however the wait ended.
 pub const HANDOFF_WAIT_SECONDS: &str = "casebot_handoff_wait_seconds";
@@ -104,16 +105,24 @@ pub enum WaitEnd {
     Expired,
     /// The last agent online signed out.
     NoAgentLeft,
+    /// The person left and did not come back within the resume window.
+    Left,
 }
 
 impl WaitEnd {
-    const ALL: [WaitEnd; 3] = [WaitEnd::Taken, WaitEnd::Expired, WaitEnd::NoAgentLeft];
+    const ALL: [WaitEnd; 4] = [
+        WaitEnd::Taken,
+        WaitEnd::Expired,
+        WaitEnd::NoAgentLeft,
+        WaitEnd::Left,
+    ];
 
     fn as_str(self) -> &'static str {
         match self {
             WaitEnd::Taken => "taken",
             WaitEnd::Expired => "expired",
             WaitEnd::NoAgentLeft => "no_agent_left",
+            WaitEnd::Left => "left",
         }
     }
 }
@@ -181,7 +190,7 @@ fn metrics() -> &'static Metrics {
             ),
             (
                 HANDOFF_WAITS,
-                "Waits in line for an agent that ended, by outcome (taken, expired, no_agent_left).",
+                "Waits in line for an agent that ended, by outcome (taken, expired, no_agent_left, left).",
             ),
         ] {
             recorder.describe_counter(KeyName::from_const_str(name), None, help.into());

@@ -243,10 +243,30 @@ async fn serve(
     }
     if state.sessions().detach(&attached.token, attached.conn) {
         state.session_store().away(&attached.token);
-        state
+        if let Some(left) = state
             .handoff()
-            .person_away(&attached.token, true, state.sessions());
+            .person_away(&attached.token, true, state.sessions())
+        {
+            forget_if_gone(&state, attached.token.clone(), left);
+        }
     }
+}
+
+/// Once the resume window has run out, ends the hand-off of a person who left at `left`
+/// and did not come back (see [`super::handoff::Handoff::person_gone`]).
+fn forget_if_gone(state: &AppState, token: String, left: std::time::Instant) {
+    let state = state.clone();
+    // Just past the window, so a resume at its very end still counts.
+    let window = state.config().limits.session_ttl() + Duration::from_millis(100);
+    tokio::spawn(async move {
+        let shutdown = state.shutdown_token();
+        tokio::select! {
+            _ = tokio::time::sleep(window) => {
+                state.handoff().person_gone(&token, left, state.sessions());
+            }
+            _ = shutdown.cancelled() => {}
+        }
+    });
 }
 
 /// A short, stable name for a session in logs: a hash of its token, never the token

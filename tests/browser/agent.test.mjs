@@ -87,6 +87,11 @@ describe("the agent page", () => {
     await w.system.filter({ hasText: "Ana left; you're back with the assistant." }).waitFor();
     const back = await w.ask("What is an online account number?");
     assert.match(back, /account number/i);
+
+    // Asked in Spanish under the English labels: the line about the place in line follows
+    // the chat's language.
+    await w.ask("quiero hablar con una persona de verdad");
+    await w.system.filter({ hasText: "Esperando a una persona" }).waitFor();
     assert.deepEqual(page.problems, []);
     assert.deepEqual(desk.problems, []);
     await page.context().close();
