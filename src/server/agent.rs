@@ -263,15 +263,12 @@ pub fn after_turn(state: &AppState, token: &str, text: &str, outcome: &mut Outco
     }
     handoff.record(token, Speaker::Person, text, None);
     if outcome.effects.contains(&Effect::TalkToPerson) {
-        let enqueued = handoff.enqueue(
-            token,
-            outcome.lang,
-            outcome.answer.text.clone(),
-            state.sessions(),
-        );
+        let nlu = state.nlu();
+        let replies = nlu.get(outcome.lang).catalog().replies();
+        // Sent only if no agent takes the chat: it says so before the numbers.
+        let contact = format!("{}\n\n{}", replies.handoff_none_free(), outcome.answer.text);
+        let enqueued = handoff.enqueue(token, outcome.lang, contact, state.sessions());
         if enqueued != Enqueued::NoAgent {
-            let nlu = state.nlu();
-            let replies = nlu.get(outcome.lang).catalog().replies();
             outcome.answer.text = replies.handoff_queued().to_string();
             outcome.answer.links.clear();
             outcome.answer.quick_replies.clear();

@@ -70,6 +70,8 @@ replies! {
     talk_to_a_person [],
     /// The answer to asking for a person while a live agent is online: the chat waits in line.
     handoff_queued [],
+    /// Before the contact center's numbers, when a chat waited in line and no agent took it.
+    handoff_none_free [],
     /// The quick reply offered when the chat follows no case.
     notify_me [],
     /// Asking for a slot the intent declares no question for.
