@@ -4,12 +4,11 @@
 
 mod common;
 
-use common::{Client, Socket, TestServer, WAIT};
-use futures_util::{SinkExt, StreamExt};
+use common::agent::{AGENT_TOKEN as TOKEN, Agent};
+use common::{Client, TestServer, WAIT};
+use futures_util::StreamExt;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
-
-const TOKEN: &str = "agent-s3cret";
 /// A phrase of the contact center answer in each language.
 const CONTACT_NUMBER: &str = "800-375-5283";
 
@@ -19,78 +18,6 @@ async fn with_agents(wait_seconds: u64) -> TestServer {
         c.agent_wait_seconds = wait_seconds;
     })
     .await
-}
-
-/// A connected agent.
-struct Agent {
-    ws: Socket,
-}
-
-impl Agent {
-    /// Connects and says hello; does not read the answer.
-    async fn hello(server: &TestServer, token: &str, name: &str) -> Self {
-        let url = format!("ws://{}/agent/ws", server.addr);
-        let (ws, _) = tokio_tungstenite::connect_async(&url)
-            .await
-            .expect("agent connects");
-        let mut agent = Agent { ws };
-        agent
-            .send(json!({"type": "agent_hello", "token": token, "name": name}))
-            .await;
-        agent
-    }
-
-    /// Connects, signs in and reads the first (empty or not) queue.
-    async fn sign_in(server: &TestServer, name: &str) -> Self {
-        let mut agent = Self::hello(server, TOKEN, name).await;
-        let signed = agent.recv().await;
-        assert_eq!(signed, json!({"type": "signed_in", "name": name}));
-        assert_eq!(agent.recv().await["type"], "queue");
-        agent
-    }
-
-    async fn send(&mut self, frame: Value) {
-        self.ws
-            .send(Message::text(frame.to_string()))
-            .await
-            .expect("agent sends");
-    }
-
-    async fn recv(&mut self) -> Value {
-        loop {
-            let msg = tokio::time::timeout(WAIT, self.ws.next())
-                .await
-                .expect("an agent frame in time")
-                .expect("open")
-                .expect("frame");
-            match msg {
-                Message::Text(t) => return serde_json::from_str(&t).expect("JSON"),
-                Message::Ping(_) | Message::Pong(_) => continue,
-                other => panic!("unexpected {other:?}"),
-            }
-        }
-    }
-
-    /// The next frame of type `kind`, skipping others (queue updates).
-    async fn next(&mut self, kind: &str) -> Value {
-        loop {
-            let frame = self.recv().await;
-            if frame["type"] == kind {
-                return frame;
-            }
-        }
-    }
-
-    /// The next queue that lists at least one chat.
-    async fn waiting(&mut self) -> Vec<Value> {
-        loop {
-            let queue = self.next("queue").await;
-            let chats = queue["chats"].as_array().unwrap().clone();
-            if !chats.is_empty() {
-                return chats;
-            }
-        }
-    }
 }
 
 /// The next frame of type `kind` on a person's chat, skipping others.

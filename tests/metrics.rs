@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 
 use casebot::reload::{LiveContent, ReloadOutcome, ReloadStatus};
+use common::agent::{AGENT_TOKEN, Agent};
 use common::{TestServer, repo};
 use prometheus_parse::{Scrape, Value};
 use support::{TOKEN, http};
@@ -273,47 +274,12 @@ async fn the_metrics_address_serves_without_a_token_and_nothing_else() {
     task.await.unwrap().unwrap();
 }
 
-/// An agent on `/agent/ws`, signed in.
-async fn agent(server: &TestServer, token: &str) -> common::Socket {
-    use futures_util::SinkExt;
-    let url = format!("ws://{}/agent/ws", server.addr);
-    let (mut ws, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
-    let hello = serde_json::json!({"type": "agent_hello", "token": token, "name": "Ana"});
-    ws.send(tokio_tungstenite::tungstenite::Message::text(
-        hello.to_string(),
-    ))
-    .await
-    .unwrap();
-    agent_frame(&mut ws, "signed_in").await;
-    ws
-}
-
-/// The next frame of type `kind` an agent gets.
-async fn agent_frame(ws: &mut common::Socket, kind: &str) -> serde_json::Value {
-    use futures_util::StreamExt;
-    loop {
-        let frame = tokio::time::timeout(common::WAIT, ws.next())
-            .await
-            .expect("a frame in time")
-            .expect("open")
-            .expect("frame");
-        if let tokio_tungstenite::tungstenite::Message::Text(text) = frame {
-            let frame: serde_json::Value = serde_json::from_str(&text).unwrap();
-            if frame["type"] == kind {
-                return frame;
-            }
-        }
-    }
-}
-
 #[tokio::test]
 async fn hand_offs_and_the_wait_in_line_are_counted() {
-    use futures_util::SinkExt;
     let _turn = CHATTING.lock().await;
-    const AGENTS: &str = "agent-token-for-metrics";
     let server = TestServer::start_with(|c| {
         c.admin_token = Some(TOKEN.to_string());
-        c.agent_token = Some(AGENTS.to_string());
+        c.agent_token = Some(AGENT_TOKEN.to_string());
         c.agent_wait_seconds = 300;
     })
     .await;
@@ -321,25 +287,15 @@ async fn hand_offs_and_the_wait_in_line_are_counted() {
 
     let mut alone = server.client().await;
     alone.ask("talk to a person").await;
-    let mut desk = agent(&server, AGENTS).await;
+    let mut desk = Agent::sign_in(&server, "Ana").await;
     let online = scrape(server.addr, Some(TOKEN)).await;
     let mut person = server.client().await;
     person.ask("talk to a person").await;
-    let queue = agent_frame(&mut desk, "queue").await;
-    let queue = if queue["chats"].as_array().unwrap().is_empty() {
-        agent_frame(&mut desk, "queue").await
-    } else {
-        queue
-    };
+    let chats = desk.waiting().await;
     let waiting = scrape(server.addr, Some(TOKEN)).await;
-    let chat = queue["chats"][0]["chat"].clone();
-    let take = serde_json::json!({"type": "take", "chat": chat});
-    desk.send(tokio_tungstenite::tungstenite::Message::text(
-        take.to_string(),
-    ))
-    .await
-    .unwrap();
-    agent_frame(&mut desk, "transcript").await;
+    desk.send(serde_json::json!({"type": "take", "chat": chats[0]["chat"]}))
+        .await;
+    desk.next("transcript").await;
     let after = scrape(server.addr, Some(TOKEN)).await;
 
     let moved = |now: &Metrics, series: &str| now.get(series) - before.get(series);

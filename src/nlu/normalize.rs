@@ -694,9 +694,7 @@ impl Normalizer {
         }
         best.map(|(_, w)| w)
     }
-}
 
-impl Normalizer {
     /// The known word or stop word that `word` stretches for emphasis ("soooo", "helppp",
     /// "pleeease"): each run of three or more of one letter cut to two, else to one. Linear
     /// in the word's length.

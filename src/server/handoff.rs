@@ -523,7 +523,8 @@ impl Handoff {
 
     /// The person of session `token` closed their last connection (`away`) or opened one
     /// again: the agent holding the chat is told, and a waiting chat shows it in the line.
-    /// Returns when the person left, for [`Handoff::person_gone`].
+    /// Returns when the person left, when this call found them newly away, for
+    /// [`Handoff::person_gone`].
     pub fn person_away(
         &self,
         token: &str,
@@ -537,7 +538,7 @@ impl Handoff {
         let id = inner.by_token.get(token).cloned()?;
         let chat = inner.chats.get_mut(&id)?;
         if chat.away.is_some() == away {
-            return chat.away;
+            return None;
         }
         chat.away = away.then(Instant::now);
         let left = chat.away;

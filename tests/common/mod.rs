@@ -2,6 +2,7 @@
 //! sled store in a temp dir, and talk to it over a real WebSocket.
 #![allow(dead_code)]
 
+pub mod agent;
 pub mod logs;
 pub mod store_contract;
 
