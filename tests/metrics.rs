@@ -292,6 +292,7 @@ async fn hand_offs_and_the_wait_in_line_are_counted() {
     let mut person = server.client().await;
     person.ask("talk to a person").await;
     let chats = desk.waiting().await;
+    person.ask("i want to talk to a human").await;
     let waiting = scrape(server.addr, Some(TOKEN)).await;
     desk.send(serde_json::json!({"type": "take", "chat": chats[0]["chat"]}))
         .await;
@@ -309,7 +310,8 @@ async fn hand_offs_and_the_wait_in_line_are_counted() {
     );
     assert_eq!(
         moved(&after, "casebot_handoff_requests_total{result=\"queued\"}"),
-        1.0
+        1.0,
+        "asking again while in line is not a second request"
     );
     assert_eq!(moved(&online, "casebot_agents_online{}"), 1.0);
     assert_eq!(moved(&waiting, "casebot_handoff_waiting{}"), 1.0);

@@ -293,7 +293,7 @@
   function render(m) {
     const bubble = el("div", { class: "bubble" });
     if (m.role === "user") bubble.append(m.text);
-    else if (m.role === "agent") bubble.append(el("strong", { class: "agent-name" }, m.name || ""), el("br"), m.text);
+    else if (m.role === "agent") bubble.append(el("strong", { class: "agent-name", "aria-hidden": "true" }, m.name || ""), el("br"), m.text);
     else {
       if (m.role === "note") bubble.append(el("strong", { class: "note-title", lang }, `${t.update}: ${m.receipt || ""}`));
       markdown(m.text, bubble);

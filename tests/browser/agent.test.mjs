@@ -75,6 +75,8 @@ describe("the agent page", () => {
     const said = page.locator("#casebot-widget .msg.agent").first();
     await said.waitFor();
     assert.match(await said.innerText(), /Ana[\s\S]*Hello, I'm Ana\./);
+    const heard = await said.ariaSnapshot();
+    assert.equal(heard.match(/Ana/g).length, 2, `a screen reader hears the name once before the text (which says it too): ${heard}`);
 
     const answers = await w.bot.count();
     await w.input.fill("I moved last month");
