@@ -14,7 +14,7 @@ use casebot::config::Limits;
 use casebot::dialog::{DialogOptions, DialogState, NoCases, respond_now};
 use casebot::nlu::Nlu;
 use casebot::nlu::extract::extract;
-use casebot::nlu::normalize::{MAX_MESSAGE_WORD_BYTES, message_words};
+use casebot::nlu::normalize::{MAX_MESSAGE_WORD_BYTES, MAX_MESSAGE_WORD_CHARS, message_words};
 
 /// Most a hostile message may cost, in ordinary messages of the same length. Unoptimized
 /// builds (plain `cargo test`) slow the regex engine and the Unicode tables more than the
@@ -220,6 +220,7 @@ fn every_hostile_message_is_within_the_limits_it_is_timed_at() {
             "{name}: {}",
             words.len()
         );
+        assert!(words.chars().count() <= MAX_MESSAGE_WORD_CHARS, "{name}");
     }
 }
 

@@ -130,26 +130,67 @@ impl Language {
 
     /// Understands one message; `previous` is the intent that answered the message before.
     pub fn parse(&self, text: &str, previous: Option<&str>) -> Parse {
-        let extraction = extract::extract(text);
-        self.parse_extracted(text, extraction, previous)
+        self.parse_read(&Reading::of(text), previous)
     }
 
-    fn parse_extracted(&self, text: &str, extraction: Extraction, previous: Option<&str>) -> Parse {
-        let ranking = self.matcher.rank(text, &extraction, previous);
-        let beside_identifiers = match without_receipt_numbers(text, &extraction) {
-            Some(rest) => {
-                let beside = self.matcher.rank(&rest, &extract::extract(&rest), previous);
+    fn parse_read(&self, message: &Reading<'_>, previous: Option<&str>) -> Parse {
+        let ranking = message.whole.rank(&self.matcher, previous);
+        let beside_identifiers = match &message.beside {
+            Some(beside) => {
+                let beside = beside.rank(&self.matcher, previous);
                 (beside.candidates, beside.words)
             }
             None => (Vec::new(), 0),
         };
         Parse {
-            extraction,
+            extraction: message.whole.extraction.clone(),
             candidates: ranking.candidates,
             elsewhere: ranking.elsewhere,
             beside_identifiers,
             words: ranking.words,
         }
+    }
+}
+
+/// A message read the way every language's matcher starts: its identifiers found and its
+/// words folded and capped ([`normalize::message_words`]), once, however many languages'
+/// content then ranks it. Folding a long non-Latin message is most of its cost.
+struct Reading<'a> {
+    whole: Words<'a>,
+    /// The text beside its receipt numbers, when it has any (see [`Parse`]).
+    beside: Option<Words<'static>>,
+}
+
+/// One text with its identifiers and folded words.
+struct Words<'a> {
+    text: std::borrow::Cow<'a, str>,
+    extraction: Extraction,
+    words: String,
+}
+
+impl Reading<'_> {
+    fn of(text: &str) -> Reading<'_> {
+        let whole = Words::of(text.into(), extract::extract(text));
+        let beside = without_receipt_numbers(text, &whole.extraction).map(|rest| {
+            let extraction = extract::extract(&rest);
+            Words::of(rest.into(), extraction)
+        });
+        Reading { whole, beside }
+    }
+}
+
+impl<'a> Words<'a> {
+    fn of(text: std::borrow::Cow<'a, str>, extraction: Extraction) -> Words<'a> {
+        let words = normalize::message_words(&text, &extraction);
+        Words {
+            text,
+            extraction,
+            words,
+        }
+    }
+
+    fn rank(&self, matcher: &Matcher, previous: Option<&str>) -> Ranking {
+        matcher.rank_words(&self.words, &self.text, &self.extraction, previous)
     }
 }
 
@@ -348,14 +389,15 @@ impl Nlu {
             && Lang::ALL
                 .iter()
                 .all(|l| *l == lang || evidence.of(*l) == 0.0);
-        let parse = self.understand_within(text, lang, previous, min_score, !only_its_own);
+        let message = Reading::of(text);
+        let parse = self.understand_within(&message, lang, previous, min_score, !only_its_own);
         let Some(current) = current.filter(|c| *c != lang && self.speaks(*c)) else {
             return (lang, parse);
         };
         if evidence.of(lang) >= WRITTEN_IN {
             return (lang, parse);
         }
-        let staying = self.understand(text, current, previous, min_score);
+        let staying = self.understand_within(&message, current, previous, min_score, true);
         if staying.top_score() >= min_score
             && staying.top_score() + SWITCH_MARGIN >= parse.top_score()
         {
@@ -376,25 +418,25 @@ impl Nlu {
         previous: Option<&str>,
         min_score: f32,
     ) -> Parse {
-        self.understand_within(text, lang, previous, min_score, true)
+        self.understand_within(&Reading::of(text), lang, previous, min_score, true)
     }
 
     /// [`Nlu::understand`], trying the other languages' indexes only when `others` is set.
     fn understand_within(
         &self,
-        text: &str,
+        message: &Reading<'_>,
         lang: Lang,
         previous: Option<&str>,
         min_score: f32,
         others: bool,
     ) -> Parse {
         let primary = self.get(lang);
-        let parse = primary.parse(text, previous);
+        let parse = primary.parse_read(message, previous);
         if !others || parse.top_score() >= min_score || parse.elsewhere.is_some() {
             return parse;
         }
         for other in self.languages().filter(|l| l.lang != primary.lang) {
-            let theirs = other.parse_extracted(text, parse.extraction.clone(), previous);
+            let theirs = other.parse_read(message, previous);
             if theirs.top_score() < min_score || theirs.top_score() <= parse.top_score() {
                 continue;
             }

@@ -90,22 +90,34 @@ pub fn words(text: &str, extraction: &Extraction) -> Vec<String> {
 /// folding does not lengthen it, whatever its script.
 pub const MAX_MESSAGE_WORD_BYTES: usize = 8 * 1024;
 
+/// Most characters of a message's words ([`message_words`]) that matching reads, spaces
+/// included: what 2,000 characters (the default text limit) make when folding does not
+/// lengthen them, with room for identifiers' placeholders. Every step after folding costs
+/// per character, and in scripts of two bytes a letter the byte cap alone would let a
+/// message that folding lengthened ("\u{FDFA}" × 2,000) cost twice what this lets it.
+pub const MAX_MESSAGE_WORD_CHARS: usize = 2_500;
+
 /// Most words of a message that matching reads: 2,000 characters make at most 1,000 words
 /// unless folding splits characters into several ("\u{BC}" is "1⁄4", two words).
 pub const MAX_MESSAGE_WORDS: usize = 1000;
 
 /// The words of [`words`] as one string: `" w1 w2 … "`, each word followed by a space.
 pub fn joined_words(text: &str, extraction: &Extraction) -> String {
-    let mut joined = Joined::new(text.len(), usize::MAX, usize::MAX);
+    let mut joined = Joined::new(text.len(), usize::MAX, usize::MAX, usize::MAX);
     joined.push_text(text, extraction);
     joined.out
 }
 
 /// [`joined_words`] of a message, cut before the first word past [`MAX_MESSAGE_WORD_BYTES`]
-/// (leading space included) or [`MAX_MESSAGE_WORDS`]: what matching reads of untrusted
-/// text.
+/// or [`MAX_MESSAGE_WORD_CHARS`] (leading space included) or [`MAX_MESSAGE_WORDS`]: what
+/// matching reads of untrusted text.
 pub fn message_words(text: &str, extraction: &Extraction) -> String {
-    let mut joined = Joined::new(text.len(), MAX_MESSAGE_WORD_BYTES, MAX_MESSAGE_WORDS);
+    let mut joined = Joined::new(
+        text.len(),
+        MAX_MESSAGE_WORD_BYTES,
+        MAX_MESSAGE_WORD_CHARS,
+        MAX_MESSAGE_WORDS,
+    );
     joined.push_text(text, extraction);
     joined.out
 }
@@ -114,17 +126,20 @@ pub fn message_words(text: &str, extraction: &Extraction) -> String {
 struct Joined {
     out: String,
     bytes_left: usize,
+    chars_left: usize,
     words_left: usize,
 }
 
 impl Joined {
-    /// Room for `max_bytes` bytes (the leading space included) and `max_words` words.
-    fn new(text_len: usize, max_bytes: usize, max_words: usize) -> Self {
+    /// Room for `max_bytes` bytes and `max_chars` characters (the leading space included)
+    /// and `max_words` words.
+    fn new(text_len: usize, max_bytes: usize, max_chars: usize, max_words: usize) -> Self {
         let mut out = String::with_capacity(text_len.min(max_bytes) + 16);
         out.push(' ');
         Joined {
             out,
             bytes_left: max_bytes - 1,
+            chars_left: max_chars - 1,
             words_left: max_words,
         }
     }
@@ -145,20 +160,27 @@ impl Joined {
         self.push_words(&text[at..]);
     }
 
-    /// True when a word of `len` bytes and its space fit.
-    fn has_room(&self, len: usize) -> bool {
-        self.words_left > 0 && len < self.bytes_left
+    /// True when a word of `len` bytes and `chars` characters and its space fit.
+    fn has_room(&self, len: usize, chars: usize) -> bool {
+        self.words_left > 0 && len < self.bytes_left && chars < self.chars_left
+    }
+
+    /// Takes a word of `len` bytes and `chars` characters and its space off the room left.
+    fn take_room(&mut self, len: usize, chars: usize) {
+        self.bytes_left -= len + 1;
+        self.chars_left -= chars + 1;
+        self.words_left -= 1;
     }
 
     /// Appends `word` and a space; false when they do not fit.
     fn push(&mut self, word: &str) -> bool {
-        if !self.has_room(word.len()) {
+        let chars = word.chars().count();
+        if !self.has_room(word.len(), chars) {
             return false;
         }
         self.out.push_str(word);
         self.out.push(' ');
-        self.bytes_left -= word.len() + 1;
-        self.words_left -= 1;
+        self.take_room(word.len(), chars);
         true
     }
 
@@ -172,7 +194,7 @@ impl Joined {
             return true;
         }
         // The number without its dashes is never longer than the value.
-        if !self.has_room(entity.value.len()) {
+        if !self.has_room(entity.value.len(), entity.value.len()) {
             return false;
         }
         let before = self.out.len();
@@ -183,9 +205,9 @@ impl Joined {
                 .filter(|c| *c != '-')
                 .map(|c| c.to_ascii_lowercase()),
         );
+        let added = self.out.len() - before;
         self.out.push(' ');
-        self.bytes_left -= self.out.len() - before;
-        self.words_left -= 1;
+        self.take_room(added, added);
         true
     }
 
@@ -203,7 +225,7 @@ impl Joined {
         } else {
             // Accents are optional ("numero" is "número"), but ñ is a letter of its own.
             Cow::Owned(
-                nfkc_within(text, self.bytes_left)
+                nfkc_within(text, self.bytes_left, self.chars_left)
                     .to_lowercase()
                     .replace(['’', '‘', 'ʼ', '`'], "'")
                     .chars()
@@ -212,7 +234,8 @@ impl Joined {
             )
         };
         let folded = join_letter_prefixes(&folded);
-        for raw in folded.split(|c: char| !(c.is_alphanumeric() || c == '\'')) {
+        let mut inside = WordChars::default();
+        for raw in folded.split(|c: char| !inside.is_word_char(c)) {
             let word = raw.trim_matches('\'');
             if !word.is_empty() && !expand_contraction(word, self) {
                 return false;
@@ -222,13 +245,44 @@ impl Joined {
     }
 }
 
-/// The NFKC form of `text`, cut to at most `max_bytes` bytes. A word the cut falls in is
-/// left out whole.
-fn nfkc_within(text: &str, max_bytes: usize) -> String {
+/// Which characters belong inside a word: letters, digits and the apostrophe. The answers
+/// for non-ASCII characters are remembered, since `char::is_alphanumeric` searches the
+/// Unicode tables for each of them and a long message in one script asks about the same
+/// few dozen letters thousands of times.
+struct WordChars {
+    /// Slot `c % 128` holds `c << 1 | answer` for the last `c` asked about there, or 0.
+    seen: [u32; 128],
+}
+
+impl Default for WordChars {
+    fn default() -> Self {
+        WordChars { seen: [0; 128] }
+    }
+}
+
+impl WordChars {
+    fn is_word_char(&mut self, c: char) -> bool {
+        if c.is_ascii() {
+            return c.is_ascii_alphanumeric() || c == '\'';
+        }
+        let code = c as u32;
+        let slot = &mut self.seen[(code % 128) as usize];
+        if *slot >> 1 == code {
+            return *slot & 1 == 1;
+        }
+        let answer = c.is_alphanumeric();
+        *slot = code << 1 | u32::from(answer);
+        answer
+    }
+}
+
+/// The NFKC form of `text`, cut to at most `max_bytes` bytes and `max_chars` characters. A
+/// word the cut falls in is left out whole.
+fn nfkc_within(text: &str, max_bytes: usize, max_chars: usize) -> String {
     let mut out = String::with_capacity(text.len().min(max_bytes));
     let mut cut = false;
-    for c in text.nfkc() {
-        if out.len() + c.len_utf8() > max_bytes {
+    for (taken, c) in text.nfkc().enumerate() {
+        if out.len() + c.len_utf8() > max_bytes || taken == max_chars {
             cut = true;
             break;
         }
@@ -566,11 +620,13 @@ impl Normalizer {
     /// The message's words after typo correction and synonyms, stop words removed, as one
     /// space-separated string: the surface forms terms are stemmed from.
     pub fn canonical(&self, text: &str, extraction: &Extraction) -> String {
-        self.canonical_of_words(joined_words(text, extraction))
+        self.canonical_of_words(&joined_words(text, extraction))
+            .into_owned()
     }
 
-    /// [`Normalizer::canonical`] of a message already split by [`joined_words`].
-    pub fn canonical_of_words(&self, joined: String) -> String {
+    /// [`Normalizer::canonical`] of a message already split by [`joined_words`] (or
+    /// [`message_words`]), borrowed when nothing in it changes.
+    pub fn canonical_of_words<'a>(&self, joined: &'a str) -> Cow<'a, str> {
         // Correct typos; a new string is built only from the first corrected word on.
         let mut fixed: Option<String> = None;
         let mut at = 0;
@@ -594,7 +650,7 @@ impl Normalizer {
                 }
             }
         }
-        let joined = fixed.unwrap_or(joined);
+        let joined = fixed.map_or(Cow::Borrowed(joined), Cow::Owned);
         let Some((ac, replacements)) = &self.synonyms else {
             return joined;
         };
@@ -603,7 +659,7 @@ impl Normalizer {
         // Patterns carry a space on each side; the next search starts at the space that
         // ended the last match, so that two variants next to each other both match.
         let mut from = 0;
-        while let Some(m) = ac.find(Input::new(&joined).range(from..)) {
+        while let Some(m) = ac.find(Input::new(joined.as_ref()).range(from..)) {
             out.push_str(&joined[copied..m.start()]);
             out.push_str(replacements[m.pattern().as_usize()].trim_end_matches(' '));
             copied = m.end() - 1;
@@ -613,7 +669,7 @@ impl Normalizer {
             return joined;
         }
         out.push_str(&joined[copied..]);
-        out
+        Cow::Owned(out)
     }
 
     /// The content words of a [`Normalizer::canonical`] string (stop words skipped).
@@ -1022,16 +1078,47 @@ mod tests {
             let text = unit.repeat(2000);
             let capped = message_words(&text, &e);
             let count = capped.split_whitespace().count();
+            let chars = capped.chars().count();
             assert!(capped.len() <= MAX_MESSAGE_WORD_BYTES, "{unit}");
+            assert!(chars <= MAX_MESSAGE_WORD_CHARS, "{unit}");
             assert!(count <= MAX_MESSAGE_WORDS, "{unit}");
+            // Folded text is cut before it is split into words, so marks between the words
+            // ("ﬃ. ") count towards the cut too.
             assert!(
-                capped.len() > MAX_MESSAGE_WORD_BYTES - 40 || count == MAX_MESSAGE_WORDS,
-                "{unit}"
+                capped.len() > MAX_MESSAGE_WORD_BYTES / 2
+                    || chars > MAX_MESSAGE_WORD_CHARS * 3 / 4
+                    || count == MAX_MESSAGE_WORDS,
+                "{unit}: {} bytes, {chars} characters, {count} words",
+                capped.len()
             );
             assert!(joined_words(&text, &e).starts_with(&capped), "{unit}");
         }
         // One word longer than the cap is left out whole.
         assert_eq!(message_words(&"\u{3316}".repeat(2000), &e), " ");
+    }
+
+    #[test]
+    fn no_message_of_the_text_limit_in_any_script_is_cut_unless_folding_lengthens_it() {
+        let e = Extraction::default();
+        // Letters of one, two, three and four bytes, in words of five with a space.
+        for letter in ['q', 'ж', 'ب', '漢', '\u{20000}'] {
+            let word: String = std::iter::repeat_n(letter, 5).collect();
+            let text = vec![word; 2000 / 6].join(" ");
+            let words = joined_words(&text, &e);
+            assert_eq!(message_words(&text, &e), words, "{letter}");
+        }
+    }
+
+    #[test]
+    fn word_characters_are_told_apart_as_unicode_does_whatever_was_asked_before() {
+        let mut inside = WordChars::default();
+        let sample = (0..0x3400u32)
+            .chain(0x1_0000..0x1_0400)
+            .filter_map(char::from_u32);
+        for c in sample.clone().chain(sample.rev()) {
+            let expected = c.is_alphanumeric() || c == '\'';
+            assert_eq!(inside.is_word_char(c), expected, "{c:?}");
+        }
     }
 
     #[test]

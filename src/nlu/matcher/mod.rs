@@ -72,7 +72,19 @@ impl Matcher {
     /// answered the message before, which makes its follow-ups eligible.
     pub fn rank(&self, text: &str, extraction: &Extraction, previous: Option<&str>) -> Ranking {
         let words = normalize::message_words(text, extraction);
-        let named = self.elsewhere.named(&words);
+        self.rank_words(&words, text, extraction, previous)
+    }
+
+    /// [`Matcher::rank`] of a message whose [`normalize::message_words`] are `words`: the
+    /// folding every language shares, done once when several languages rank a message.
+    pub fn rank_words(
+        &self,
+        words: &str,
+        text: &str,
+        extraction: &Extraction,
+        previous: Option<&str>,
+    ) -> Ranking {
+        let named = self.elsewhere.named(words);
         let canonical = self.normalizer.canonical_of_words(words);
         let mut terms = self.message_terms(&canonical);
         let evidence = self.weigh(
@@ -134,7 +146,7 @@ impl Matcher {
     /// another topic's examples say.
     pub fn overlap(&self, text: &str, extraction: &Extraction) -> Vec<Scored> {
         let words = normalize::message_words(text, extraction);
-        let canonical = self.normalizer.canonical_of_words(words);
+        let canonical = self.normalizer.canonical_of_words(&words);
         let terms = self.message_terms(&canonical);
         self.best_candidates(&Query {
             ids: &terms.ids,
