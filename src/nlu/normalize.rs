@@ -483,6 +483,11 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 /// Shortest word the typo corrector touches; shorter words are too easily confused.
 const MIN_TYPO_LEN: usize = 6;
 
+/// Most unknown words of one message the typo corrector searches for a known word; later
+/// ones stay as typed. A person's message has a few typos, not hundreds, and each search
+/// costs a look-up per letter in every language the message is ranked in.
+const MAX_TYPO_SEARCHES: usize = 50;
+
 /// True when `a` and `b` are at most one edit apart (insertion, deletion, substitution or
 /// swap of neighbours). Linear in the words' length; no allocation for ASCII words.
 pub fn within_one_edit(a: &str, b: &str) -> bool {
@@ -630,13 +635,14 @@ impl Normalizer {
         // Correct typos; a new string is built only from the first corrected word on.
         let mut fixed: Option<String> = None;
         let mut at = 0;
+        let mut searches_left = MAX_TYPO_SEARCHES;
         for w in joined.split(' ') {
             let start = at;
             at += w.len() + 1;
             if w.is_empty() {
                 continue;
             }
-            match self.correct(w) {
+            match self.correct(w, &mut searches_left) {
                 Some(c) => {
                     let out = fixed.get_or_insert_with(|| joined[..start].to_string());
                     out.push_str(c);
@@ -712,8 +718,9 @@ impl Normalizer {
 
     /// The vocabulary word one edit away from `word`, when `word` is not itself known.
     /// Tries each one-character deletion of `word`, so it costs the square of the word's
-    /// length: words longer than any vocabulary word plus one are not tried at all.
-    fn correct(&self, word: &str) -> Option<&str> {
+    /// length: words longer than any vocabulary word plus one are not tried at all. Each
+    /// search takes one of `searches_left`; none is made when there is none left.
+    fn correct(&self, word: &str, searches_left: &mut usize) -> Option<&str> {
         if let Some(known) = self.unstretch(word) {
             return Some(known);
         }
@@ -723,9 +730,11 @@ impl Normalizer {
             || !(MIN_TYPO_LEN..=self.longest + 1).contains(&word.chars().count())
             || word.bytes().any(|c| c.is_ascii_digit())
             || self.vocabulary.contains_key(word)
+            || *searches_left == 0
         {
             return None;
         }
+        *searches_left -= 1;
         let mut best: Option<(u32, &str)> = None;
         let mut consider = |cand: &str| {
             if let Some((known, freq)) = self.vocabulary.get_key_value(cand)
@@ -1066,7 +1075,7 @@ mod tests {
             stems(&n, "password"),
             "a stretched letter is not a typo"
         );
-        assert_eq!(n.correct(&"ab".repeat(20_000)), None);
+        assert_eq!(n.correct(&"ab".repeat(20_000), &mut 1), None);
     }
 
     #[test]
@@ -1107,6 +1116,19 @@ mod tests {
             let words = joined_words(&text, &e);
             assert_eq!(message_words(&text, &e), words, "{letter}");
         }
+    }
+
+    #[test]
+    fn typo_correction_stops_after_its_share_of_searches() {
+        let n = norm(&[], "password");
+        let typos = "pasword ".repeat(MAX_TYPO_SEARCHES + 1);
+        let fixed = n.canonical(&typos, &Extraction::default());
+        assert_eq!(
+            fixed.matches("password").count(),
+            MAX_TYPO_SEARCHES,
+            "{fixed}"
+        );
+        assert!(fixed.ends_with(" pasword "), "the last one stays as typed: {fixed}");
     }
 
     #[test]
