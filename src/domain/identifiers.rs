@@ -27,6 +27,17 @@ pub enum EntityKind {
 }
 
 impl EntityKind {
+    /// Every kind, in the order content errors list them.
+    pub const ALL: [EntityKind; 7] = [
+        EntityKind::ReceiptNumber,
+        EntityKind::ANumber,
+        EntityKind::AccountNumber,
+        EntityKind::FormNumber,
+        EntityKind::Phone,
+        EntityKind::Email,
+        EntityKind::Ssn,
+    ];
+
     /// The name used on the wire and in content files (`receipt_number`, ...).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -42,16 +53,7 @@ impl EntityKind {
 
     /// Parses a wire/content name back into a kind.
     pub fn from_name(name: &str) -> Option<Self> {
-        Some(match name {
-            "receipt_number" => EntityKind::ReceiptNumber,
-            "a_number" => EntityKind::ANumber,
-            "account_number" => EntityKind::AccountNumber,
-            "form_number" => EntityKind::FormNumber,
-            "phone" => EntityKind::Phone,
-            "email" => EntityKind::Email,
-            "ssn" => EntityKind::Ssn,
-            _ => return None,
-        })
+        EntityKind::ALL.into_iter().find(|k| k.as_str() == name)
     }
 }
 
@@ -97,4 +99,17 @@ pub fn office_for(prefix: [u8; 3]) -> Option<&'static str> {
 /// The three letters a receipt number starts with.
 pub fn receipt_prefix(receipt_number: &str) -> &str {
     &receipt_number[..receipt_number.floor_char_boundary(3)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_reads_back_from_its_name() {
+        for kind in EntityKind::ALL {
+            assert_eq!(EntityKind::from_name(kind.as_str()), Some(kind));
+        }
+        assert_eq!(EntityKind::from_name("shoe_size"), None);
+    }
 }

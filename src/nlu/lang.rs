@@ -154,25 +154,26 @@ impl Evidence {
         }
     }
 
-    /// The language with more weight, when one has any more.
+    /// The language with the most weight, when no other has as much.
     pub fn leader(&self) -> Option<Lang> {
-        if self.es > self.en {
-            Some(Lang::Es)
-        } else if self.en > self.es {
-            Some(Lang::En)
-        } else {
-            None
-        }
+        let mut ranked = Lang::ALL;
+        ranked.sort_by(|a, b| self.of(*b).total_cmp(&self.of(*a)));
+        (self.of(ranked[0]) > self.rival(ranked[0])).then_some(ranked[0])
     }
 
-    /// True when the message clearly reads as `lang` rather than as the other language:
+    /// True when the message clearly reads as `lang` rather than as any other language:
     /// a function word's weight at least, and that much ahead.
     pub fn clearly(&self, lang: Lang) -> bool {
-        let other = match lang {
-            Lang::En => Lang::Es,
-            Lang::Es => Lang::En,
-        };
-        self.of(lang) >= 1.0 && self.of(lang) - self.of(other) >= 1.0
+        self.of(lang) >= 1.0 && self.of(lang) - self.rival(lang) >= 1.0
+    }
+
+    /// The most weight of any language but `lang`.
+    fn rival(&self, lang: Lang) -> f32 {
+        Lang::ALL
+            .iter()
+            .filter(|l| **l != lang)
+            .map(|l| self.of(*l))
+            .fold(0.0, f32::max)
     }
 }
 

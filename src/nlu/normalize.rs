@@ -1128,7 +1128,10 @@ mod tests {
             MAX_TYPO_SEARCHES,
             "{fixed}"
         );
-        assert!(fixed.ends_with(" pasword "), "the last one stays as typed: {fixed}");
+        assert!(
+            fixed.ends_with(" pasword "),
+            "the last one stays as typed: {fixed}"
+        );
     }
 
     #[test]

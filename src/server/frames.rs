@@ -44,7 +44,7 @@ pub fn reply(
 }
 
 /// The notification frames for a case that changed, one per language by [`Lang::index`].
-pub fn notifications(record: &CaseRecord, nlu: &Nlu) -> [Notification; 2] {
+pub fn notifications(record: &CaseRecord, nlu: &Nlu) -> [Notification; Lang::COUNT] {
     Lang::ALL.map(|lang| notification(record, nlu.get(lang)))
 }
 

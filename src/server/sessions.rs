@@ -303,7 +303,7 @@ impl SessionRegistry {
     /// Delivers a notification to every session following its case, in the session's
     /// language (`in_each` holds one per [`Lang`], by [`Lang::index`]): straight to live
     /// connections, into the missed list of sessions that are away.
-    pub fn notify(&self, in_each: &[Notification; 2]) -> usize {
+    pub fn notify(&self, in_each: &[Notification; crate::nlu::Lang::COUNT]) -> usize {
         let notification = &in_each[Lang::En.index()];
         let mut inner = self.inner.lock().expect("registry lock");
         let Some(tokens) = inner.followers.get(&notification.receipt_number) else {

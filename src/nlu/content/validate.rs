@@ -329,8 +329,11 @@ impl Content {
                 err(
                     slot.entity.span().start,
                     format!(
-                        "unknown entity `{}` in slot; use one of receipt_number, a_number, account_number, form_number, phone, email",
-                        slot.entity.get_ref()
+                        "unknown entity `{}` in slot; use one of {}",
+                        slot.entity.get_ref(),
+                        crate::nlu::extract::EntityKind::ALL
+                            .map(|k| k.as_str())
+                            .join(", ")
                     ),
                 );
             }
