@@ -481,7 +481,7 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// Shortest word the typo corrector touches; shorter words are too easily confused.
-const MIN_TYPO_LEN: usize = 6;
+const MIN_TYPO_LEN: usize = 5;
 
 /// Most unknown words of one message the typo corrector searches for a known word; later
 /// ones stay as typed. A person's message has a few typos, not hundreds, and each search
@@ -971,8 +971,10 @@ mod tests {
 
     #[test]
     fn corrects_one_typo_in_longer_words() {
-        let n = norm(&[], "account password receipt number");
+        let n = norm(&[], "account password receipt number access");
         assert_eq!(stems(&n, "acount"), stems(&n, "account"));
+        assert_eq!(stems(&n, "acces"), stems(&n, "access"));
+        assert_eq!(stems(&n, "numbr"), stems(&n, "number"));
         assert_eq!(stems(&n, "pasword"), stems(&n, "password"));
         assert_eq!(stems(&n, "recipt"), stems(&n, "receipt"));
         assert_eq!(stems(&n, "reciept"), stems(&n, "receipt"));
