@@ -6,17 +6,20 @@
 # Each run starts a server on a fresh database with the abuse limits raised, waits for
 # /healthz, runs `casebot load`, and prints the server's CPU time per reply with the load
 # client's JSON summary. Build the old binary from an older commit with its own target dir.
+# Each server reads the content of its own checkout (OLD_DIR and NEW_DIR, default the
+# current directory): a build refuses content newer than itself (an unknown replies key).
 set -uo pipefail
 OLD=$1 NEW=$2 ROUNDS=${3:-3} SECS=${4:-15} CONNS=${5:-64}
+OLD_DIR=${OLD_DIR:-.} NEW_DIR=${NEW_DIR:-.}
 PORT=9191
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 for round in $(seq "$ROUNDS"); do
   for name in old new; do
-    bin=$OLD; [ "$name" = new ] && bin=$NEW
+    bin=$OLD dir=$OLD_DIR; [ "$name" = new ] && bin=$NEW dir=$NEW_DIR
     db=$(mktemp -d)
-    CASEBOT_MESSAGES_PER_SEC=1000000 CASEBOT_MESSAGE_BURST=1000000 \
-    CASEBOT_MAX_CONNECTIONS_PER_IP=100000 CASEBOT_MAX_CONNECTIONS=100000 \
-    RUST_LOG=warn "$bin" serve --addr 127.0.0.1:$PORT --db "$db/db" --watch false >/dev/null 2>&1 &
+    (cd "$dir" && CASEBOT_MESSAGES_PER_SEC=1000000 CASEBOT_MESSAGE_BURST=1000000 \
+      CASEBOT_MAX_CONNECTIONS_PER_IP=100000 CASEBOT_MAX_CONNECTIONS=100000 \
+      RUST_LOG=warn exec "$bin" serve --addr 127.0.0.1:$PORT --db "$db/db" --watch false) >/dev/null 2>&1 &
     pid=$!
     for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$PORT/healthz" && break; sleep 0.2; done
     before=$(cpu_ticks $pid)
