@@ -290,11 +290,23 @@ async fn a_receipt_number_with_a_status_question_or_a_word_or_two_is_looked_up()
         "whats the status of EAC2190012345",
         "EAC2190012345 approved?",
         "my receipt number is EAC2190012345",
+        "how can i check my case status? my receipt number is EAC2190012345",
     ] {
         let answer = c.ask(message).await;
         assert_eq!(answer["intent"], "case_status", "{message}: {answer}");
         assert!(text(&answer).contains("Case Was Approved"), "{answer}");
     }
+}
+
+#[tokio::test]
+async fn what_a_receipt_numbers_letters_mean_is_answered_for_the_number_given() {
+    let server = server_with_cases().await;
+    let mut c = server.client().await;
+    let answer = c
+        .ask("whats EAC mean in my receipt number EAC2290112345")
+        .await;
+    assert_eq!(answer["intent"], "case_office", "{answer}");
+    assert!(text(&answer).contains("Vermont"), "{answer}");
 }
 
 #[tokio::test]

@@ -129,21 +129,30 @@ const QUESTION_WORDS: usize = 3;
 
 /// A clear question about something other than the case, asked beside a receipt number:
 /// it is answered (the answer then offers the case look-up as a quick reply). A specific
-/// case action the whole message asks for (the office, the history, notices) stays.
+/// case action the whole message asks for (the office, the history, notices) stays, and one
+/// the words beside the number ask for ("what does EAC mean in my receipt EAC…") is run on
+/// it. Words that ask how to check a status, when the whole message reads at least as
+/// surely as the look-up, are answered by looking the number up.
 fn question_beside_receipt(parse: &Parse, nlu: &Language) -> Option<Decision> {
-    let specific_action = parse.candidates.first().is_some_and(|c| {
-        c.score >= nlu.content.settings.answer_threshold
-            && action_of(nlu, c.target).is_some_and(|a| a != Action::CaseStatus)
-    });
-    if specific_action {
+    let threshold = nlu.content.settings.answer_threshold;
+    let top = parse.candidates.first().filter(|c| c.score >= threshold);
+    if top.is_some_and(|c| action_of(nlu, c.target).is_some_and(|a| a != Action::CaseStatus)) {
         return None;
     }
     let (candidates, words) = &parse.beside_identifiers;
     let best = candidates.first()?;
-    if *words < QUESTION_WORDS
-        || best.score < nlu.content.settings.answer_threshold
-        || action_of(nlu, best.target).is_some()
-    {
+    if *words < QUESTION_WORDS || best.score < threshold {
+        return None;
+    }
+    match action_of(nlu, best.target) {
+        Some(Action::CaseStatus) => return None,
+        Some(_) => return Some(Decision::answer(best)),
+        None => {}
+    }
+    let surely_the_look_up = top.is_some_and(|c| {
+        action_of(nlu, c.target) == Some(Action::CaseStatus) && c.score >= best.score
+    });
+    if surely_the_look_up {
         return None;
     }
     Some(Decision::answer(best))
@@ -251,6 +260,44 @@ mod tests {
     fn a_bare_receipt_number_is_looked_up() {
         let decision = decide_text(None, "EAC2190012345");
         assert_eq!(action(&decision), Some(Action::CaseStatus));
+    }
+
+    #[test]
+    fn how_to_check_a_status_beside_a_receipt_number_looks_it_up() {
+        let decision = decide_text(
+            None,
+            "how can i check my case status? my receipt number is LIN2190054321",
+        );
+        assert_eq!(action(&decision), Some(Action::CaseStatus), "{decision:?}");
+        let spanish = crate::nlu::Nlu::shipped().get(crate::nlu::Lang::Es);
+        let text = "como puedo ver el estado de mi caso? mi numero de recibo es LIN2190054321";
+        let decision = decide(None, &spanish.parse(text, None), spanish);
+        let Decision::Intent { intent, .. } = decision else {
+            panic!("{decision:?}");
+        };
+        assert_eq!(
+            spanish.content.intents[intent].action,
+            Some(Action::CaseStatus)
+        );
+    }
+
+    #[test]
+    fn a_case_action_asked_beside_a_receipt_number_is_run_on_it() {
+        let decision = decide_text(None, "whats EAC mean in my receipt number EAC2290112345");
+        assert_eq!(action(&decision), Some(Action::CaseOffice), "{decision:?}");
+    }
+
+    #[test]
+    fn another_question_beside_a_receipt_number_is_answered() {
+        let decision = decide_text(
+            None,
+            "my receipt number is EAC2190012345, how do i change my address after moving",
+        );
+        assert_eq!(
+            intent_id(&decision),
+            Some("change-of-address"),
+            "{decision:?}"
+        );
     }
 
     #[test]
