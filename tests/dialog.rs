@@ -299,6 +299,37 @@ async fn a_receipt_number_with_a_status_question_or_a_word_or_two_is_looked_up()
 }
 
 #[tokio::test]
+async fn a_second_question_in_another_sentence_is_offered() {
+    let server = server_with_cases().await;
+    let mut c = server.client().await;
+    let answer = c
+        .ask(
+            "I filed paper I-130 for my wife, how do i add it to my online account? and where \
+             do i find my online account number",
+        )
+        .await;
+    let offered: Vec<&str> = answer["quick_replies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let (answered, other) = if answer["intent"] == "add-paper-case" {
+        (
+            "add-paper-case",
+            "Where do I find my USCIS online account number?",
+        )
+    } else {
+        (
+            "where-to-find-account-number",
+            "How do I add a paper-filed case to my online account?",
+        )
+    };
+    assert_eq!(answer["intent"], answered, "{answer}");
+    assert_eq!(offered.first(), Some(&other), "{answer}");
+}
+
+#[tokio::test]
 async fn what_a_receipt_numbers_letters_mean_is_answered_for_the_number_given() {
     let server = server_with_cases().await;
     let mut c = server.client().await;

@@ -290,9 +290,14 @@ async fn hand_offs_and_the_wait_in_line_are_counted() {
     let mut desk = Agent::sign_in(&server, "Ana").await;
     let online = scrape(server.addr, Some(TOKEN)).await;
     let mut person = server.client().await;
-    person.ask("talk to a person").await;
+    let asked = person.ask("talk to a person").await;
     let chats = desk.waiting().await;
-    person.ask("i want to talk to a human").await;
+    let again = person.ask("i want to talk to a human").await;
+    assert_eq!(
+        again["intent"], asked["intent"],
+        "asked for a person again: {again}"
+    );
+    assert!(again["intent"].is_string(), "{again}");
     let waiting = scrape(server.addr, Some(TOKEN)).await;
     desk.send(serde_json::json!({"type": "take", "chat": chats[0]["chat"]}))
         .await;

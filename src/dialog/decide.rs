@@ -131,8 +131,9 @@ const QUESTION_WORDS: usize = 3;
 /// it is answered (the answer then offers the case look-up as a quick reply). A specific
 /// case action the whole message asks for (the office, the history, notices) stays, and one
 /// the words beside the number ask for ("what does EAC mean in my receipt EAC…") is run on
-/// it. Words that ask how to check a status, when the whole message reads at least as
-/// surely as the look-up, are answered by looking the number up.
+/// it. When the whole message, number included, reads as the look-up at least as surely as
+/// the words beside it read as their answer ("how can I check my status? my receipt number
+/// is EAC…"), the number is looked up.
 fn question_beside_receipt(parse: &Parse, nlu: &Language) -> Option<Decision> {
     let threshold = nlu.content.settings.answer_threshold;
     let top = parse.candidates.first().filter(|c| c.score >= threshold);
@@ -283,8 +284,31 @@ mod tests {
 
     #[test]
     fn a_case_action_asked_beside_a_receipt_number_is_run_on_it() {
-        let decision = decide_text(None, "whats EAC mean in my receipt number EAC2290112345");
+        let text = "whats EAC mean in my receipt number EAC2290112345";
+        let nlu = nlu();
+        let whole = nlu.parse(text, None);
+        let top = whole.candidates.first().expect("a candidate");
+        assert!(
+            action_of(nlu, top.target) != Some(Action::CaseOffice)
+                || top.score < nlu.content.settings.answer_threshold,
+            "the whole message alone would already run the office action"
+        );
+        let decision = decide_text(None, text);
         assert_eq!(action(&decision), Some(Action::CaseOffice), "{decision:?}");
+    }
+
+    #[test]
+    fn a_question_on_another_topic_beside_a_receipt_number_is_still_answered() {
+        for text in [
+            "my receipt number is EAC2190012345, how long is the processing time for an I-130",
+            "my case EAC2190012345 is taking too long, what can I do",
+        ] {
+            let decision = decide_text(None, text);
+            assert!(
+                matches!(decision, Decision::Article { .. }),
+                "{text}: {decision:?}"
+            );
+        }
     }
 
     #[test]

@@ -289,7 +289,10 @@ fn nfkc_within(text: &str, max_bytes: usize, max_chars: usize) -> String {
         out.push(c);
     }
     if cut {
-        let whole = out.trim_end_matches(|c: char| c.is_alphanumeric() || c == '\'');
+        // Also the marks that join a word later (apostrophes, "e-mail", "a#").
+        let whole = out.trim_end_matches(|c: char| {
+            c.is_alphanumeric() || matches!(c, '\'' | '’' | '‘' | 'ʼ' | '`' | '-' | '#')
+        });
         out.truncate(whole.len());
     }
     out
@@ -1123,12 +1126,15 @@ mod tests {
     #[test]
     fn typo_correction_stops_after_its_share_of_searches() {
         let n = norm(&[], "password");
-        let typos = "pasword ".repeat(MAX_TYPO_SEARCHES + 1);
+        let typos = format!(
+            "password pass word 12345678 {}",
+            "pasword ".repeat(MAX_TYPO_SEARCHES + 1)
+        );
         let fixed = n.canonical(&typos, &Extraction::default());
         assert_eq!(
             fixed.matches("password").count(),
-            MAX_TYPO_SEARCHES,
-            "{fixed}"
+            MAX_TYPO_SEARCHES + 1,
+            "known, short and numeric words take no search: {fixed}"
         );
         assert!(
             fixed.ends_with(" pasword "),

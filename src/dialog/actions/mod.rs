@@ -20,7 +20,7 @@ use super::turn::Turn;
 use crate::nlu::Target;
 use crate::nlu::action::Action;
 use crate::nlu::content::Intent;
-use crate::nlu::extract::EntityKind;
+use crate::nlu::extract::{EntityKind, extract};
 
 /// Most "did you mean" suggestions.
 const MAX_SUGGESTIONS: usize = 3;
@@ -39,6 +39,7 @@ pub(crate) async fn act(decision: Decision, state: &mut DialogState, turn: &Turn
         Decision::Intent { intent, confidence } => {
             let mut acted = run_intent(state, turn, intent, confidence).await;
             offer_close_second(turn, Target::Intent(intent), &mut acted.answer);
+            offer_other_question(turn, Target::Intent(intent), &mut acted.answer);
             if turn.nlu.content.intents[intent].action.is_none() {
                 offer_case_lookup(turn, &mut acted.answer);
             }
@@ -50,6 +51,7 @@ pub(crate) async fn act(decision: Decision, state: &mut DialogState, turn: &Turn
         } => {
             let mut answer = article_answer(state, turn, article, confidence);
             offer_close_second(turn, Target::Article(article), &mut answer);
+            offer_other_question(turn, Target::Article(article), &mut answer);
             offer_case_lookup(turn, &mut answer);
             answer.into()
         }
@@ -169,6 +171,41 @@ fn offer_close_second(turn: &Turn<'_>, answered: Target, answer: &mut Answer) {
         if !answer.quick_replies.contains(&question) {
             answer.quick_replies.insert(0, question);
             answer.quick_replies.truncate(MAX_SUGGESTIONS);
+        }
+    }
+}
+
+/// Most sentences a message may have for each to be read on its own for a second question.
+const MAX_SENTENCES: usize = 4;
+
+/// When the message asks two things in two sentences ("how do I add my paper case to my
+/// account? and where do I find my account number"), offers the article another sentence
+/// asks for on its own (at the answer threshold or above) first among the quick replies.
+fn offer_other_question(turn: &Turn<'_>, answered: Target, answer: &mut Answer) {
+    let sentences: Vec<&str> = turn
+        .text
+        .split(['?', '!', ';', '.', '¿', '¡'])
+        .filter(|s| s.split_whitespace().count() >= 3)
+        .take(MAX_SENTENCES + 1)
+        .collect();
+    if !(2..=MAX_SENTENCES).contains(&sentences.len()) {
+        return;
+    }
+    let threshold = turn.nlu.content.settings.answer_threshold;
+    for sentence in sentences {
+        let ranking = turn.nlu.matcher.rank(sentence, &extract(sentence), None);
+        let Some(best) = ranking.candidates.first() else {
+            continue;
+        };
+        if let Target::Article(i) = best.target
+            && best.target != answered
+            && best.score >= threshold
+        {
+            let question = turn.nlu.content.articles[i].meta.question.get_ref().clone();
+            answer.quick_replies.retain(|q| *q != question);
+            answer.quick_replies.insert(0, question);
+            answer.quick_replies.truncate(MAX_SUGGESTIONS);
+            return;
         }
     }
 }
