@@ -27,6 +27,16 @@ fn text(reply: &Value) -> &str {
     reply["text"].as_str().unwrap()
 }
 
+/// The quick replies a reply offers.
+fn offered(reply: &Value) -> Vec<&str> {
+    reply["quick_replies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect()
+}
+
 #[tokio::test]
 async fn asks_for_the_receipt_number_then_completes_the_question() {
     let server = server_with_cases().await;
@@ -308,12 +318,7 @@ async fn a_second_question_in_another_sentence_is_offered() {
              do i find my online account number",
         )
         .await;
-    let offered: Vec<&str> = answer["quick_replies"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(Value::as_str)
-        .collect();
+    let offered = offered(&answer);
     let (answered, other) = if answer["intent"] == "add-paper-case" {
         (
             "add-paper-case",
@@ -365,12 +370,7 @@ async fn a_long_worried_story_that_falls_back_is_offered_its_closest_topics() {
                  wrong, we have a baby on the way and I don't know who to call or what to do \
                  anymore. Please help";
     let answer = c.ask(story).await;
-    let offered: Vec<&str> = answer["quick_replies"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(Value::as_str)
-        .collect();
+    let offered = offered(&answer);
     let starters = [
         "Check my case status",
         "What is an online account number?",

@@ -156,9 +156,7 @@ impl Evidence {
 
     /// The language with the most weight, when no other has as much.
     pub fn leader(&self) -> Option<Lang> {
-        let mut ranked = Lang::ALL;
-        ranked.sort_by(|a, b| self.of(*b).total_cmp(&self.of(*a)));
-        (self.of(ranked[0]) > self.rival(ranked[0])).then_some(ranked[0])
+        Lang::ALL.into_iter().find(|l| self.of(*l) > self.rival(*l))
     }
 
     /// True when the message clearly reads as `lang` rather than as any other language:

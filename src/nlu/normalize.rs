@@ -227,7 +227,7 @@ impl Joined {
             Cow::Owned(
                 nfkc_within(text, self.bytes_left, self.chars_left)
                     .to_lowercase()
-                    .replace(['’', '‘', 'ʼ', '`'], "'")
+                    .replace(APOSTROPHES, "'")
                     .chars()
                     .map(strip_accent)
                     .collect(),
@@ -244,6 +244,9 @@ impl Joined {
         true
     }
 }
+
+/// Marks people type for an apostrophe; folding reads each as `'`.
+const APOSTROPHES: [char; 4] = ['’', '‘', 'ʼ', '`'];
 
 /// Which characters belong inside a word: letters, digits and the apostrophe. The answers
 /// for non-ASCII characters are remembered, since `char::is_alphanumeric` searches the
@@ -291,7 +294,7 @@ fn nfkc_within(text: &str, max_bytes: usize, max_chars: usize) -> String {
     if cut {
         // Also the marks that join a word later (apostrophes, "e-mail", "a#").
         let whole = out.trim_end_matches(|c: char| {
-            c.is_alphanumeric() || matches!(c, '\'' | '’' | '‘' | 'ʼ' | '`' | '-' | '#')
+            c.is_alphanumeric() || c == '\'' || c == '-' || c == '#' || APOSTROPHES.contains(&c)
         });
         out.truncate(whole.len());
     }
@@ -487,8 +490,8 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 const MIN_TYPO_LEN: usize = 5;
 
 /// Most unknown words of one message the typo corrector searches for a known word; later
-/// ones stay as typed. A person's message has a few typos, not hundreds, and each search
-/// costs a look-up per letter in every language the message is ranked in.
+/// ones stay as typed. Each search costs a look-up per letter in every language the message
+/// is ranked in; unknown words that are not typos (names, places) take a search too.
 const MAX_TYPO_SEARCHES: usize = 50;
 
 /// True when `a` and `b` are at most one edit apart (insertion, deletion, substitution or

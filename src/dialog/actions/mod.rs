@@ -202,9 +202,7 @@ fn offer_other_question(turn: &Turn<'_>, answered: Target, answer: &mut Answer) 
             && best.score >= threshold
         {
             let question = turn.nlu.content.articles[i].meta.question.get_ref().clone();
-            answer.quick_replies.retain(|q| *q != question);
-            answer.quick_replies.insert(0, question);
-            answer.quick_replies.truncate(MAX_SUGGESTIONS);
+            put_first(answer, question);
             return;
         }
     }
@@ -221,9 +219,14 @@ fn offer_case_lookup(turn: &Turn<'_>, answer: &mut Answer) {
     {
         return;
     }
-    let label = turn.replies().check_status().to_string();
-    answer.quick_replies.retain(|q| *q != label);
-    answer.quick_replies.insert(0, label);
+    put_first(answer, turn.replies().check_status().to_string());
+}
+
+/// Moves (or adds) `reply` to the front of the answer's quick replies, keeping at most
+/// [`MAX_SUGGESTIONS`].
+fn put_first(answer: &mut Answer, reply: String) {
+    answer.quick_replies.retain(|q| *q != reply);
+    answer.quick_replies.insert(0, reply);
     answer.quick_replies.truncate(MAX_SUGGESTIONS);
 }
 
